@@ -1,0 +1,120 @@
+// `npm run bench`: speed and memory of the CLI against the PostgreSQL tool that does the same
+// job, in the same run, alternating, medians. Not a test: it prints figures for README.
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+require('tsx/cjs/api').register();
+const { startServer, query, createDatabase } = require('../test/support/pgServer.ts');
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const cacheDir = join(root, '.cache', 'bench');
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const GENERATOR_VERSION = 1;
+
+function sh(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30, ...opts });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr || r.error}`);
+  return r.stdout;
+}
+
+/** 100 schemas x 100 tables, each with a serial primary key, a second index, a comment, 2 rows. */
+const GENERATE_SCHEMA = (s) => `
+DO $$
+BEGIN
+  EXECUTE 'CREATE SCHEMA s${s}';
+  FOR t IN 1..100 LOOP
+    EXECUTE format('CREATE TABLE s${s}.t%s (id serial PRIMARY KEY, v text)', t);
+    EXECUTE format('CREATE INDEX ON s${s}.t%s (v)', t);
+    EXECUTE format('COMMENT ON TABLE s${s}.t%s IS %L', t, 'table ' || t);
+    EXECUTE format('INSERT INTO s${s}.t%s (v) VALUES (''a''), (''b'')', t);
+  END LOOP;
+END $$;`;
+
+async function benchArchive() {
+  const server = await startServer();
+  try {
+    const pgDump = join(server.binDir, 'pg_dump');
+    const version = sh(pgDump, ['--version']).trim();
+    const file = join(cacheDir, `bench-90k-g${GENERATOR_VERSION}-${version.replace(/[^0-9.]/g, '')}.dump`);
+    if (existsSync(file)) return file;
+    mkdirSync(cacheDir, { recursive: true });
+    console.log(`generating ${file} (once; about a minute) ...`);
+    await createDatabase(server, 'bench');
+    for (let s = 1; s <= 100; s++) await query(server, 'bench', GENERATE_SCHEMA(s));
+    const tmp = `${file}.part`;
+    sh(pgDump, ['-h', server.host, '-p', String(server.port), '-U', server.user, '-Fc', '-f', tmp, 'bench'], { env: { ...process.env, ...server.env } });
+    renameSync(tmp, file);
+    return file;
+  } finally {
+    await server.stop();
+  }
+}
+
+function hasGnuTime() {
+  return spawnSync('/usr/bin/time', ['-f', '%M', 'true'], { encoding: 'utf8' }).status === 0;
+}
+
+/**
+ * One timed run with stdout to /dev/null. NODE_EXTRA_CA_CERTS and NODE_OPTIONS are removed
+ * from the environment of both commands: the first makes every Node start-up parse a
+ * certificate bundle, which has nothing to do with reading a dump.
+ */
+function timeOnce(cmd, args) {
+  const env = { ...process.env, LC_ALL: 'C' };
+  delete env.NODE_EXTRA_CA_CERTS;
+  delete env.NODE_OPTIONS;
+  const devnull = openSync('/dev/null', 'w');
+  try {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { env, stdio: ['ignore', devnull, 'pipe'], encoding: 'utf8' });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+    const rssKb = Number(r.stderr.trim().split('\n').pop());
+    return { ms, rssMb: rssKb / 1024 };
+  } finally {
+    closeSync(devnull);
+  }
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+function compare(title, ours, theirs, targets) {
+  const a = { ms: [], rss: [] };
+  const b = { ms: [], rss: [] };
+  for (let i = 0; i < RUNS; i++) {
+    for (const [side, run] of i % 2 ? [[b, theirs], [a, ours]] : [[a, ours], [b, theirs]]) {
+      const r = timeOnce(...run);
+      side.ms.push(r.ms);
+      side.rss.push(r.rssMb);
+    }
+  }
+  const ratio = median(a.ms) / median(b.ms);
+  const peak = Math.max(...a.rss);
+  console.log(`\n${title}`);
+  console.log(`  ours:   median ${median(a.ms).toFixed(0)} ms, peak RSS ${peak.toFixed(0)} MB   (${ours[0]} ${ours[1].join(' ')})`);
+  console.log(`  theirs: median ${median(b.ms).toFixed(0)} ms, peak RSS ${Math.max(...b.rss).toFixed(0)} MB   (${theirs[0]} ${theirs[1].join(' ')})`);
+  console.log(`  ratio ${ratio.toFixed(2)} (target <= ${targets.ratio}), peak ${peak.toFixed(0)} MB (target <= ${targets.rssMb} MB): ${ratio <= targets.ratio && peak <= targets.rssMb ? 'met' : 'NOT met'}`);
+}
+
+async function main() {
+  if (!existsSync(join(root, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run npm run build');
+  if (!hasGnuTime()) throw new Error('the bench measures peak memory with GNU time: install Debian\'s "time" package');
+  const archive = await benchArchive();
+  const pgRestore = sh('bash', ['-c', 'ls -d /usr/lib/postgresql/*/bin/pg_restore | sort -V | tail -1']).trim() || 'pg_restore';
+  const entries = sh(pgRestore, ['-l', archive]).split('\n').filter((l) => /^\d+;/.test(l)).length;
+  console.log(`archive: ${archive} (${(statSync(archive).size / 1e6).toFixed(1)} MB, ${entries} listed entries), ${RUNS} runs each, alternating`);
+  compare('list: node dist/cli.js list FILE vs pg_restore -l FILE', [process.execPath, [join(root, 'dist', 'cli.js'), 'list', archive]], [pgRestore, ['-l', archive]], { ratio: 0.5, rssMb: 200 });
+}
+
+main().catch((err) => {
+  console.error(`bench: ${err.message}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,135 @@
+import { parseArgs } from 'node:util';
+import { openArchive } from './core/archive';
+import { copyRows } from './core/data/copyRows';
+import { DumpError, oneLine } from './core/errors';
+import { findByQualifiedName } from './core/model/find';
+import { archiveToJson } from './core/model/json';
+import { formatRestoreList } from './core/model/listing';
+import type { Archive } from './core/model/types';
+
+/**
+ * Command-line face of the core. Exit codes:
+ *   0 success; 1 the input could not be read (one line on stderr);
+ *   2 usage error; 3 listed, but some entries' data is missing or cut short.
+ */
+const USAGE = `usage:
+  pg-dump-explorer list FILE [--json]        what pg_restore -l prints (or every entry as JSON)
+  pg-dump-explorer data FILE --table SCHEMA.NAME [--limit N]
+                                             a table's rows as COPY text`;
+
+const EXIT_ERROR = 1;
+const EXIT_USAGE = 2;
+const EXIT_DATA_PROBLEM = 3;
+
+class UsageError extends Error {}
+
+function write(text: string | Buffer): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
+}
+
+/** Says on stderr which entries' data is missing or incomplete; returns whether any is. */
+function reportDataProblems(a: Archive): boolean {
+  const byId = new Map(a.entries.map((e) => [e.dumpId, e]));
+  for (const p of a.dataProblems) {
+    const e = byId.get(p.dumpId);
+    const what = e ? `${e.desc} ${e.namespace ?? '-'} ${e.tag ?? ''}`.trimEnd() : '';
+    process.stderr.write(`pg-dump-explorer: warning: data of entry ${p.dumpId} (${what}) is ${p.problem}: ${p.detail}\n`);
+  }
+  if (a.dataProblems.length > 0) {
+    process.stderr.write(
+      `pg-dump-explorer: error: ${a.dataProblems.length} ${a.dataProblems.length === 1 ? 'entry has' : 'entries have'} missing or incomplete data; the dump was probably cut short\n`,
+    );
+  }
+  return a.dataProblems.length > 0;
+}
+
+async function list(file: string, json: boolean): Promise<number> {
+  const opened = await openArchive(file);
+  try {
+    const a = opened.archive;
+    if (json) await write(JSON.stringify(archiveToJson(a), null, 2) + '\n');
+    else await write(formatRestoreList(a));
+    return reportDataProblems(a) ? EXIT_DATA_PROBLEM : 0;
+  } finally {
+    await opened.close();
+  }
+}
+
+async function data(file: string, table: string, limit: number): Promise<number> {
+  const opened = await openArchive(file);
+  try {
+    const hits = findByQualifiedName(opened.archive.entries, table, ['TABLE DATA']);
+    if (hits.length === 0) {
+      const defined = findByQualifiedName(opened.archive.entries, table, ['TABLE', 'VIEW', 'MATERIALIZED VIEW', 'FOREIGN TABLE']);
+      throw new DumpError(
+        'missing-data',
+        defined.length > 0
+          ? `${table} is in the archive but has no data (a schema-only dump, or a table pg_dump did not dump data for)`
+          : `no table ${table} in the archive; "list" shows what it holds`,
+      );
+    }
+    if (hits.length > 1) throw new UsageError(`${table} matches tables in several schemas; write it as SCHEMA.NAME`);
+    const encoding = opened.archive.stringEncoding;
+    const lines: string[] = [];
+    for await (const row of copyRows(opened.openData(hits[0]!), limit)) {
+      lines.push(row);
+      if (lines.length >= 1000) await write(Buffer.from(lines.splice(0).join('\n') + '\n', encoding));
+    }
+    if (lines.length > 0) await write(Buffer.from(lines.join('\n') + '\n', encoding));
+    return 0;
+  } finally {
+    await opened.close();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean' },
+      table: { type: 'string', short: 't' },
+      limit: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, file, ...extra] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(USAGE + '\n');
+    return values.help ? 0 : EXIT_USAGE;
+  }
+  if (!file) throw new UsageError(`${command} needs a FILE`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra[0]}`);
+  switch (command) {
+    case 'list':
+      return list(file, values.json ?? false);
+    case 'data': {
+      if (!values.table) throw new UsageError('data needs --table SCHEMA.NAME');
+      const limit = values.limit === undefined ? Infinity : Number(values.limit);
+      if (!Number.isInteger(limit) && limit !== Infinity) throw new UsageError(`--limit takes a whole number, not ${values.limit}`);
+      if (limit < 0) throw new UsageError('--limit cannot be negative');
+      return data(file, values.table, limit);
+    }
+    default:
+      throw new UsageError(`unknown command: ${command}`);
+  }
+}
+
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  // A reader that stops early (`| head`) is not an error.
+  if (err.code === 'EPIPE') process.exit(0);
+});
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const known = err instanceof DumpError || usage;
+    process.stderr.write(`pg-dump-explorer: error: ${known ? '' : 'unexpected failure: '}${oneLine(err)}\n`);
+    if (usage) process.stderr.write(`${USAGE}\n`);
+    if (process.env.PGDX_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = usage ? EXIT_USAGE : EXIT_ERROR;
+  },
+);

@@ -1,0 +1,199 @@
+import * as fs from 'node:fs';
+import { open } from 'node:fs/promises';
+import { PassThrough, Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DumpError } from '../../errors';
+import type { Archive, DataProblem, TocEntry } from '../../model/types';
+import { createDecompressor, type StreamCompression } from '../compression';
+import { AsyncFileReader, chunkList } from './asyncReader';
+import { BLK_BLOBS, BLK_DATA, FileWindow, walkBlock } from './blocks';
+import { ByteReader } from './byteReader';
+import type { LargeObject, OpenedArchive } from './openedArchive';
+import { attachSource, FORMAT_CUSTOM, readHeader, readToc } from './toc';
+import { basename } from 'node:path';
+
+/**
+ * A custom-format (`pg_dump -Fc`) archive: header and TOC at the start, then one data block per
+ * entry with data. Sizes come from offset deltas when pg_dump could seek back and write them,
+ * and from a walk over block headers when it could not (output written to a pipe).
+ */
+export function openCustomArchive(path: string): OpenedArchive {
+  const label = basename(path);
+  const fd = fs.openSync(path, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const r = ByteReader.fromFile(label, fd, size);
+    const header = readHeader(r, label);
+    if (header.formatByte !== FORMAT_CUSTOM) {
+      throw new DumpError('corrupt', `${label}: format byte ${header.formatByte} in a file that starts like a custom archive; expected 1`);
+    }
+    const { entries, strings } = readToc(r, header, label, true);
+    attachSource(strings, entries, (pos, len) => {
+      const out = Buffer.allocUnsafe(len);
+      fs.readSync(fd, out, 0, len, pos);
+      return out;
+    });
+    const dataStart = r.position;
+    const dataProblems = indexCustomData(new FileWindow(fd, size), entries, dataStart, header.intSize, label);
+    const archive: Archive = { path, format: 'custom', container: 'file', header, entries, stringEncoding: strings.encoding === 'utf8' ? 'utf8' : 'latin1', dataProblems };
+    const compression: StreamCompression = header.compression === 'gzip' ? 'zlib' : header.compression;
+    return new CustomArchive(archive, fd, size, compression, label);
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
+}
+
+function indexCustomData(w: FileWindow, entries: TocEntry[], dataStart: number, intSize: number, label: string): DataProblem[] {
+  const problems: DataProblem[] = [];
+  const byId = new Map(entries.map((e) => [e.dumpId, e]));
+  const withData = entries.filter((e) => e.hadDumper && e.data?.kind !== 'no-data');
+  const positioned = withData.filter((e) => e.data?.kind === 'offset');
+
+  if (positioned.length === withData.length) {
+    // Offsets written: sizes are deltas; only each block's header and the last block are read.
+    const sorted = [...positioned].sort((a, b) => offsetOf(a) - offsetOf(b));
+    sorted.forEach((e, i) => {
+      const start = offsetOf(e);
+      const next = i + 1 < sorted.length ? offsetOf(sorted[i + 1]!) : w.size;
+      if (start >= w.size) {
+        e.dataSize = null;
+        problems.push({ dumpId: e.dumpId, problem: 'missing', detail: `its data at byte ${start} lies beyond the end of the file (${w.size} bytes)` });
+        return;
+      }
+      e.dataSize = Math.min(next, w.size) - start;
+      const head = w.read(start, 1);
+      const last = i + 1 === sorted.length || offsetOf(sorted[i + 1]!) >= w.size;
+      if (last) {
+        const block = walkBlock(w, start, intSize, label);
+        if (block.dumpId !== e.dumpId) {
+          problems.push({ dumpId: e.dumpId, problem: 'corrupt', detail: `the block at byte ${start} belongs to entry ${block.dumpId}` });
+        } else if (!block.complete) {
+          problems.push({ dumpId: e.dumpId, problem: 'incomplete', detail: `its data is cut short at byte ${w.size}` });
+        }
+      } else if (head[0] !== BLK_DATA && head[0] !== BLK_BLOBS) {
+        problems.push({ dumpId: e.dumpId, problem: 'corrupt', detail: `no data block starts at byte ${start}` });
+      } else {
+        const id = walkHeaderId(w, start, intSize);
+        if (id !== e.dumpId) problems.push({ dumpId: e.dumpId, problem: 'corrupt', detail: `the block at byte ${start} belongs to entry ${id}` });
+      }
+    });
+    return problems;
+  }
+
+  // Written to a pipe: walk the blocks in file order, as pg_restore does, noting where each is.
+  const seen = new Set<number>();
+  let pos = dataStart;
+  while (pos < w.size) {
+    const block = walkBlock(w, pos, intSize, label);
+    const e = byId.get(block.dumpId);
+    if (!e) {
+      if (!block.complete) break;
+      throw new DumpError('corrupt', `${label}: a data block at byte ${pos} names entry ${block.dumpId}, which is not in the TOC`);
+    }
+    seen.add(e.dumpId);
+    e.data = { kind: 'offset', offset: pos };
+    e.dataSize = block.length;
+    if (!block.complete) {
+      problems.push({ dumpId: e.dumpId, problem: 'incomplete', detail: `its data is cut short at byte ${w.size}` });
+      break;
+    }
+    pos += block.length;
+  }
+  for (const e of withData) {
+    if (!seen.has(e.dumpId)) problems.push({ dumpId: e.dumpId, problem: 'missing', detail: 'no data block for it before the end of the file' });
+  }
+  return problems;
+}
+
+function offsetOf(e: TocEntry): number {
+  return e.data?.kind === 'offset' ? e.data.offset : -1;
+}
+
+function walkHeaderId(w: FileWindow, start: number, intSize: number): number {
+  const b = w.read(start + 1, 1 + intSize);
+  let value = 0;
+  let scale = 1;
+  for (let i = 0; i < intSize; i++) {
+    value += (b[1 + i] ?? 0) * scale;
+    scale *= 256;
+  }
+  return value;
+}
+
+class CustomArchive implements OpenedArchive {
+  private closed = false;
+
+  constructor(
+    readonly archive: Archive,
+    /** Kept open for reading SQL texts of the TOC on demand; closed by close(). */
+    private readonly fd: number,
+    private readonly size: number,
+    private readonly compression: StreamCompression,
+    private readonly label: string,
+  ) {}
+
+  private async reader(entry: TocEntry, expected: number): Promise<{ r: AsyncFileReader; close: () => Promise<void> }> {
+    if (entry.data?.kind !== 'offset') {
+      throw new DumpError('missing-data', `${this.label}: entry ${entry.dumpId} (${entry.desc} ${entry.tag}) has no data in this archive`);
+    }
+    const fh = await open(this.archive.path, 'r');
+    const label = `data of TOC entry ${entry.dumpId} in ${this.label}`;
+    const r = new AsyncFileReader(fh, entry.data.offset, this.size, label);
+    const type = await r.byte();
+    const id = await r.int(this.archive.header.intSize);
+    if (type !== expected || id !== entry.dumpId) {
+      await fh.close();
+      throw new DumpError('corrupt', `${label}: expected a block of type ${expected} for entry ${entry.dumpId}, found type ${type} for entry ${id}`);
+    }
+    return { r, close: () => fh.close() };
+  }
+
+  openData(entry: TocEntry): Readable {
+    const label = `data of TOC entry ${entry.dumpId} (${entry.desc} ${entry.namespace ?? '-'}.${entry.tag}) in ${this.label}`;
+    const out = new PassThrough();
+    const run = async () => {
+      const { r, close } = await this.reader(entry, BLK_DATA);
+      try {
+        const source = Readable.from(chunkList(r, this.archive.header.intSize, label));
+        const decoder = createDecompressor(this.compression, label);
+        await pipeline(source, decoder, out);
+      } finally {
+        await close();
+      }
+    };
+    run().catch((err: unknown) => out.destroy(err as Error));
+    return out;
+  }
+
+  async *largeObjects(entry: TocEntry): AsyncGenerator<LargeObject> {
+    const { r, close } = await this.reader(entry, BLK_BLOBS);
+    const intSize = this.archive.header.intSize;
+    try {
+      for (;;) {
+        const raw = await r.int(intSize);
+        if (raw === 0) return;
+        const oid = raw >>> 0; // OIDs of 2^31 and above were written as negative ints
+        const label = `large object ${oid} in ${this.label}`;
+        const parts: Buffer[] = [];
+        for await (const chunk of chunkList(r, intSize, label)) parts.push(chunk);
+        const data = await collect(Readable.from(parts).pipe(createDecompressor(this.compression, label)));
+        yield { oid, data };
+      }
+    } finally {
+      await close();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    fs.closeSync(this.fd);
+  }
+}
+
+export async function collect(stream: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream) parts.push(chunk as Buffer);
+  return Buffer.concat(parts);
+}

@@ -1,0 +1,217 @@
+import { readFileSync } from 'node:fs';
+import { type NameField, TocEntryView } from '../formats/archive/toc';
+import type { Archive, ArchiveHeader, TocEntry, WallClock } from './types';
+
+/**
+ * `pg_restore -l` output, reproduced from the archive model: the `;` header block, then one
+ * line per entry that pg_restore would select with no options (PrintTOCSummary and
+ * _tocEntryRequired in pg_backup_archiver.c).
+ */
+
+const SPECIAL = new Set(['ENCODING', 'STDSTRINGS', 'SEARCHPATH']);
+const DATA_ONLY_WITHOUT_DUMPER = new Set(['SEQUENCE SET', 'BLOB', 'BLOB METADATA']);
+const GLOBAL_ON_OBJECT = new Set(['ACL', 'COMMENT', 'SECURITY LABEL']);
+
+/** Whether `pg_restore -l` (no selection options) prints this entry. */
+export function isListedByDefault(e: TocEntry): boolean {
+  const desc = e.desc ?? '';
+  if (SPECIAL.has(desc)) return false;
+  // DATABASE entries, and comments/ACLs/labels on the database, only come with --create.
+  if (desc === 'DATABASE' || desc === 'DATABASE PROPERTIES') return false;
+  const onObject = GLOBAL_ON_OBJECT.has(desc);
+  if (onObject && (e.tag ?? '').startsWith('DATABASE ')) return false;
+  if (desc === 'STATISTICS DATA') return true;
+  if (e.hadDumper) return true; // it has data, whatever its definition
+  if (DATA_ONLY_WITHOUT_DUMPER.has(desc) || (onObject && (e.tag ?? '').startsWith('LARGE OBJECT'))) return true;
+  return e.hasDefinition;
+}
+
+/** sanitize_line: CR and LF become spaces; NULL or "" print as `-` where a hyphen is wanted. */
+function sanitize(s: string | null, hyphen: boolean): string {
+  if (!s) return hyphen ? '-' : '';
+  return s.includes('\n') || s.includes('\r') ? s.replace(/[\r\n]/g, ' ') : s;
+}
+
+function configuredZone(): string {
+  const tz = process.env.TZ;
+  if (tz !== undefined) return tz.replace(/^:/, '') || 'UTC';
+  try {
+    return readFileSync('/etc/timezone', 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** strftime("%Y-%m-%d %H:%M:%S %Z") of the stored wall-clock time, in this machine's zone name. */
+export function formatCreated(t: WallClock | null): string {
+  if (!t) return '[unknown]';
+  const local = new Date(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
+  if (Number.isNaN(local.getTime())) return '[unknown]';
+  return `${t.year}-${pad(t.month)}-${pad(t.day)} ${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)} ${zoneName(local)}`;
+}
+
+const UTC_ZONES = new Set(['UTC', 'Etc/UTC', 'UCT', 'Etc/UCT', 'Universal', 'Zulu', 'Etc/Zulu']);
+
+/** The zone abbreviation strftime's %Z prints. Asking Intl costs tens of ms, so UTC is known first. */
+function zoneName(d: Date): string {
+  if (UTC_ZONES.has(configuredZone())) return 'UTC';
+  const parts = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d);
+  return parts.find((p) => p.type === 'timeZoneName')?.value ?? '';
+}
+
+/**
+ * Archives before 1.15 store a zlib level, which pg_restore 15 and older print as a number;
+ * from 1.15 on the header holds an algorithm, printed by name.
+ */
+function compressionText(h: ArchiveHeader): string {
+  return h.compressionLevel !== null ? String(h.compressionLevel) : h.compression;
+}
+
+const FORMAT_NAMES = { custom: 'CUSTOM', directory: 'DIRECTORY', tar: 'TAR' } as const;
+
+export function formatHeaderBlock(a: Archive): string {
+  const h = a.header;
+  const lines = [
+    ';',
+    `; Archive created at ${formatCreated(h.createdAt)}`,
+    `;     dbname: ${sanitize(h.dbname, false)}`,
+    `;     TOC Entries: ${h.tocCount}`,
+    `;     Compression: ${compressionText(h)}`,
+    `;     Dump Version: ${h.version.major}.${h.version.minor}-${h.version.rev}`,
+    `;     Format: ${FORMAT_NAMES[a.format]}`,
+    `;     Integer: ${h.intSize} bytes`,
+    `;     Offset: ${h.offSize} bytes`,
+  ];
+  if (h.serverVersion) lines.push(`;     Dumped from database version: ${h.serverVersion}`);
+  if (h.pgDumpVersion) lines.push(`;     Dumped by pg_dump version: ${h.pgDumpVersion}`);
+  lines.push(';', ';', '; Selected TOC Entries:', ';');
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * Builds the listing as bytes. Entries read from an archive are copied from the TOC's own bytes
+ * (as pg_restore prints them, whatever their encoding) without decoding each name to a string.
+ */
+class ListWriter {
+  private buf: Buffer;
+  private pos = 0;
+
+  constructor(
+    initialSize: number,
+    private readonly encoding: BufferEncoding,
+  ) {
+    this.buf = Buffer.allocUnsafe(initialSize);
+  }
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  /** One ASCII byte. */
+  char(code: number): void {
+    this.room(1);
+    this.buf[this.pos++] = code;
+  }
+
+  /** A non-negative integer in decimal. */
+  decimal(n: number): void {
+    if (n >= 1e15) return this.text(String(n));
+    let digits = 1;
+    for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+    this.room(digits);
+    for (let i = this.pos + digits - 1; i >= this.pos; i--) {
+      this.buf[i] = 48 + (n % 10);
+      n = Math.floor(n / 10);
+    }
+    this.pos += digits;
+  }
+
+  text(s: string): void {
+    this.room(s.length * 3);
+    this.pos += this.buf.write(s, this.pos, this.encoding);
+  }
+
+  /** A name field, sanitized as sanitize_line does. */
+  field(e: TocEntry, field: NameField, hyphen: boolean): void {
+    if (!(e instanceof TocEntryView)) {
+      this.text(sanitize(e[field], hyphen));
+      return;
+    }
+    const len = e.strings.length(e.base, field);
+    if (len <= 0) {
+      if (hyphen) this.char(0x2d);
+      return;
+    }
+    const at = e.strings.nameAt(e.base, field);
+    this.room(len);
+    const out = this.buf;
+    const src = e.strings.names.buf;
+    let p = this.pos;
+    for (let i = at; i < at + len; i++) {
+      const b = src[i]!;
+      out[p++] = b === 10 || b === 13 ? 32 : b;
+    }
+    this.pos = p;
+  }
+
+  /** A catalog ID, which pg_restore parses with sscanf("%u"): digits print as they are. */
+  oid(e: TocEntry, field: 'tableoid' | 'oid'): void {
+    if (e instanceof TocEntryView) {
+      const len = e.strings.length(e.base, field);
+      const at = e.strings.nameAt(e.base, field);
+      const bytes = e.strings.names.buf;
+      let digits = len > 0 && len < 11 && bytes[at] !== 48;
+      for (let i = at; digits && i < at + len; i++) digits = bytes[i]! >= 48 && bytes[i]! <= 57;
+      if (digits) {
+        this.room(len);
+        for (let i = at; i < at + len; i++) this.buf[this.pos++] = bytes[i]!;
+        return;
+      }
+    }
+    this.text(oidText(e[field]));
+  }
+
+  done(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
+/** pg_restore parses catalog IDs with sscanf("%u"); an unparsable one prints as 0. */
+function oidText(s: string | null): string {
+  const n = Number.parseInt(s ?? '', 10);
+  return Number.isFinite(n) && n >= 0 && n <= 0xffffffff ? String(n) : '0';
+}
+
+const SPACE = 0x20;
+const SEMICOLON = 0x3b;
+const NEWLINE = 0x0a;
+
+/** `pg_restore -l` output as the bytes pg_restore writes. */
+export function formatRestoreList(a: Archive): Buffer {
+  const w = new ListWriter(64 + a.entries.length * 64, a.stringEncoding);
+  w.text(formatHeaderBlock(a));
+  for (const e of a.entries) {
+    if (!isListedByDefault(e)) continue;
+    w.decimal(e.dumpId);
+    w.char(SEMICOLON);
+    w.char(SPACE);
+    w.oid(e, 'tableoid');
+    w.char(SPACE);
+    w.oid(e, 'oid');
+    w.char(SPACE);
+    w.field(e, 'desc', false);
+    w.char(SPACE);
+    w.field(e, 'namespace', true);
+    w.char(SPACE);
+    w.field(e, 'tag', false);
+    w.char(SPACE);
+    w.field(e, 'owner', false);
+    w.char(NEWLINE);
+  }
+  return w.done();
+}

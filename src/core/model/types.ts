@@ -1,0 +1,110 @@
+/** The archive model shared by every reader: what `pg_restore` reads from a header and TOC. */
+
+/** `teSection` in pg_backup.h; the numbers are what the archive stores. */
+export enum Section {
+  None = 1,
+  PreData = 2,
+  Data = 3,
+  PostData = 4,
+}
+
+export const SECTION_NAMES: Record<Section, string> = {
+  [Section.None]: 'none',
+  [Section.PreData]: 'pre-data',
+  [Section.Data]: 'data',
+  [Section.PostData]: 'post-data',
+};
+
+export type ArchiveFormat = 'custom' | 'directory' | 'tar';
+
+/** Compression algorithms, numbered as pg_compress_algorithm stores them on disk (1.15+). */
+export type CompressionAlgorithm = 'none' | 'gzip' | 'lz4' | 'zstd';
+
+export interface ArchiveVersion {
+  major: number;
+  minor: number;
+  rev: number;
+}
+
+/** The wall-clock time of the pg_dump host; no zone is stored, so none is invented. */
+export interface WallClock {
+  year: number;
+  month: number; // 1-12
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  isDst: number;
+}
+
+export interface ArchiveHeader {
+  version: ArchiveVersion;
+  intSize: number;
+  offSize: number;
+  /** The format byte as stored: 1 custom, 3 tar (also directory toc.dat), 5 directory. */
+  formatByte: number;
+  compression: CompressionAlgorithm;
+  /** Archives before 1.15 store a zlib level (-1 default, 0 none, 1-9); null from 1.15 on. */
+  compressionLevel: number | null;
+  createdAt: WallClock | null;
+  dbname: string | null;
+  serverVersion: string | null;
+  pgDumpVersion: string | null;
+  tocCount: number;
+}
+
+/** Where an entry's data lives; absent when the entry has none. */
+export type DataLocation =
+  | { kind: 'offset'; offset: number } // custom, K_OFFSET_POS_SET
+  | { kind: 'offset-not-set' } // custom written to a pipe
+  | { kind: 'no-data' } // custom, K_OFFSET_NO_DATA
+  | { kind: 'file'; name: string }; // directory and tar: the member / file name as stored
+
+export interface TocEntry {
+  dumpId: number;
+  hadDumper: boolean;
+  tableoid: string | null;
+  oid: string | null;
+  tag: string | null;
+  desc: string | null;
+  section: Section;
+  defn: string | null;
+  /**
+   * Whether `defn` creates something: not NULL, not "", and not the `-- load via partition
+   * root` marker of a TABLE DATA entry. Known without decoding `defn`.
+   */
+  hasDefinition: boolean;
+  dropStmt: string | null;
+  copyStmt: string | null;
+  namespace: string | null;
+  tablespace: string | null;
+  tableam: string | null;
+  /** pg_class.relkind as a one-letter string (1.16+), null when not stored or 0. */
+  relkind: string | null;
+  owner: string | null;
+  withOids: string | null;
+  dependencies: number[];
+  data: DataLocation | null;
+  /** Bytes of stored (possibly compressed) data; null when unknown or the entry has none. */
+  dataSize: number | null;
+}
+
+/** Data that is missing or cut short, found without reading every data byte. */
+export interface DataProblem {
+  dumpId: number;
+  problem: 'missing' | 'incomplete' | 'corrupt';
+  detail: string;
+}
+
+export interface Archive {
+  path: string;
+  format: ArchiveFormat;
+  /** How the archive reached us: as itself, or inside a tar or zip file. */
+  container: 'file' | 'directory' | 'tar' | 'zip';
+  header: ArchiveHeader;
+  entries: TocEntry[];
+  /** How TOC strings were decoded: UTF-8, or byte for byte for other client encodings. */
+  stringEncoding: 'utf8' | 'latin1';
+  /** Problems with data found while indexing (cheap checks only). */
+  dataProblems: DataProblem[];
+}
