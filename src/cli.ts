@@ -29,9 +29,8 @@ function write(text: string | Buffer): Promise<void> {
 
 /** Says on stderr which entries' data is missing or incomplete; returns whether any is. */
 function reportDataProblems(a: Archive): boolean {
-  const byId = new Map(a.entries.map((e) => [e.dumpId, e]));
   for (const p of a.dataProblems) {
-    const e = byId.get(p.dumpId);
+    const e = a.entries.find((x) => x.dumpId === p.dumpId);
     const what = e ? `${e.desc} ${e.namespace ?? '-'} ${e.tag ?? ''}`.trimEnd() : '';
     process.stderr.write(`pg-dump-explorer: warning: data of entry ${p.dumpId} (${what}) is ${p.problem}: ${p.detail}\n`);
   }

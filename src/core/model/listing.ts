@@ -165,7 +165,7 @@ class ListWriter {
       const len = e.strings.length(e.base, field);
       const at = e.strings.nameAt(e.base, field);
       const bytes = e.strings.names.buf;
-      let digits = len > 0 && len < 11 && bytes[at] !== 48;
+      let digits = len > 0 && len < 11 && (len === 1 || bytes[at] !== 48);
       for (let i = at; digits && i < at + len; i++) digits = bytes[i]! >= 48 && bytes[i]! <= 57;
       if (digits) {
         this.room(len);

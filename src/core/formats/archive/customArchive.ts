@@ -46,7 +46,6 @@ export function openCustomArchive(path: string): OpenedArchive {
 
 function indexCustomData(w: FileWindow, entries: TocEntry[], dataStart: number, intSize: number, label: string): DataProblem[] {
   const problems: DataProblem[] = [];
-  const byId = new Map(entries.map((e) => [e.dumpId, e]));
   const withData = entries.filter((e) => e.hadDumper && e.data?.kind !== 'no-data');
   const positioned = withData.filter((e) => e.data?.kind === 'offset');
 
@@ -82,6 +81,7 @@ function indexCustomData(w: FileWindow, entries: TocEntry[], dataStart: number, 
   }
 
   // Written to a pipe: walk the blocks in file order, as pg_restore does, noting where each is.
+  const byId = new Map(withData.map((e) => [e.dumpId, e]));
   const seen = new Set<number>();
   let pos = dataStart;
   while (pos < w.size) {
