@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type NameField, TocEntryView } from '../formats/archive/toc';
+import type { NameField, TocTable } from '../formats/archive/toc';
 import type { Archive, ArchiveHeader, TocEntry, WallClock } from './types';
 
 /**
@@ -12,18 +12,35 @@ const SPECIAL = new Set(['ENCODING', 'STDSTRINGS', 'SEARCHPATH']);
 const DATA_ONLY_WITHOUT_DUMPER = new Set(['SEQUENCE SET', 'BLOB', 'BLOB METADATA']);
 const GLOBAL_ON_OBJECT = new Set(['ACL', 'COMMENT', 'SECURITY LABEL']);
 
-/** Whether `pg_restore -l` (no selection options) prints this entry. */
-export function isListedByDefault(e: TocEntry): boolean {
-  const desc = e.desc ?? '';
-  if (SPECIAL.has(desc)) return false;
+/** How the listing rule reads an entry's tag and definition, only when it needs them. */
+interface RowAccess {
+  tagStartsWith(i: number, prefix: string): boolean;
+  hasDefinition(i: number, desc: string | null): boolean;
+}
+
+/**
+ * Whether `pg_restore -l` (no selection options) prints an entry: _tocEntryRequired's answer
+ * when nothing is selected.
+ */
+function listedByDefault(desc: string | null, hadDumper: boolean, row: RowAccess, i: number): boolean {
+  const d = desc ?? '';
+  if (SPECIAL.has(d)) return false;
   // DATABASE entries, and comments/ACLs/labels on the database, only come with --create.
-  if (desc === 'DATABASE' || desc === 'DATABASE PROPERTIES') return false;
-  const onObject = GLOBAL_ON_OBJECT.has(desc);
-  if (onObject && (e.tag ?? '').startsWith('DATABASE ')) return false;
-  if (desc === 'STATISTICS DATA') return true;
-  if (e.hadDumper) return true; // it has data, whatever its definition
-  if (DATA_ONLY_WITHOUT_DUMPER.has(desc) || (onObject && (e.tag ?? '').startsWith('LARGE OBJECT'))) return true;
-  return e.hasDefinition;
+  if (d === 'DATABASE' || d === 'DATABASE PROPERTIES') return false;
+  const onObject = GLOBAL_ON_OBJECT.has(d);
+  if (onObject && row.tagStartsWith(i, 'DATABASE ')) return false;
+  if (d === 'STATISTICS DATA') return true;
+  if (hadDumper) return true; // it has data, whatever its definition
+  if (DATA_ONLY_WITHOUT_DUMPER.has(d) || (onObject && row.tagStartsWith(i, 'LARGE OBJECT'))) return true;
+  return row.hasDefinition(i, desc);
+}
+
+export function isListedByDefault(e: TocEntry): boolean {
+  const row: RowAccess = {
+    tagStartsWith: (_i, prefix) => (e.tag ?? '').startsWith(prefix),
+    hasDefinition: () => e.hasDefinition,
+  };
+  return listedByDefault(e.desc, e.hadDumper, row, 0);
 }
 
 /** sanitize_line: CR and LF become spaces; NULL or "" print as `-` where a hyphen is wanted. */
@@ -91,8 +108,8 @@ export function formatHeaderBlock(a: Archive): string {
 }
 
 /**
- * Builds the listing as bytes. Entries read from an archive are copied from the TOC's own bytes
- * (as pg_restore prints them, whatever their encoding) without decoding each name to a string.
+ * Builds the listing as bytes, copied from the TOC's own bytes (as pg_restore prints them,
+ * whatever their encoding) without decoding each name to a string or making entry objects.
  */
 class ListWriter {
   private buf: Buffer;
@@ -136,44 +153,35 @@ class ListWriter {
     this.pos += this.buf.write(s, this.pos, this.encoding);
   }
 
-  /** A name field, sanitized as sanitize_line does. */
-  field(e: TocEntry, field: NameField, hyphen: boolean): void {
-    if (!(e instanceof TocEntryView)) {
-      this.text(sanitize(e[field], hyphen));
-      return;
-    }
-    const len = e.strings.length(e.base, field);
+  /** A name field of row `i`, sanitized as sanitize_line does, copied from the TOC's bytes. */
+  field(t: TocTable, i: number, field: NameField, hyphen: boolean): void {
+    const len = t.length(i, field);
     if (len <= 0) {
       if (hyphen) this.char(0x2d);
       return;
     }
-    const at = e.strings.nameAt(e.base, field);
+    const at = t.nameAt(i, field);
     this.room(len);
     const out = this.buf;
-    const src = e.strings.names.buf;
+    const src = t.names.buf;
     let p = this.pos;
-    for (let i = at; i < at + len; i++) {
-      const b = src[i]!;
+    for (let k = at; k < at + len; k++) {
+      const b = src[k]!;
       out[p++] = b === 10 || b === 13 ? 32 : b;
     }
     this.pos = p;
   }
 
-  /** A catalog ID, which pg_restore parses with sscanf("%u"): digits print as they are. */
-  oid(e: TocEntry, field: 'tableoid' | 'oid'): void {
-    if (e instanceof TocEntryView) {
-      const len = e.strings.length(e.base, field);
-      const at = e.strings.nameAt(e.base, field);
-      const bytes = e.strings.names.buf;
-      let digits = len > 0 && len < 11 && (len === 1 || bytes[at] !== 48);
-      for (let i = at; digits && i < at + len; i++) digits = bytes[i]! >= 48 && bytes[i]! <= 57;
-      if (digits) {
-        this.room(len);
-        for (let i = at; i < at + len; i++) this.buf[this.pos++] = bytes[i]!;
-        return;
-      }
-    }
-    this.text(oidText(e[field]));
+  /** A catalog ID, which pg_restore parses with sscanf("%u"): plain digits print as they are. */
+  oid(t: TocTable, i: number, field: 'tableoid' | 'oid'): void {
+    const len = t.length(i, field);
+    const at = t.nameAt(i, field);
+    const bytes = t.names.buf;
+    let digits = len > 0 && len < 11 && (len === 1 || bytes[at] !== 48);
+    for (let k = at; digits && k < at + len; k++) digits = bytes[k]! >= 48 && bytes[k]! <= 57;
+    if (!digits) return this.text(oidText(t.get(i, field)));
+    this.room(len);
+    for (let k = at; k < at + len; k++) this.buf[this.pos++] = bytes[k]!;
   }
 
   done(): Buffer {
@@ -193,24 +201,25 @@ const NEWLINE = 0x0a;
 
 /** `pg_restore -l` output as the bytes pg_restore writes. */
 export function formatRestoreList(a: Archive): Buffer {
-  const w = new ListWriter(64 + a.entries.length * 64, a.stringEncoding);
+  const w = new ListWriter(64 + a.table.count * 64, a.stringEncoding);
   w.text(formatHeaderBlock(a));
-  for (const e of a.entries) {
-    if (!isListedByDefault(e)) continue;
-    w.decimal(e.dumpId);
+  const t = a.table;
+  for (let i = 0; i < t.count; i++) {
+    if (!listedByDefault(t.get(i, 'desc'), t.hadDumper[i] === 1, t, i)) continue;
+    w.decimal(t.dumpId[i]!);
     w.char(SEMICOLON);
     w.char(SPACE);
-    w.oid(e, 'tableoid');
+    w.oid(t, i, 'tableoid');
     w.char(SPACE);
-    w.oid(e, 'oid');
+    w.oid(t, i, 'oid');
     w.char(SPACE);
-    w.field(e, 'desc', false);
+    w.field(t, i, 'desc', false);
     w.char(SPACE);
-    w.field(e, 'namespace', true);
+    w.field(t, i, 'namespace', true);
     w.char(SPACE);
-    w.field(e, 'tag', false);
+    w.field(t, i, 'tag', false);
     w.char(SPACE);
-    w.field(e, 'owner', false);
+    w.field(t, i, 'owner', false);
     w.char(NEWLINE);
   }
   return w.done();

@@ -1,3 +1,5 @@
+import type { TocTable } from '../formats/archive/toc';
+
 /** The archive model shared by every reader: what `pg_restore` reads from a header and TOC. */
 
 /** `teSection` in pg_backup.h; the numbers are what the archive stores. */
@@ -102,7 +104,10 @@ export interface Archive {
   /** How the archive reached us: as itself, or inside a tar or zip file. */
   container: 'file' | 'directory' | 'tar' | 'zip';
   header: ArchiveHeader;
-  entries: TocEntry[];
+  /** The TOC as columns, for readers of every entry (the listing) that need no objects. */
+  table: TocTable;
+  /** One object per entry, in TOC order; made on first use. */
+  readonly entries: TocEntry[];
   /** How TOC strings were decoded: UTF-8, or byte for byte for other client encodings. */
   stringEncoding: 'utf8' | 'latin1';
   /** Problems with data found while indexing (cheap checks only). */

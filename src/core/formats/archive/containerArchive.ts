@@ -34,17 +34,20 @@ export async function openContainerArchive(container: Container, format: 'direct
   if (header.formatByte !== FORMAT_TAR && header.formatByte !== FORMAT_DIRECTORY) {
     throw new DumpError('corrupt', `${tocLabel}: format byte ${header.formatByte}; a toc.dat has 3 (or 5)`);
   }
-  const { entries, strings } = readToc(r, header, tocLabel, false);
+  const table = readToc(r, header, tocLabel, false);
   const tocBytes = bytes;
-  attachSource(strings, entries, (pos, len) => tocBytes.subarray(pos, pos + len));
-  const dataProblems = await indexMemberData(container, entries, versionNumber(header.version), label);
+  attachSource(table, (pos, len) => tocBytes.subarray(pos, pos + len));
+  const dataProblems = await indexMemberData(container, table.entries, versionNumber(header.version), label);
   const archive: Archive = {
     path: container.path,
     format,
     container: container.kind,
     header,
-    entries,
-    stringEncoding: strings.encoding === 'utf8' ? 'utf8' : 'latin1',
+    table,
+    get entries() {
+      return table.entries;
+    },
+    stringEncoding: table.encoding === 'utf8' ? 'utf8' : 'latin1',
     dataProblems,
   };
   return new ContainerArchive(archive, container, label);

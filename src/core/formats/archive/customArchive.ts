@@ -9,7 +9,7 @@ import { AsyncFileReader, chunkList } from './asyncReader';
 import { BLK_BLOBS, BLK_DATA, FileWindow, walkBlock } from './blocks';
 import { ByteReader } from './byteReader';
 import type { LargeObject, OpenedArchive } from './openedArchive';
-import { attachSource, FORMAT_CUSTOM, readHeader, readToc } from './toc';
+import { attachSource, FORMAT_CUSTOM, readHeader, readToc, type TocTable } from './toc';
 import { basename } from 'node:path';
 
 /**
@@ -27,15 +27,25 @@ export function openCustomArchive(path: string): OpenedArchive {
     if (header.formatByte !== FORMAT_CUSTOM) {
       throw new DumpError('corrupt', `${label}: format byte ${header.formatByte} in a file that starts like a custom archive; expected 1`);
     }
-    const { entries, strings } = readToc(r, header, label, true);
-    attachSource(strings, entries, (pos, len) => {
+    const table = readToc(r, header, label, true);
+    attachSource(table, (pos, len) => {
       const out = Buffer.allocUnsafe(len);
       fs.readSync(fd, out, 0, len, pos);
       return out;
     });
-    const dataStart = r.position;
-    const dataProblems = indexCustomData(new FileWindow(fd, size), entries, dataStart, header.intSize, label);
-    const archive: Archive = { path, format: 'custom', container: 'file', header, entries, stringEncoding: strings.encoding === 'utf8' ? 'utf8' : 'latin1', dataProblems };
+    const dataProblems = indexCustomData(new FileWindow(fd, size), table, r.position, header.intSize, label);
+    const archive: Archive = {
+      path,
+      format: 'custom',
+      container: 'file',
+      header,
+      table,
+      get entries() {
+        return table.entries;
+      },
+      stringEncoding: table.encoding === 'utf8' ? 'utf8' : 'latin1',
+      dataProblems,
+    };
     const compression: StreamCompression = header.compression === 'gzip' ? 'zlib' : header.compression;
     return new CustomArchive(archive, fd, size, compression, label);
   } catch (err) {
@@ -44,70 +54,76 @@ export function openCustomArchive(path: string): OpenedArchive {
   }
 }
 
-function indexCustomData(w: FileWindow, entries: TocEntry[], dataStart: number, intSize: number, label: string): DataProblem[] {
+function indexCustomData(w: FileWindow, t: TocTable, dataStart: number, intSize: number, label: string): DataProblem[] {
   const problems: DataProblem[] = [];
-  const withData = entries.filter((e) => e.hadDumper && e.data?.kind !== 'no-data');
-  const positioned = withData.filter((e) => e.data?.kind === 'offset');
+  const withData: number[] = [];
+  let positioned = 0;
+  for (let i = 0; i < t.count; i++) {
+    if (!t.hadDumper[i]) continue;
+    const kind = t.data(i)?.kind;
+    if (kind === 'no-data') continue;
+    withData.push(i);
+    if (kind === 'offset') positioned++;
+  }
+  const offsetOf = (i: number) => t.dataOffset[i]!;
 
-  if (positioned.length === withData.length) {
+  if (positioned === withData.length) {
     // Offsets written: sizes are deltas; only each block's header and the last block are read.
-    const sorted = [...positioned].sort((a, b) => offsetOf(a) - offsetOf(b));
-    sorted.forEach((e, i) => {
-      const start = offsetOf(e);
-      const next = i + 1 < sorted.length ? offsetOf(sorted[i + 1]!) : w.size;
+    const sorted = withData.sort((a, b) => offsetOf(a) - offsetOf(b));
+    sorted.forEach((i, k) => {
+      const dumpId = t.dumpId[i]!;
+      const start = offsetOf(i);
+      const next = k + 1 < sorted.length ? offsetOf(sorted[k + 1]!) : w.size;
       if (start >= w.size) {
-        e.dataSize = null;
-        problems.push({ dumpId: e.dumpId, problem: 'missing', detail: `its data at byte ${start} lies beyond the end of the file (${w.size} bytes)` });
+        problems.push({ dumpId, problem: 'missing', detail: `its data at byte ${start} lies beyond the end of the file (${w.size} bytes)` });
         return;
       }
-      e.dataSize = Math.min(next, w.size) - start;
-      const head = w.read(start, 1);
-      const last = i + 1 === sorted.length || offsetOf(sorted[i + 1]!) >= w.size;
+      t.dataSize[i] = Math.min(next, w.size) - start;
+      const last = next >= w.size;
       if (last) {
         const block = walkBlock(w, start, intSize, label);
-        if (block.dumpId !== e.dumpId) {
-          problems.push({ dumpId: e.dumpId, problem: 'corrupt', detail: `the block at byte ${start} belongs to entry ${block.dumpId}` });
+        if (block.dumpId !== dumpId) {
+          problems.push({ dumpId, problem: 'corrupt', detail: `the block at byte ${start} belongs to entry ${block.dumpId}` });
         } else if (!block.complete) {
-          problems.push({ dumpId: e.dumpId, problem: 'incomplete', detail: `its data is cut short at byte ${w.size}` });
+          problems.push({ dumpId, problem: 'incomplete', detail: `its data is cut short at byte ${w.size}` });
         }
-      } else if (head[0] !== BLK_DATA && head[0] !== BLK_BLOBS) {
-        problems.push({ dumpId: e.dumpId, problem: 'corrupt', detail: `no data block starts at byte ${start}` });
+        return;
+      }
+      const head = w.read(start, 1);
+      if (head[0] !== BLK_DATA && head[0] !== BLK_BLOBS) {
+        problems.push({ dumpId, problem: 'corrupt', detail: `no data block starts at byte ${start}` });
       } else {
         const id = walkHeaderId(w, start, intSize);
-        if (id !== e.dumpId) problems.push({ dumpId: e.dumpId, problem: 'corrupt', detail: `the block at byte ${start} belongs to entry ${id}` });
+        if (id !== dumpId) problems.push({ dumpId, problem: 'corrupt', detail: `the block at byte ${start} belongs to entry ${id}` });
       }
     });
     return problems;
   }
 
   // Written to a pipe: walk the blocks in file order, as pg_restore does, noting where each is.
-  const byId = new Map(withData.map((e) => [e.dumpId, e]));
+  const byId = new Map(withData.map((i) => [t.dumpId[i]!, i]));
   const seen = new Set<number>();
   let pos = dataStart;
   while (pos < w.size) {
     const block = walkBlock(w, pos, intSize, label);
-    const e = byId.get(block.dumpId);
-    if (!e) {
+    const i = byId.get(block.dumpId);
+    if (i === undefined) {
       if (!block.complete) break;
-      throw new DumpError('corrupt', `${label}: a data block at byte ${pos} names entry ${block.dumpId}, which is not in the TOC`);
+      throw new DumpError('corrupt', `${label}: a data block at byte ${pos} names entry ${block.dumpId}, which has no data in the TOC`);
     }
-    seen.add(e.dumpId);
-    e.data = { kind: 'offset', offset: pos };
-    e.dataSize = block.length;
+    seen.add(i);
+    t.setData(i, { kind: 'offset', offset: pos });
+    t.dataSize[i] = block.length;
     if (!block.complete) {
-      problems.push({ dumpId: e.dumpId, problem: 'incomplete', detail: `its data is cut short at byte ${w.size}` });
+      problems.push({ dumpId: block.dumpId, problem: 'incomplete', detail: `its data is cut short at byte ${w.size}` });
       break;
     }
     pos += block.length;
   }
-  for (const e of withData) {
-    if (!seen.has(e.dumpId)) problems.push({ dumpId: e.dumpId, problem: 'missing', detail: 'no data block for it before the end of the file' });
+  for (const i of withData) {
+    if (!seen.has(i)) problems.push({ dumpId: t.dumpId[i]!, problem: 'missing', detail: 'no data block for it before the end of the file' });
   }
   return problems;
-}
-
-function offsetOf(e: TocEntry): number {
-  return e.data?.kind === 'offset' ? e.data.offset : -1;
 }
 
 function walkHeaderId(w: FileWindow, start: number, intSize: number): number {

@@ -149,6 +149,13 @@ const INTERNED: ReadonlySet<string> = new Set(['tableoid', 'desc', 'namespace', 
 
 const PARTITION_ROOT_MARKER = Buffer.from('-- load via partition root ');
 
+/** Data location kinds, as stored in `TocTable.dataKind`. */
+const DATA_NONE = 0;
+const DATA_OFFSET = 1;
+const DATA_OFFSET_NOT_SET = 2;
+const DATA_NO_DATA = 3;
+const DATA_FILE = 4;
+
 function sameBytes(b: Buffer, x: number, y: number, len: number): boolean {
   for (let i = 0; i < len; i++) if (b[x + i] !== b[y + i]) return false;
   return true;
@@ -158,48 +165,95 @@ function sameBytes(b: Buffer, x: number, y: number, len: number): boolean {
 export type TextSource = (pos: number, len: number) => Buffer;
 
 /**
- * The TOC's strings. Names live in one arena as (offset, length) pairs, SQL texts stay in the
- * source as (position, length) pairs; both are decoded on demand, since decoding a large TOC
- * up front costs more than everything else together.
+ * The TOC as columns: one slot per entry in typed arrays, names in one arena, SQL texts left
+ * in the source. Nothing is decoded and no object is made per entry until someone asks:
+ * for a TOC of 90,000 entries that is most of the cost of reading it. `entries` gives the
+ * usual one-object-per-entry view, made on first use.
  */
-export class TocStrings {
+export class TocTable {
+  count = 0;
   readonly names: Arena;
   /** STRIDE ints per entry: (offset, length) per name field, then (position, length) per text. */
   refs: Int32Array;
-  used = 0;
-  encoding: BufferEncoding = 'utf8';
-  /** Dependency IDs of all entries, one after another; each entry knows its start and count. */
+  dumpId: Int32Array;
+  hadDumper: Uint8Array;
+  section: Uint8Array;
+  relkind: Uint8Array;
+  depStart: Int32Array;
+  depCount: Int32Array;
+  dataKind: Uint8Array;
+  dataOffset: Float64Array;
+  /** Stored bytes of each entry's data; NaN when unknown or none. */
+  dataSize: Float64Array;
+  /** Data file names of directory and tar archives, by entry. */
+  readonly fileNames = new Map<number, string>();
+  /** Dependency IDs of all entries, one after another. */
   deps = new Int32Array(1 << 16);
   depsUsed = 0;
+  encoding: BufferEncoding = 'utf8';
   readText: TextSource = () => {
     throw new Error('the archive is closed');
   };
   private readonly interned = new Map<number, { at: number; len: number; value: string }>();
+  private views: TocEntry[] | null = null;
 
   constructor(expectedEntries: number) {
-    this.names = new Arena(expectedEntries * 48);
-    this.refs = new Int32Array(Math.max(expectedEntries, 16) * STRIDE);
+    const n = Math.max(expectedEntries, 16);
+    this.names = new Arena(n * 48);
+    this.refs = new Int32Array(n * STRIDE);
+    this.dumpId = new Int32Array(n);
+    this.hadDumper = new Uint8Array(n);
+    this.section = new Uint8Array(n);
+    this.relkind = new Uint8Array(n);
+    this.depStart = new Int32Array(n);
+    this.depCount = new Int32Array(n);
+    this.dataKind = new Uint8Array(n);
+    this.dataOffset = new Float64Array(n);
+    this.dataSize = new Float64Array(n).fill(Number.NaN);
   }
 
-  /** Offset in `names.buf` and length (-1 = NULL) of a name field. */
-  nameAt(base: number, field: NameField): number {
-    return this.refs[base + SLOT[field]]!;
+  /** Makes room for one more entry. */
+  reserve(): void {
+    if (this.count < this.dumpId.length) return;
+    const grow = <T extends Int32Array | Uint8Array | Float64Array>(a: T, fill = 0): T => {
+      const next = new (a.constructor as new (n: number) => T)(a.length * 2);
+      next.set(a);
+      if (fill) next.fill(fill, a.length);
+      return next;
+    };
+    this.refs = grow(this.refs);
+    this.dumpId = grow(this.dumpId);
+    this.hadDumper = grow(this.hadDumper);
+    this.section = grow(this.section);
+    this.relkind = grow(this.relkind);
+    this.depStart = grow(this.depStart);
+    this.depCount = grow(this.depCount);
+    this.dataKind = grow(this.dataKind);
+    this.dataOffset = grow(this.dataOffset);
+    this.dataSize = grow(this.dataSize, Number.NaN);
   }
 
-  length(base: number, field: NameField | TextField): number {
-    return this.refs[base + SLOT[field] + 1]!;
+  /** Offset in `names.buf` of a name field of entry `i`. */
+  nameAt(i: number, field: NameField): number {
+    return this.refs[i * STRIDE + SLOT[field]]!;
   }
 
-  get(base: number, field: NameField | TextField): string | null {
-    const at = this.refs[base + SLOT[field]]!;
-    const len = this.refs[base + SLOT[field] + 1]!;
+  /** Length of a field of entry `i`; -1 is NULL. */
+  length(i: number, field: NameField | TextField): number {
+    return this.refs[i * STRIDE + SLOT[field] + 1]!;
+  }
+
+  get(i: number, field: NameField | TextField): string | null {
+    const slot = i * STRIDE + SLOT[field];
+    const at = this.refs[slot]!;
+    const len = this.refs[slot + 1]!;
     if (len < 0) return null;
     if (len === 0) return '';
     if (field === 'defn' || field === 'dropStmt' || field === 'copyStmt') return this.readText(at, len).toString(this.encoding);
     const bytes = this.names.buf;
     if (!INTERNED.has(field) || len > 64) return bytes.toString(this.encoding, at, at + len);
     let hash = len;
-    for (let i = at; i < at + len; i++) hash = (Math.imul(hash, 31) + bytes[i]!) | 0;
+    for (let k = at; k < at + len; k++) hash = (Math.imul(hash, 31) + bytes[k]!) | 0;
     const hit = this.interned.get(hash);
     if (hit && hit.len === len && sameBytes(bytes, hit.at, at, len)) return hit.value;
     const value = bytes.toString(this.encoding, at, at + len);
@@ -207,10 +261,69 @@ export class TocStrings {
     return value;
   }
 
-  textStartsWith(base: number, field: TextField, prefix: Buffer): boolean {
-    const len = this.length(base, field);
+  /** Whether a name field starts with `prefix` (ASCII), without decoding it. */
+  nameStartsWith(i: number, field: NameField, prefix: string): boolean {
+    const len = this.length(i, field);
     if (len < prefix.length) return false;
-    return this.readText(this.refs[base + SLOT[field]]!, prefix.length).equals(prefix);
+    const at = this.nameAt(i, field);
+    for (let k = 0; k < prefix.length; k++) if (this.names.buf[at + k] !== prefix.charCodeAt(k)) return false;
+    return true;
+  }
+
+  tagStartsWith(i: number, prefix: string): boolean {
+    return this.nameStartsWith(i, 'tag', prefix);
+  }
+
+  /** Whether `defn` creates something: not NULL, not "", not a partition's data marker. */
+  hasDefinition(i: number, desc: string | null): boolean {
+    const len = this.length(i, 'defn');
+    if (len <= 0) return false;
+    // Only TABLE DATA entries of partitions carry the marker; other defns need no read.
+    if (desc !== 'TABLE DATA' || len < PARTITION_ROOT_MARKER.length) return true;
+    return !this.readText(this.refs[i * STRIDE + SLOT.defn]!, PARTITION_ROOT_MARKER.length).equals(PARTITION_ROOT_MARKER);
+  }
+
+  dependencies(i: number): number[] {
+    const start = this.depStart[i]!;
+    return Array.from(this.deps.subarray(start, start + this.depCount[i]!));
+  }
+
+  data(i: number): DataLocation | null {
+    switch (this.dataKind[i]) {
+      case DATA_OFFSET:
+        return { kind: 'offset', offset: this.dataOffset[i]! };
+      case DATA_OFFSET_NOT_SET:
+        return { kind: 'offset-not-set' };
+      case DATA_NO_DATA:
+        return { kind: 'no-data' };
+      case DATA_FILE:
+        return { kind: 'file', name: this.fileNames.get(i)! };
+      default:
+        return null;
+    }
+  }
+
+  setData(i: number, data: DataLocation | null): void {
+    if (!data) this.dataKind[i] = DATA_NONE;
+    else if (data.kind === 'offset') {
+      this.dataKind[i] = DATA_OFFSET;
+      this.dataOffset[i] = data.offset;
+    } else if (data.kind === 'offset-not-set') this.dataKind[i] = DATA_OFFSET_NOT_SET;
+    else if (data.kind === 'no-data') this.dataKind[i] = DATA_NO_DATA;
+    else {
+      this.dataKind[i] = DATA_FILE;
+      this.fileNames.set(i, data.name);
+    }
+  }
+
+  /** The entries as objects, made on first use. */
+  get entries(): TocEntry[] {
+    if (!this.views) {
+      const views: TocEntry[] = new Array(this.count);
+      for (let i = 0; i < this.count; i++) views[i] = new TocEntryView(this, i);
+      this.views = views;
+    }
+    return this.views;
   }
 }
 
@@ -231,9 +344,8 @@ interface VersionGates {
 }
 
 /**
- * Parses one TOC entry straight out of a window of bytes with a local cursor; this is the hot
- * loop of `list`. Fixed-size fields land in its own fields, strings in `TocStrings`. One
- * instance is reused for every entry.
+ * Parses one TOC entry straight out of a window of bytes with a local cursor into row `i` of
+ * a TocTable; this is the hot loop of `list`. One instance is reused for every entry.
  */
 class EntryParser {
   b: Buffer = Buffer.alloc(0);
@@ -242,21 +354,13 @@ class EntryParser {
   atEnd = false;
   /** Source position of b[0]. */
   origin = 0;
+  i = 0;
   base = 0;
-  entryNo = 0;
   overrun = false;
-
-  dumpId = 0;
-  hadDumper = false;
-  section = 0;
-  relkind = 0;
   depCount = 0;
-  offsetFlag = 0;
-  offset = 0;
-  fileName: string | null = null;
 
   constructor(
-    private readonly strings: TocStrings,
+    private readonly t: TocTable,
     private readonly has: VersionGates,
     private readonly intSize: number,
     private readonly offSize: number,
@@ -266,7 +370,7 @@ class EntryParser {
   ) {}
 
   private where(): string {
-    return `TOC entry ${this.entryNo + 1} of ${this.count}`;
+    return `TOC entry ${this.i + 1} of ${this.count}`;
   }
 
   private int(): number {
@@ -298,47 +402,53 @@ class EntryParser {
 
   private name(slot: number, present: boolean): void {
     const len = present ? this.length() : -1;
-    const refs = this.strings.refs;
-    refs[this.base + slot] = this.strings.names.used;
+    const refs = this.t.refs;
+    refs[this.base + slot] = this.t.names.used;
     refs[this.base + slot + 1] = len;
     if (len > 0 && !this.overrun) {
-      this.strings.names.append(this.b, this.p, len);
+      this.t.names.append(this.b, this.p, len);
       this.p += len;
     }
   }
 
   private text(slot: number, present: boolean): void {
     const len = present ? this.length() : -1;
-    const refs = this.strings.refs;
+    const refs = this.t.refs;
     refs[this.base + slot] = this.origin + this.p;
     refs[this.base + slot + 1] = len;
     if (len > 0 && !this.overrun) this.p += len;
   }
 
-  /** Parses the entry at b[p]; returns the index after it, or OVERRUN. */
+  /** Parses the entry at b[p] into row i; returns the index after it, or OVERRUN. */
   parse(): number {
     const has = this.has;
+    const t = this.t;
+    const i = this.i;
     this.overrun = false;
-    this.dumpId = this.int();
-    this.hadDumper = this.int() !== 0;
+    const dumpId = this.int();
+    const hadDumper = this.int();
     if (this.overrun) return OVERRUN;
-    if (this.dumpId <= 0) throw new DumpError('corrupt', `${this.label}: ${this.where()} has dump ID ${this.dumpId}; the TOC is corrupt`);
+    if (dumpId <= 0) throw new DumpError('corrupt', `${this.label}: ${this.where()} has dump ID ${dumpId}; the TOC is corrupt`);
+    t.dumpId[i] = dumpId;
+    t.hadDumper[i] = hadDumper !== 0 ? 1 : 0;
     this.name(SLOT.tableoid, has.tableoid);
     this.name(SLOT.oid, true);
     this.name(SLOT.tag, true);
     this.name(SLOT.desc, true);
-    this.section = has.section ? this.int() : 0;
+    const section = has.section ? this.int() : 0;
     if (this.overrun) return OVERRUN;
-    if (has.section && (this.section < Section.None || this.section > Section.PostData)) {
-      throw new DumpError('corrupt', `${this.label}: ${this.where()} (dump ID ${this.dumpId}) has section ${this.section}; the TOC is corrupt`);
+    if (has.section && (section < Section.None || section > Section.PostData)) {
+      throw new DumpError('corrupt', `${this.label}: ${this.where()} (dump ID ${dumpId}) has section ${section}; the TOC is corrupt`);
     }
+    t.section[i] = section;
     this.text(SLOT.defn, true);
     this.text(SLOT.dropStmt, true);
     this.text(SLOT.copyStmt, has.copyStmt);
     this.name(SLOT.namespace, has.namespace);
     this.name(SLOT.tablespace, has.tablespace);
     this.name(SLOT.tableam, has.tableam);
-    this.relkind = has.relkind ? this.int() : 0;
+    const relkind = has.relkind ? this.int() : 0;
+    t.relkind[i] = relkind > 0 && relkind < 256 ? relkind : 0;
     this.name(SLOT.owner, true);
     this.name(SLOT.withOids, has.withOids);
     if (this.overrun) return OVERRUN;
@@ -358,40 +468,57 @@ class EntryParser {
         if (!Number.isNaN(dep)) this.pushDep(dep);
       }
     }
-    this.fileName = null;
     if (this.custom && has.offsetFlag) {
       const p = this.p;
       if (p + 1 + this.offSize > this.lim) {
         if (this.atEnd) throw new DumpError('truncated', `${this.label} ends unexpectedly in ${this.where()}: the file is truncated`);
         return OVERRUN;
       }
-      this.offsetFlag = this.b[p]!;
+      const flag = this.b[p]!;
       let value = 0;
       for (let k = this.offSize; k >= 1; k--) value = value * 256 + this.b[p + k]!;
       if (value > Number.MAX_SAFE_INTEGER) throw new DumpError('corrupt', `${this.label}: the data offset of ${this.where()} is not plausible`);
-      this.offset = value;
       this.p = p + 1 + this.offSize;
+      this.setOffset(flag, value);
     } else if (this.custom) {
       const pos = this.int();
       this.int();
-      this.offsetFlag = pos < 0 ? K_OFFSET_POS_NOT_SET : pos === 0 ? K_OFFSET_NO_DATA : K_OFFSET_POS_SET;
-      this.offset = pos;
+      if (this.overrun) return OVERRUN;
+      this.setOffset(pos < 0 ? K_OFFSET_POS_NOT_SET : pos === 0 ? K_OFFSET_NO_DATA : K_OFFSET_POS_SET, pos);
     } else {
       const len = this.length();
-      if (len > 0 && !this.overrun) this.fileName = this.b.toString('utf8', this.p, this.p + len);
-      if (len > 0) this.p += len;
+      if (this.overrun) return OVERRUN;
+      t.dataKind[i] = DATA_NONE;
+      if (len > 0) {
+        t.dataKind[i] = DATA_FILE;
+        t.fileNames.set(i, this.b.toString('utf8', this.p, this.p + len));
+        this.p += len;
+      }
     }
-    return this.overrun ? OVERRUN : this.p;
+    return this.p;
+  }
+
+  private setOffset(flag: number, value: number): void {
+    const t = this.t;
+    const i = this.i;
+    if (flag === K_OFFSET_POS_SET) {
+      t.dataKind[i] = DATA_OFFSET;
+      t.dataOffset[i] = value;
+    } else if (flag === K_OFFSET_POS_NOT_SET) t.dataKind[i] = DATA_OFFSET_NOT_SET;
+    else if (flag === K_OFFSET_NO_DATA) t.dataKind[i] = DATA_NO_DATA;
+    else throw new DumpError('corrupt', `${this.label}: unexpected data offset flag ${flag} in ${this.where()}; the TOC is corrupt`);
+    // Only entries with a data dumper have data, whatever their flag says.
+    if (!t.hadDumper[i] && t.dataKind[i] !== DATA_OFFSET) t.dataKind[i] = DATA_NONE;
   }
 
   private pushDep(dep: number): void {
-    const s = this.strings;
-    if (s.depsUsed + this.depCount >= s.deps.length) {
-      const grown = new Int32Array(s.deps.length * 2);
-      grown.set(s.deps);
-      s.deps = grown;
+    const t = this.t;
+    if (t.depsUsed + this.depCount >= t.deps.length) {
+      const grown = new Int32Array(t.deps.length * 2);
+      grown.set(t.deps);
+      t.deps = grown;
     }
-    s.deps[s.depsUsed + this.depCount++] = dep;
+    t.deps[t.depsUsed + this.depCount++] = dep;
   }
 }
 
@@ -400,12 +527,11 @@ class EntryParser {
  * is an offset in custom archives and a file name in directory and tar ones. An entry that
  * runs past the reader's window is parsed again after the window has grown.
  */
-export function readToc(r: ByteReader, header: ArchiveHeader, label: string, custom: boolean): { entries: TocEntry[]; strings: TocStrings } {
+export function readToc(r: ByteReader, header: ArchiveHeader, label: string, custom: boolean): TocTable {
   const vn = versionNumber(header.version);
-  // Size the stores by the count, but never beyond what the remaining bytes could hold.
+  // Size the table by the count, but never beyond what the remaining bytes could hold.
   const expected = Math.min(header.tocCount, Math.floor((r.size - r.position) / 40) + 1);
-  const strings = new TocStrings(expected);
-  const entries: TocEntry[] = [];
+  const t = new TocTable(expected);
   const has: VersionGates = {
     tableoid: vn >= v(1, 8),
     section: vn >= v(1, 11),
@@ -418,17 +544,13 @@ export function readToc(r: ByteReader, header: ArchiveHeader, label: string, cus
     deps: vn >= v(1, 5),
     offsetFlag: vn >= v(1, 7),
   };
-  const f = new EntryParser(strings, has, r.intSize, r.offSize, custom, label, header.tocCount);
+  const f = new EntryParser(t, has, r.intSize, r.offSize, custom, label, header.tocCount);
   let chunk = 1 << 16;
   for (let i = 0; i < header.tocCount; i++) {
-    if (strings.used + STRIDE > strings.refs.length) {
-      const grown = new Int32Array(strings.refs.length * 2);
-      grown.set(strings.refs);
-      strings.refs = grown;
-    }
-    const namesMark = strings.names.used;
-    f.base = strings.used;
-    f.entryNo = i;
+    t.reserve();
+    const namesMark = t.names.used;
+    f.i = i;
+    f.base = i * STRIDE;
     for (;;) {
       const at = r.prefetch(chunk);
       f.b = r.window;
@@ -441,30 +563,17 @@ export function readToc(r: ByteReader, header: ArchiveHeader, label: string, cus
         r.advance(end - at);
         break;
       }
-      strings.names.used = namesMark; // roll back, and try again with a larger window
+      t.names.used = namesMark; // roll back, and try again with a larger window
       chunk *= 2;
     }
-    strings.used = f.base + STRIDE;
-    const depStart = strings.depsUsed;
-    strings.depsUsed += f.depCount;
-
-    let data: DataLocation | null = null;
-    if (custom) {
-      if (f.offsetFlag === K_OFFSET_POS_SET) data = { kind: 'offset', offset: f.offset };
-      else if (f.offsetFlag === K_OFFSET_POS_NOT_SET) data = { kind: 'offset-not-set' };
-      else if (f.offsetFlag === K_OFFSET_NO_DATA) data = { kind: 'no-data' };
-      else throw new DumpError('corrupt', `${label}: unexpected data offset flag ${f.offsetFlag} in TOC entry ${i + 1}; the TOC is corrupt`);
-      if (!f.hadDumper && data.kind !== 'offset') data = null;
-    } else if (f.fileName) {
-      data = { kind: 'file', name: f.fileName };
-    }
-    const relkind = f.relkind > 0 ? String.fromCharCode(f.relkind) : null;
-    const entry = new TocEntryView(strings, f.base, f.dumpId, f.hadDumper, f.section || Section.PreData, relkind, depStart, f.depCount, data);
-    if (!has.section) (entry as { section: Section }).section = sectionFromDesc(entry.desc);
-    entries.push(entry);
+    t.depStart[i] = t.depsUsed;
+    t.depCount[i] = f.depCount;
+    t.depsUsed += f.depCount;
+    t.count = i + 1;
+    if (!has.section) t.section[i] = sectionFromDesc(t.get(i, 'desc'));
   }
   if (r.position > 0x7fffffff) throw new DumpError('unsupported', `${label}: a TOC larger than 2 GB is not supported`);
-  return { entries, strings };
+  return t;
 }
 
 /** client_encoding names whose bytes must be kept one-to-one rather than decoded as UTF-8. */
@@ -478,73 +587,89 @@ function bufferEncodingFor(defn: string | null): BufferEncoding {
  * Sets how the TOC's strings are read once the source is known: `readText` fetches SQL texts,
  * and the ENCODING entry (if any) says how to decode everything.
  */
-export function attachSource(strings: TocStrings, entries: readonly TocEntry[], readText: TextSource): void {
-  strings.readText = readText;
-  const encodingEntry = entries.find((e) => e.desc === 'ENCODING');
-  strings.encoding = encodingEntry ? bufferEncodingFor(encodingEntry.defn) : 'utf8';
+export function attachSource(t: TocTable, readText: TextSource): void {
+  t.readText = readText;
+  for (let i = 0; i < t.count; i++) {
+    if (t.get(i, 'desc') === 'ENCODING') {
+      t.encoding = bufferEncodingFor(t.get(i, 'defn'));
+      return;
+    }
+  }
 }
 
-/** A TOC entry whose strings are read from `TocStrings` when asked for. */
+/** One entry of a TocTable, read from its columns when asked for. */
 export class TocEntryView implements TocEntry {
-  dataSize: number | null = null;
-  /** Read at once: every use of an entry starts by asking what kind it is. */
-  readonly desc: string | null;
-
   constructor(
-    readonly strings: TocStrings,
-    readonly base: number,
-    readonly dumpId: number,
-    readonly hadDumper: boolean,
-    readonly section: Section,
-    readonly relkind: string | null,
-    private readonly depStart: number,
-    private readonly depCount: number,
-    public data: DataLocation | null,
-  ) {
-    this.desc = strings.get(base, 'desc');
-  }
+    readonly table: TocTable,
+    readonly index: number,
+  ) {}
 
-  get dependencies(): number[] {
-    return Array.from(this.strings.deps.subarray(this.depStart, this.depStart + this.depCount));
+  get dumpId() {
+    return this.table.dumpId[this.index]!;
   }
-
+  get hadDumper() {
+    return this.table.hadDumper[this.index] === 1;
+  }
+  get section(): Section {
+    return this.table.section[this.index]! as Section;
+  }
+  get relkind() {
+    const code = this.table.relkind[this.index]!;
+    return code > 0 ? String.fromCharCode(code) : null;
+  }
+  get dependencies() {
+    return this.table.dependencies(this.index);
+  }
+  get data() {
+    return this.table.data(this.index);
+  }
+  set data(value: DataLocation | null) {
+    this.table.setData(this.index, value);
+  }
+  get dataSize() {
+    const size = this.table.dataSize[this.index]!;
+    return Number.isNaN(size) ? null : size;
+  }
+  set dataSize(value: number | null) {
+    this.table.dataSize[this.index] = value ?? Number.NaN;
+  }
   get tableoid() {
-    return this.strings.get(this.base, 'tableoid');
+    return this.table.get(this.index, 'tableoid');
   }
   get oid() {
-    return this.strings.get(this.base, 'oid');
+    return this.table.get(this.index, 'oid');
   }
   get tag() {
-    return this.strings.get(this.base, 'tag');
+    return this.table.get(this.index, 'tag');
+  }
+  get desc() {
+    return this.table.get(this.index, 'desc');
   }
   get defn() {
-    return this.strings.get(this.base, 'defn');
+    return this.table.get(this.index, 'defn');
   }
   get dropStmt() {
-    return this.strings.get(this.base, 'dropStmt');
+    return this.table.get(this.index, 'dropStmt');
   }
   get copyStmt() {
-    return this.strings.get(this.base, 'copyStmt');
+    return this.table.get(this.index, 'copyStmt');
   }
   get namespace() {
-    return this.strings.get(this.base, 'namespace');
+    return this.table.get(this.index, 'namespace');
   }
   get tablespace() {
-    return this.strings.get(this.base, 'tablespace');
+    return this.table.get(this.index, 'tablespace');
   }
   get tableam() {
-    return this.strings.get(this.base, 'tableam');
+    return this.table.get(this.index, 'tableam');
   }
   get owner() {
-    return this.strings.get(this.base, 'owner');
+    return this.table.get(this.index, 'owner');
   }
   get withOids() {
-    return this.strings.get(this.base, 'withOids');
+    return this.table.get(this.index, 'withOids');
   }
-
   get hasDefinition(): boolean {
-    if (this.strings.length(this.base, 'defn') <= 0) return false;
-    // Only TABLE DATA entries of partitions carry the marker; other defns need no read.
-    return this.desc !== 'TABLE DATA' || !this.strings.textStartsWith(this.base, 'defn', PARTITION_ROOT_MARKER);
+    return this.table.hasDefinition(this.index, this.desc);
   }
 }
