@@ -7,8 +7,7 @@ import { DumpError } from '../../errors';
  * bytes already in memory (a `toc.dat`).
  *
  * Reading a large TOC is dominated by touching fresh memory, so nothing is kept but what the
- * caller copies out: short names go to an `Arena`, long SQL texts are skipped and remembered by
- * position. Every length is checked against what the source can still deliver before anything
+ * caller copies out (see `readToc`, which parses entries straight out of `window`). Every length is checked against what the source can still deliver before anything
  * is allocated, so a corrupt length can neither hang the reader nor allocate beyond the file.
  */
 export class ByteReader {
@@ -18,8 +17,6 @@ export class ByteReader {
   private pos = 0;
   intSize = 4;
   offSize = 8;
-  /** The flag byte of the last `offset()`. */
-  lastFlag = 0;
 
   private constructor(
     private readonly label: string,
@@ -154,56 +151,6 @@ export class ByteReader {
     return this.win.toString('utf8', i, i + len);
   }
 
-  /** WriteStr copied into `arena`; returns its length there (-1 = NULL, 0 = ""). */
-  stringInto(arena: Arena, what: string): number {
-    const len = this.length(what);
-    if (len <= 0) return len;
-    const i = this.need(len, what);
-    arena.append(this.win, i, len);
-    this.pos += len;
-    return len;
-  }
-
-  /** Skips a WriteStr, leaving its bytes in the source; returns its length (-1 = NULL). */
-  skipString(what: string): number {
-    const len = this.length(what);
-    if (len > 0) this.pos += len;
-    return len;
-  }
-
-  /** A string of decimal digits read straight into a number (dependency IDs); NaN otherwise. */
-  decimal(what: string): number | null {
-    const len = this.length(what);
-    if (len < 0) return null;
-    const i = this.need(len, what);
-    this.pos += len;
-    if (len === 0 || len > 15) return Number.NaN;
-    let value = 0;
-    for (let k = i; k < i + len; k++) {
-      const d = this.win[k]! - 48;
-      if (d < 0 || d > 9) return Number.NaN;
-      value = value * 10 + d;
-    }
-    return value;
-  }
-
-  /** WriteOffset (1.7+): a flag byte (left in `lastFlag`), then offSize bytes, LSB first. */
-  offset(what: string): number {
-    const size = this.offSize;
-    const i = this.need(1 + size, what);
-    const b = this.win;
-    let value = 0;
-    let scale = 1;
-    for (let k = 0; k < size; k++) {
-      const byte = b[i + 1 + k]!;
-      if (byte !== 0 && k >= 6) throw new DumpError('corrupt', `${this.label}: ${what} does not fit in 48 bits; the archive is corrupt`);
-      value += byte * scale;
-      scale *= 256;
-    }
-    this.lastFlag = b[i]!;
-    this.pos += 1 + size;
-    return value;
-  }
 }
 
 /** Bytes appended one after another in a buffer that grows as needed. */

@@ -6,7 +6,7 @@ import type { Archive, DataProblem, TocEntry } from '../../model/types';
 import { createDecompressor, type StreamCompression } from '../compression';
 import { ByteReader } from './byteReader';
 import { collect } from './customArchive';
-import type { LargeObject, OpenedArchive } from './openedArchive';
+import { archiveOf, type LargeObject, type OpenedArchive } from './openedArchive';
 import { attachSource, FORMAT_DIRECTORY, FORMAT_TAR, readHeader, readToc, versionNumber } from './toc';
 
 /** Suffixes pg_restore tries after the plain name, and the stream each one holds. */
@@ -38,18 +38,14 @@ export async function openContainerArchive(container: Container, format: 'direct
   const tocBytes = bytes;
   attachSource(table, (pos, len) => tocBytes.subarray(pos, pos + len));
   const dataProblems = await indexMemberData(container, table.entries, versionNumber(header.version), label);
-  const archive: Archive = {
+  const archive = archiveOf({
     path: container.path,
     format,
     container: container.kind,
     header,
     table,
-    get entries() {
-      return table.entries;
-    },
-    stringEncoding: table.encoding === 'utf8' ? 'utf8' : 'latin1',
     dataProblems,
-  };
+  });
   return new ContainerArchive(archive, container, label);
 }
 

@@ -8,7 +8,7 @@ import { createDecompressor, type StreamCompression } from '../compression';
 import { AsyncFileReader, chunkList } from './asyncReader';
 import { BLK_BLOBS, BLK_DATA, FileWindow, walkBlock } from './blocks';
 import { ByteReader } from './byteReader';
-import type { LargeObject, OpenedArchive } from './openedArchive';
+import { archiveOf, type LargeObject, type OpenedArchive } from './openedArchive';
 import { attachSource, FORMAT_CUSTOM, readHeader, readToc, type TocTable } from './toc';
 import { basename } from 'node:path';
 
@@ -34,18 +34,7 @@ export function openCustomArchive(path: string): OpenedArchive {
       return out;
     });
     const dataProblems = indexCustomData(new FileWindow(fd, size), table, r.position, header.intSize, label);
-    const archive: Archive = {
-      path,
-      format: 'custom',
-      container: 'file',
-      header,
-      table,
-      get entries() {
-        return table.entries;
-      },
-      stringEncoding: table.encoding === 'utf8' ? 'utf8' : 'latin1',
-      dataProblems,
-    };
+    const archive = archiveOf({ path, format: 'custom', container: 'file', header, table, dataProblems });
     const compression: StreamCompression = header.compression === 'gzip' ? 'zlib' : header.compression;
     return new CustomArchive(archive, fd, size, compression, label);
   } catch (err) {

@@ -15,3 +15,15 @@ export interface OpenedArchive {
   largeObjects(entry: TocEntry): AsyncGenerator<LargeObject>;
   close(): Promise<void>;
 }
+
+/** The Archive model over a TOC table: entries are made on first use, strings decode as stored. */
+export function archiveOf(fields: Omit<Archive, 'entries' | 'stringEncoding'>): Archive {
+  const { table } = fields;
+  return {
+    ...fields,
+    get entries() {
+      return table.entries;
+    },
+    stringEncoding: table.encoding === 'utf8' ? 'utf8' : 'latin1',
+  };
+}
