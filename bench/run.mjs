@@ -39,7 +39,8 @@ async function benchArchive() {
   try {
     const pgDump = join(server.binDir, 'pg_dump');
     const version = sh(pgDump, ['--version']).trim();
-    const file = join(cacheDir, `bench-90k-g${GENERATOR_VERSION}-${version.replace(/[^0-9.]/g, '')}.dump`);
+    const pgVersion = /\d+(\.\d+)?/.exec(version)?.[0] ?? "unknown";
+    const file = join(cacheDir, `bench-90k-g${GENERATOR_VERSION}-pg${pgVersion}.dump`);
     if (existsSync(file)) return file;
     mkdirSync(cacheDir, { recursive: true });
     console.log(`generating ${file} (once; about a minute) ...`);
