@@ -6,6 +6,9 @@ import { findByQualifiedName } from './core/model/find';
 import { archiveToJson } from './core/model/json';
 import { formatRestoreList } from './core/model/listing';
 import type { Archive } from './core/model/types';
+import { buildPlan } from './core/plan/closure';
+import { planWarnings, writeRestoreList } from './core/plan/listFile';
+import type { RestoreMode } from './core/plan/selection';
 
 /**
  * Command-line face of the core. Exit codes:
@@ -15,7 +18,11 @@ import type { Archive } from './core/model/types';
 const USAGE = `usage:
   pg-dump-explorer list FILE [--json]        what pg_restore -l prints (or every entry as JSON)
   pg-dump-explorer data FILE --table SCHEMA.NAME [--limit N]
-                                             a table's rows as COPY text`;
+                                             a table's rows as COPY text
+  pg-dump-explorer plan FILE --table SCHEMA.NAME ... [--schema NAME ...]
+                    [--data-only | --schema-only] [--with-deps] [--drop-dangling-fks]
+                                             a pg_restore -L list that restores the tables
+                                             and schemas with everything that belongs to them`;
 
 const EXIT_ERROR = 1;
 const EXIT_USAGE = 2;
@@ -81,13 +88,40 @@ async function data(file: string, table: string, limit: number): Promise<number>
   }
 }
 
+interface PlanOptions {
+  tables: string[];
+  schemas: string[];
+  mode: RestoreMode;
+  withDeps: boolean;
+  dropDanglingForeignKeys: boolean;
+}
+
+async function plan(file: string, o: PlanOptions): Promise<number> {
+  const opened = await openArchive(file);
+  try {
+    const a = opened.archive;
+    const p = buildPlan(a, { tables: o.tables, schemas: o.schemas, mode: o.mode, withDeps: o.withDeps, dropDanglingForeignKeys: o.dropDanglingForeignKeys });
+    await write(Buffer.from(writeRestoreList(a, p), a.stringEncoding));
+    for (const line of planWarnings(p)) process.stderr.write(`pg-dump-explorer: warning: ${line}\n`);
+    if (p.entries.length === 0) process.stderr.write('pg-dump-explorer: warning: the plan is empty: nothing selected has entries of that mode\n');
+    return 0;
+  } finally {
+    await opened.close();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
       json: { type: 'boolean' },
-      table: { type: 'string', short: 't' },
+      table: { type: 'string', short: 't', multiple: true },
+      schema: { type: 'string', short: 'n', multiple: true },
+      'data-only': { type: 'boolean', short: 'a' },
+      'schema-only': { type: 'boolean', short: 's' },
+      'with-deps': { type: 'boolean' },
+      'drop-dangling-fks': { type: 'boolean' },
       limit: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -103,11 +137,20 @@ async function main(argv: string[]): Promise<number> {
     case 'list':
       return list(file, values.json ?? false);
     case 'data': {
-      if (!values.table) throw new UsageError('data needs --table SCHEMA.NAME');
+      if (!values.table?.[0]) throw new UsageError('data needs --table SCHEMA.NAME');
+      if (values.table.length > 1) throw new UsageError('data takes one --table');
       const limit = values.limit === undefined ? Infinity : Number(values.limit);
       if (!Number.isInteger(limit) && limit !== Infinity) throw new UsageError(`--limit takes a whole number, not ${values.limit}`);
       if (limit < 0) throw new UsageError('--limit cannot be negative');
-      return data(file, values.table, limit);
+      return data(file, values.table[0], limit);
+    }
+    case 'plan': {
+      const tables = values.table ?? [];
+      const schemas = values.schema ?? [];
+      if (tables.length === 0 && schemas.length === 0) throw new UsageError('plan needs --table SCHEMA.NAME or --schema NAME');
+      if (values['data-only'] && values['schema-only']) throw new UsageError('--data-only and --schema-only cannot be used together');
+      const mode: RestoreMode = values['data-only'] ? 'data-only' : values['schema-only'] ? 'definition-only' : 'definition-and-data';
+      return plan(file, { tables, schemas, mode, withDeps: values['with-deps'] ?? false, dropDanglingForeignKeys: values['drop-dangling-fks'] ?? false });
     }
     default:
       throw new UsageError(`unknown command: ${command}`);
@@ -129,6 +172,8 @@ main(process.argv.slice(2)).then(
     process.stderr.write(`pg-dump-explorer: error: ${known ? '' : 'unexpected failure: '}${oneLine(err)}\n`);
     if (usage) process.stderr.write(`${USAGE}\n`);
     if (process.env.PGDX_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    process.exitCode = usage ? EXIT_USAGE : EXIT_ERROR;
+    // A name the archive does not hold is the caller's mistake too, but the usage text would not help.
+    const badName = err instanceof DumpError && err.code === 'usage';
+    process.exitCode = usage || badName ? EXIT_USAGE : EXIT_ERROR;
   },
 );

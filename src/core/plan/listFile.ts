@@ -1,0 +1,118 @@
+import { basename } from 'node:path';
+import type { Archive, TocEntry } from '../model/types';
+import { describeEntry, type RestorePlan } from './closure';
+import type { RestoreMode, Selection } from './selection';
+
+/**
+ * A restore plan as a `pg_restore -L` list file: comment lines (`;`) that say what the plan is,
+ * then one line per planned entry in archive order, written as `pg_restore -l` writes them:
+ * `<dumpId>; <tableoid> <oid> <desc> <schema> <tag> <owner>`.
+ *
+ * pg_restore cuts each line at its first `;` and reads only the dumpId before it, so the names
+ * after it are a comment; a line break inside a name is written as a space, so no name can
+ * start a line of its own.
+ */
+
+const MODE_TEXT: Record<RestoreMode, string> = {
+  'definition-and-data': 'definition and data',
+  'definition-only': 'definition only',
+  'data-only': 'data only (the tables must already exist)',
+};
+
+/** Text for a comment line: no line break of any kind survives. */
+function flat(s: string): string {
+  return s.replace(/[\r\n\v\f\u0085\u2028\u2029]/g, ' ');
+}
+
+/** A name field as pg_restore -l prints it: CR and LF become spaces; NULL or "" print as `-` where wanted. */
+function field(s: string | null, hyphen: boolean): string {
+  if (!s) return hyphen ? '-' : '';
+  return s.replace(/[\r\n]/g, ' ');
+}
+
+/** A catalog ID as pg_restore prints it with %u. */
+function oid(s: string | null): string {
+  const n = /^\d{1,10}$/.test(s ?? '') ? Number(s) : Number.NaN;
+  return Number.isFinite(n) && n <= 0xffffffff ? String(n) : '0';
+}
+
+/** One entry as a `pg_restore -l` line, without the line break. */
+export function restoreListLine(e: TocEntry): string {
+  return `${e.dumpId}; ${oid(e.tableoid)} ${oid(e.oid)} ${field(e.desc, false)} ${field(e.namespace, true)} ${field(e.tag, false)} ${field(e.owner, false)}`;
+}
+
+/** What the user selected, in words. */
+export function describeSelection(s: Selection): string {
+  const parts: string[] = [];
+  const add = (noun: string, names: readonly string[] | undefined) => {
+    for (const name of names ?? []) parts.push(`${noun} ${name}`);
+  };
+  add('schema', s.schemas);
+  add('table', s.tables);
+  add('view', s.views);
+  add('materialized view', s.materializedViews);
+  add('sequence', s.sequences);
+  add('function', s.functions);
+  add('type', s.types);
+  add('extension', s.extensions);
+  add('every', s.kinds);
+  add('section', s.sections);
+  return flat(parts.length > 0 ? parts.join(', ') : 'nothing');
+}
+
+/**
+ * What may fail, one line each: entries the plan needs but leaves out, and foreign keys whose
+ * referenced table is not planned. Empty when there is nothing to say.
+ */
+export function planWarnings(plan: RestorePlan): string[] {
+  const lines: string[] = [];
+  // What only a dangling foreign key needs is said once, on the foreign key's line.
+  const dangling = new Set(plan.danglingForeignKeys.map((fk) => fk.entry.dumpId));
+  for (const need of plan.needs) {
+    if (need.neededBy.every((n) => dangling.has(n.dumpId))) continue;
+    const by = need.neededBy.map((n) => `${n.dumpId} (${n.why})`).join(', ');
+    const what = need.mustExist ? 'must already exist in the target database' : 'is needed but not planned';
+    lines.push(flat(`${describeEntry(need.entry)} ${what}; needed by ${by}`));
+  }
+  for (const fk of plan.danglingForeignKeys) {
+    const missing = fk.missing.map(describeEntry).join(', ');
+    const outcome = fk.leftOut
+      ? 'the constraint is left out'
+      : plan.mode === 'data-only'
+        ? 'rows may be refused by the constraint'
+        : 'the constraint will fail unless these exist in the target database';
+    lines.push(flat(`foreign key ${describeEntry(fk.entry)} references ${missing}, which ${fk.missing.length === 1 ? 'is' : 'are'} not planned: ${outcome}`));
+  }
+  return lines;
+}
+
+/** The plan as a `pg_restore -L` list file. */
+export function writeRestoreList(archive: Archive, plan: RestorePlan): string {
+  const h = archive.header;
+  const comments = [
+    '',
+    'Restore plan: use with pg_restore -L FILE',
+    `Archive: ${basename(archive.path)}`,
+    `    dbname: ${h.dbname ?? ''}`,
+    `    Dump Version: ${h.version.major}.${h.version.minor}-${h.version.rev}`,
+    `    TOC Entries: ${h.tocCount}`,
+    `Selected: ${describeSelection(plan.selection)}`,
+    `Mode: ${MODE_TEXT[plan.mode]}`,
+    `Dependencies: ${plan.withDeps ? 'planned too (with deps)' : 'not planned; what the selection needs is listed below'}`,
+    `Foreign keys to tables not planned: ${plan.dropDanglingForeignKeys ? 'left out' : 'kept'}`,
+    `Planned entries: ${plan.entries.length}`,
+  ];
+  const warnings = planWarnings(plan);
+  if (warnings.length > 0) {
+    comments.push('', 'May fail:');
+    for (const w of warnings) comments.push(`    ${w}`);
+  }
+  if (plan.leftOut.length > 0) {
+    comments.push('', 'Left out:');
+    for (const l of plan.leftOut) comments.push(`    ${describeEntry(l.entry)}: ${l.why}`);
+  }
+  comments.push('', 'Selected TOC Entries:', '');
+  const lines = comments.map((c) => (c === '' ? ';' : `; ${flat(c)}`));
+  for (const { entry } of plan.entries) lines.push(restoreListLine(entry));
+  return lines.join('\n') + '\n';
+}
