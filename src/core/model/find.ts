@@ -2,7 +2,8 @@ import type { TocEntry } from './types';
 
 /**
  * Finds entries by a user-written `schema.name`. Names may contain dots themselves, so every
- * split point is tried; a name without a schema matches in any schema when that is unambiguous.
+ * split point is tried; a name without a schema matches in every schema (callers that need
+ * one entry say so when several match).
  */
 export function findByQualifiedName(entries: readonly TocEntry[], qualified: string, descs: readonly string[]): TocEntry[] {
   const wanted = entries.filter((e) => e.desc !== null && descs.includes(e.desc));

@@ -189,6 +189,11 @@ class ListWriter {
   }
 }
 
+/** One entry as a `pg_restore -l` line, without the line break (for lists built from a plan). */
+export function restoreListLine(e: TocEntry): string {
+  return `${e.dumpId}; ${oidText(e.tableoid)} ${oidText(e.oid)} ${sanitize(e.desc, false)} ${sanitize(e.namespace, true)} ${sanitize(e.tag, false)} ${sanitize(e.owner, false)}`;
+}
+
 /** pg_restore parses catalog IDs with sscanf("%u"); an unparsable one prints as 0. */
 function oidText(s: string | null): string {
   const n = Number.parseInt(s ?? '', 10);

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
-import type { Archive, TocEntry } from '../model/types';
+import type { Archive } from '../model/types';
+import { restoreListLine } from '../model/listing';
 import { describeEntry, type RestorePlan } from './closure';
 import type { RestoreMode, Selection } from './selection';
 
@@ -22,23 +23,6 @@ const MODE_TEXT: Record<RestoreMode, string> = {
 /** Text for a comment line: no line break of any kind survives. */
 function flat(s: string): string {
   return s.replace(/[\r\n\v\f\u0085\u2028\u2029]/g, ' ');
-}
-
-/** A name field as pg_restore -l prints it: CR and LF become spaces; NULL or "" print as `-` where wanted. */
-function field(s: string | null, hyphen: boolean): string {
-  if (!s) return hyphen ? '-' : '';
-  return s.replace(/[\r\n]/g, ' ');
-}
-
-/** A catalog ID as pg_restore prints it with %u. */
-function oid(s: string | null): string {
-  const n = /^\d{1,10}$/.test(s ?? '') ? Number(s) : Number.NaN;
-  return Number.isFinite(n) && n <= 0xffffffff ? String(n) : '0';
-}
-
-/** One entry as a `pg_restore -l` line, without the line break. */
-export function restoreListLine(e: TocEntry): string {
-  return `${e.dumpId}; ${oid(e.tableoid)} ${oid(e.oid)} ${field(e.desc, false)} ${field(e.namespace, true)} ${field(e.tag, false)} ${field(e.owner, false)}`;
 }
 
 /** What the user selected, in words. */
