@@ -11,7 +11,10 @@ import { Client } from 'pg';
 import { openArchive } from '../../src/core/archive';
 import { DumpError } from '../../src/core/errors';
 import type { ArchiveVersion, TocEntry } from '../../src/core/model/types';
-import { CancelledError, RunError, connectionArgs, run, toolEnv, withPassFile } from '../../src/core/process/run';
+import { quoteConninfoValue } from '../../src/core/connections/conninfo';
+import { formatPgpassLine, withTemporaryPassfile } from '../../src/core/connections/pgpass';
+import { resolveConnection } from '../../src/core/connections/resolve';
+import { CancelledError, RunError, run, toolEnv } from '../../src/core/process/run';
 import { RestoreErrorParser } from '../../src/core/restore/errorParser';
 import { RestoreProgress, itemsIn, type ItemEvent, type VerboseEvent } from '../../src/core/restore/verboseParser';
 import {
@@ -85,9 +88,10 @@ async function freshDatabase(label: string): Promise<string> {
 }
 
 const pgRestore = () => path.join(testEnv().server.binDir, 'pg_restore');
-const target = (database: string) => {
+/** Client-tool arguments for a database on the test server, as the restore will build them. */
+const toolArgs = (dbname: string) => {
   const { host, port, user } = testEnv().server;
-  return { host, port, user, database };
+  return resolveConnection({ host, port, user, dbname }, { env: {} }).toToolArgs();
 };
 
 interface Plan {
@@ -133,7 +137,7 @@ async function restore(file: string, db: string, plan: Plan, extra: string[] = [
   const events: VerboseEvent[] = [];
   const out: Restored = { exitCode: -1, events, progress, errors };
   try {
-    const r = await run(pgRestore(), ['-v', ...connectionArgs(target(db)), ...extra, file], {
+    const r = await run(pgRestore(), ['-v', ...toolArgs(db), ...extra, file], {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
       onStderrLine: (line) => {
@@ -360,7 +364,7 @@ describe('process runner and pg_restore', function () {
       const db = testEnv().database;
       const script = Readable.from(['select count(*) from public.bulk_rows;\n', "select 'two' || ' lines';\n"]);
       const out: string[] = [];
-      await run(path.join(testEnv().server.binDir, 'psql'), ['-X', '-At', ...connectionArgs(target(db)), '-f', '-'], { stdin: script, onStdoutLine: (l) => out.push(l) });
+      await run(path.join(testEnv().server.binDir, 'psql'), ['-X', '-At', ...toolArgs(db), '-f', '-'], { stdin: script, onStdoutLine: (l) => out.push(l) });
       assert.deepEqual(out, ['5000', 'two lines']);
     });
 
@@ -404,16 +408,16 @@ describe('process runner and pg_restore', function () {
     });
   });
 
-  describe('withPassFile and connectionArgs', () => {
+  describe('temporary password files and tool arguments', () => {
     it('writes a 0600 password file for the call only, and removes it', async () => {
       let seen = '';
-      const result = await withPassFile('s3cr:et\\', async ({ PGPASSFILE }) => {
+      const result = await withTemporaryPassfile(`${formatPgpassLine({ host: '*', port: '*', database: '*', user: '*', password: 's3cr:et\\' })}\n`, async (PGPASSFILE) => {
         seen = PGPASSFILE;
         const stat = fs.statSync(PGPASSFILE);
         assert.equal(stat.mode & 0o777, 0o600);
         assert.equal(fs.readFileSync(PGPASSFILE, 'utf8'), '*:*:*:*:s3cr\\:et\\\\\n');
         // psql accepts it (the test server trusts every connection; this checks the plumbing).
-        const r = await run(path.join(testEnv().server.binDir, 'psql'), ['-X', '-At', ...connectionArgs(target('postgres')), '-c', 'select 1'], { env: { PGPASSFILE } });
+        const r = await run(path.join(testEnv().server.binDir, 'psql'), ['-X', '-At', ...toolArgs('postgres'), '-c', 'select 1'], { env: { PGPASSFILE } });
         return r.stdout.trim();
       });
       assert.equal(result, '1');
@@ -423,7 +427,7 @@ describe('process runner and pg_restore', function () {
     it('removes the file when the call fails or is cancelled', async () => {
       let seen = '';
       await assert.rejects(
-        withPassFile('pw', ({ PGPASSFILE }) => {
+        withTemporaryPassfile('*:*:*:*:pw\n', (PGPASSFILE) => {
           seen = PGPASSFILE;
           throw new Error('boom');
         }),
@@ -432,7 +436,7 @@ describe('process runner and pg_restore', function () {
       assert.ok(seen && !fs.existsSync(path.dirname(seen)));
       const ac = new AbortController();
       await assert.rejects(
-        withPassFile('pw', ({ PGPASSFILE }) => {
+        withTemporaryPassfile('*:*:*:*:pw\n', (PGPASSFILE) => {
           seen = PGPASSFILE;
           setTimeout(() => ac.abort(), 50);
           return run('/bin/sleep', ['300'], { signal: ac.signal, env: { PGPASSFILE } });
@@ -442,18 +446,13 @@ describe('process runner and pg_restore', function () {
       assert.ok(!fs.existsSync(path.dirname(seen)));
     });
 
-    it('connectionArgs always says -w and keeps odd database names names', () => {
-      assert.deepEqual(connectionArgs(), ['-w']);
-      assert.deepEqual(connectionArgs({ host: 'h', port: 5433, user: 'u', database: 'd' }), ['-w', '--host=h', '--port=5433', '--username=u', '--dbname=d']);
-      assert.deepEqual(connectionArgs({ database: "a=b's" }), ['-w', "--dbname=dbname='a=b\\'s'"]);
-      assert.deepEqual(connectionArgs({ database: '-x' }), ['-w', '--dbname=-x']);
-    });
-
     it('a database name that looks like a connection string reaches the server as a name', async () => {
       const { server } = testEnv();
       const name = `pgdx odd=name ${process.pid}`;
       await createDatabase(server, name);
-      const r = await run(path.join(server.binDir, 'psql'), ['-X', '-At', ...connectionArgs(target(name)), '-c', 'select current_database()']);
+      // libpq expands a dbname holding `=`; a literal name is written `dbname='…'`, as in psql.
+      const args = resolveConnection(`host=${server.host} port=${server.port} user=${server.user} dbname=${quoteConninfoValue(name)}`, { env: {} }).toToolArgs();
+      const r = await run(path.join(server.binDir, 'psql'), ['-X', '-At', ...args, '-c', 'select current_database()']);
       assert.equal(r.stdout.trim(), name);
     });
   });

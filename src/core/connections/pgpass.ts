@@ -266,3 +266,16 @@ export async function writeTemporaryPassfile(content: string, tmpDir: string = o
     },
   };
 }
+
+/**
+ * Runs `fn` with a temporary password file holding `content` (see writeTemporaryPassfile) and
+ * removes the file when `fn` settles, however it settles.
+ */
+export async function withTemporaryPassfile<T>(content: string, fn: (passfile: string) => Promise<T> | T): Promise<T> {
+  const temp = await writeTemporaryPassfile(content);
+  try {
+    return await fn(temp.path);
+  } finally {
+    await temp.remove();
+  }
+}

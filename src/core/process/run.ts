@@ -13,11 +13,10 @@
  * - Typed failures: `RunError` (could not start, non-zero exit, killed by a signal) carrying the
  *   command, exit code, signal and the last stderr lines; `CancelledError` when the caller aborted.
  *
- * Passwords never go on a command line: `withPassFile` writes a temporary 0600 password file for
- * `PGPASSFILE`, and `connectionArgs` always includes `-w` so a tool never waits on a prompt.
+ * Passwords never go on a command line: connection arguments and the temporary PGPASSFILE come
+ * from `connections/` (ResolvedConnection.toToolArgs, withTemporaryPassfile).
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -135,62 +134,6 @@ export function pgVarsOf(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (key.startsWith('PG') && value !== undefined) out[key] = value;
   return out;
-}
-
-/** Where to connect; the password is never part of it (see withPassFile). */
-export interface ConnectionTarget {
-  host?: string;
-  port?: number | string;
-  user?: string;
-  database?: string;
-}
-
-/**
- * Connection arguments for pg_restore / psql / pg_dump: always `-w` (never prompt for a
- * password), then the given settings as `--name=value` so that no value can be read as an option.
- * A database name that libpq would take for a connection string (it contains `=` or starts with
- * `postgres://` / `postgresql://`) is passed as `dbname='…'`, so it stays a name.
- */
-export function connectionArgs(target: ConnectionTarget = {}): string[] {
-  const args = ['-w'];
-  if (target.host) args.push(`--host=${target.host}`);
-  if (target.port !== undefined && target.port !== '') args.push(`--port=${target.port}`);
-  if (target.user) args.push(`--username=${target.user}`);
-  if (target.database) {
-    const db = target.database;
-    const looksLikeConninfo = db.includes('=') || /^postgres(?:ql)?:\/\//.test(db);
-    args.push(`--dbname=${looksLikeConninfo ? `dbname='${db.replace(/[\\']/g, (c) => `\\${c}`)}'` : db}`);
-  }
-  return args;
-}
-
-/** Password files that exist right now; removed on process exit should a caller never return. */
-const liveFiles = new Set<string>();
-let exitHookForFiles = false;
-
-/**
- * Runs `fn` with a temporary password file: mode 0600 in a fresh private directory, one line
- * `*:*:*:*:<password>` (`\` and `:` escaped as libpq reads them). `fn` gets `{ PGPASSFILE }` to
- * add to a tool's environment. The file is removed when `fn` settles, however it settles.
- */
-export async function withPassFile<T>(password: string, fn: (env: { PGPASSFILE: string }) => Promise<T> | T): Promise<T> {
-  if (/[\r\n]/.test(password)) throw new Error('a password with a line break cannot be passed through a password file');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgdx-pass-'));
-  const file = path.join(dir, 'pgpass');
-  liveFiles.add(dir);
-  if (!exitHookForFiles) {
-    exitHookForFiles = true;
-    process.once('exit', () => {
-      for (const d of liveFiles) fs.rmSync(d, { recursive: true, force: true });
-    });
-  }
-  try {
-    fs.writeFileSync(file, `*:*:*:*:${password.replace(/[\\:]/g, (c) => `\\${c}`)}\n`, { mode: 0o600, flag: 'wx' });
-    return await fn({ PGPASSFILE: file });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-    liveFiles.delete(dir);
-  }
 }
 
 /** The command as one readable line; for messages only, never executed. */
