@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { openArchive } from './core/archive';
+import { withArchive } from './core/archive';
 import { copyRows } from './core/data/copyRows';
 import { DumpError, oneLine } from './core/errors';
 import { findByQualifiedName } from './core/model/find';
@@ -50,20 +50,16 @@ function reportDataProblems(a: Archive): boolean {
 }
 
 async function list(file: string, json: boolean): Promise<number> {
-  const opened = await openArchive(file);
-  try {
+  return withArchive(file, async (opened) => {
     const a = opened.archive;
     if (json) await write(JSON.stringify(archiveToJson(a), null, 2) + '\n');
     else await write(formatRestoreList(a));
     return reportDataProblems(a) ? EXIT_DATA_PROBLEM : 0;
-  } finally {
-    await opened.close();
-  }
+  });
 }
 
 async function data(file: string, table: string, limit: number): Promise<number> {
-  const opened = await openArchive(file);
-  try {
+  return withArchive(file, async (opened) => {
     const hits = findByQualifiedName(opened.archive.entries, table, ['TABLE DATA']);
     if (hits.length === 0) {
       const defined = findByQualifiedName(opened.archive.entries, table, ['TABLE', 'VIEW', 'MATERIALIZED VIEW', 'FOREIGN TABLE']);
@@ -83,9 +79,7 @@ async function data(file: string, table: string, limit: number): Promise<number>
     }
     if (lines.length > 0) await write(Buffer.from(lines.join('\n') + '\n', encoding));
     return 0;
-  } finally {
-    await opened.close();
-  }
+  });
 }
 
 interface PlanOptions {
@@ -97,17 +91,14 @@ interface PlanOptions {
 }
 
 async function plan(file: string, o: PlanOptions): Promise<number> {
-  const opened = await openArchive(file);
-  try {
+  return withArchive(file, async (opened) => {
     const a = opened.archive;
     const p = buildPlan(a, { tables: o.tables, schemas: o.schemas, mode: o.mode, withDeps: o.withDeps, dropDanglingForeignKeys: o.dropDanglingForeignKeys });
     await write(Buffer.from(writeRestoreList(a, p), a.stringEncoding));
     for (const line of planWarnings(p)) process.stderr.write(`pg-dump-explorer: warning: ${line}\n`);
     if (p.entries.length === 0) process.stderr.write('pg-dump-explorer: warning: the plan is empty: nothing selected has entries of that mode\n');
     return 0;
-  } finally {
-    await opened.close();
-  }
+  });
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -36,6 +36,16 @@ export async function openArchive(path: string): Promise<OpenedArchive> {
   }
 }
 
+/** Opens an archive for the length of `fn` and closes it afterwards, however `fn` ends. */
+export async function withArchive<T>(path: string, fn: (opened: OpenedArchive) => Promise<T>): Promise<T> {
+  const opened = await openArchive(path);
+  try {
+    return await fn(opened);
+  } finally {
+    await opened.close();
+  }
+}
+
 function assertNever(value: never): never {
   throw new Error(`unexpected dump kind ${JSON.stringify(value)}`);
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openArchive, type OpenedArchive } from '../../src/core/archive';
+import { type OpenedArchive, withArchive } from '../../src/core/archive';
 import type { TocEntry } from '../../src/core/model/types';
 import { buildPlan } from '../../src/core/plan/closure';
 import { writeRestoreList } from '../../src/core/plan/listFile';
@@ -28,14 +28,6 @@ const listedKeys = (listing: string) =>
     .filter((l) => /^\d+;/.test(l))
     .map((l) => l.replace(/^\d+; \d+ \d+ /, '').replace(/ \S*$/, ''));
 
-async function withArchive<T>(file: string, fn: (a: OpenedArchive) => Promise<T>): Promise<T> {
-  const opened = await openArchive(file);
-  try {
-    return await fn(opened);
-  } finally {
-    await opened.close();
-  }
-}
 
 describe('restore plan: the list round-trips through the real pg_restore -L', () => {
   let dir: string;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openArchive, type OpenedArchive } from '../../src/core/archive';
+import { type OpenedArchive, withArchive } from '../../src/core/archive';
 import { copyRows } from '../../src/core/data/copyRows';
 import { DumpError } from '../../src/core/errors';
 import { findByQualifiedName } from '../../src/core/model/find';
@@ -13,14 +13,6 @@ const shared = path.resolve(__dirname, '../../../shared/fixtures');
 const fixture = (name: string) => path.join(shared, name);
 const plainSql = () => fs.readFileSync(fixture('pg18-rich.plain.sql'), 'utf8');
 
-async function withArchive<T>(file: string, fn: (a: OpenedArchive) => Promise<T>): Promise<T> {
-  const opened = await openArchive(file);
-  try {
-    return await fn(opened);
-  } finally {
-    await opened.close();
-  }
-}
 
 async function rowsOf(a: OpenedArchive, table: string, limit = Infinity): Promise<string[]> {
   const [entry] = findByQualifiedName(a.archive.entries, table, ['TABLE DATA']);

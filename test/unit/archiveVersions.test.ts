@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { openArchive, type OpenedArchive } from '../../src/core/archive';
+import { openArchive, type OpenedArchive, withArchive } from '../../src/core/archive';
 import { copyRows } from '../../src/core/data/copyRows';
 import { DumpError } from '../../src/core/errors';
 import { findByQualifiedName } from '../../src/core/model/find';
@@ -106,14 +106,6 @@ async function dumpErrorOf(work: () => Promise<unknown>, what: string): Promise<
   assert.fail(`${what}: succeeded, but the data is damaged`);
 }
 
-async function withArchive<T>(file: string, fn: (a: OpenedArchive) => Promise<T>): Promise<T> {
-  const opened = await openArchive(file);
-  try {
-    return await fn(opened);
-  } finally {
-    await opened.close();
-  }
-}
 
 describe('archive versions 1.10 to 1.16 and lz4 / zstd data, re-encoded from a pg_dump 18 archive', function () {
   this.timeout(120_000);
