@@ -2,7 +2,6 @@ import { createReadStream, type Stats } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { DumpError } from '../errors';
 import { isJunkName } from '../io/directoryContainer';
 import { indexTar, isTarHeader } from '../io/tarContainer';
@@ -345,7 +344,7 @@ class ByteSource {
     if (compression === 'none') {
       this.stream = this.raw;
     } else {
-      const decompressor = compression === 'gzip' ? createGunzip() : createDecompressor(compression, label);
+      const decompressor = createDecompressor(compression, label);
       this.raw.on('error', (err) => decompressor.destroy(err));
       this.stream = this.raw.pipe(decompressor);
     }

@@ -6,7 +6,7 @@ import { DumpError } from '../../errors';
 import type { Archive, DataProblem, TocEntry } from '../../model/types';
 import { createDecompressor, type StreamCompression } from '../compression';
 import { AsyncFileReader, chunkList } from './asyncReader';
-import { BLK_BLOBS, BLK_DATA, FileWindow, walkBlock } from './blocks';
+import { BLK_BLOBS, BLK_DATA, FileWindow, intAt, walkBlock } from './blocks';
 import { ByteReader } from './byteReader';
 import { archiveOf, type LargeObject, type OpenedArchive } from './openedArchive';
 import { attachSource, FORMAT_CUSTOM, readHeader, readToc, type TocTable } from './toc';
@@ -82,7 +82,7 @@ function indexCustomData(w: FileWindow, t: TocTable, dataStart: number, intSize:
       if (head[0] !== BLK_DATA && head[0] !== BLK_BLOBS) {
         problems.push({ dumpId, problem: 'corrupt', detail: `no data block starts at byte ${start}` });
       } else {
-        const id = walkHeaderId(w, start, intSize);
+        const id = intAt(w, start + 1, intSize); // the dump ID after the block's type byte
         if (id !== dumpId) problems.push({ dumpId, problem: 'corrupt', detail: `the block at byte ${start} belongs to entry ${id}` });
       }
     });
@@ -113,17 +113,6 @@ function indexCustomData(w: FileWindow, t: TocTable, dataStart: number, intSize:
     if (!seen.has(i)) problems.push({ dumpId: t.dumpId[i]!, problem: 'missing', detail: 'no data block for it before the end of the file' });
   }
   return problems;
-}
-
-function walkHeaderId(w: FileWindow, start: number, intSize: number): number {
-  const b = w.read(start + 1, 1 + intSize);
-  let value = 0;
-  let scale = 1;
-  for (let i = 0; i < intSize; i++) {
-    value += (b[1 + i] ?? 0) * scale;
-    scale *= 256;
-  }
-  return value;
 }
 
 class CustomArchive implements OpenedArchive {
