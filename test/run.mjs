@@ -1,4 +1,5 @@
-// The one test entry: `node test/run.mjs [unit|integration]`.
+// The one test entry: `node test/run.mjs [unit|integration] [PATTERN ...]`; PATTERNs keep only
+// test files whose path contains one of them.
 //
 // Runs mocha on test/unit/**/*.test.ts, then test/integration/**/*.test.ts (TypeScript through
 // tsx). Before the integration tests it starts one throwaway PostgreSQL server and builds (or
@@ -116,11 +117,13 @@ async function runMocha(level, files) {
 async function main() {
   const wanted = process.argv[2];
   if (wanted !== undefined && !(wanted in LEVELS)) {
-    console.log(`usage: node test/run.mjs [${Object.keys(LEVELS).join('|')}]`);
+    console.log(`usage: node test/run.mjs [${Object.keys(LEVELS).join('|')}] [PATTERN ...]`);
     counts.failed += 1;
     return;
   }
-  const levels = (wanted ? [wanted] : Object.keys(LEVELS)).map((level) => ({ level, files: testFiles(path.join(testDir, level)) }));
+  const patterns = process.argv.slice(3);
+  const chosen = (file) => patterns.length === 0 || patterns.some((p) => file.includes(p));
+  const levels = (wanted ? [wanted] : Object.keys(LEVELS)).map((level) => ({ level, files: testFiles(path.join(testDir, level)).filter(chosen) }));
   if (levels.some(({ level, files }) => level === 'integration' && files.length > 0)) {
     try {
       await setUpIntegration();

@@ -11,7 +11,9 @@ export type DumpErrorCode =
   | 'corrupt'
   | 'missing-data'
   | 'unsupported'
-  | 'usage';
+  | 'usage'
+  /** The target database could not be reached. */
+  | 'connection';
 
 export class DumpError extends Error {
   constructor(
