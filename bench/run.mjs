@@ -1,7 +1,7 @@
 // `npm run bench`: speed and memory of the CLI against the PostgreSQL tool that does the same
 // job, in the same run, alternating, medians. Not a test: it prints figures for README.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,12 +87,14 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-function compare(title, ours, theirs, targets) {
+/** `before(side)` runs untimed before each run (e.g. to make a fresh target database). */
+async function compare(title, ours, theirs, targets, { runs = RUNS, before } = {}) {
   const a = { ms: [], rss: [] };
   const b = { ms: [], rss: [] };
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     for (const [side, run] of i % 2 ? [[b, theirs], [a, ours]] : [[a, ours], [b, theirs]]) {
-      const r = timeOnce(...run);
+      const args = before ? await before(side === a ? 'ours' : 'theirs', run) : run;
+      const r = timeOnce(...args);
       side.ms.push(r.ms);
       side.rss.push(r.rssMb);
     }
@@ -102,7 +104,42 @@ function compare(title, ours, theirs, targets) {
   console.log(`\n${title}`);
   console.log(`  ours:   median ${median(a.ms).toFixed(0)} ms, peak RSS ${peak.toFixed(0)} MB   (${ours[0]} ${ours[1].join(' ')})`);
   console.log(`  theirs: median ${median(b.ms).toFixed(0)} ms, peak RSS ${Math.max(...b.rss).toFixed(0)} MB   (${theirs[0]} ${theirs[1].join(' ')})`);
-  console.log(`  ratio ${ratio.toFixed(2)} (target <= ${targets.ratio}), peak ${peak.toFixed(0)} MB (target <= ${targets.rssMb} MB): ${ratio <= targets.ratio && peak <= targets.rssMb ? 'met' : 'NOT met'}`);
+  if (!targets) console.log(`  ratio ${ratio.toFixed(2)}`);
+  else console.log(`  ratio ${ratio.toFixed(2)} (target <= ${targets.ratio}), peak ${peak.toFixed(0)} MB (target <= ${targets.rssMb} MB): ${ratio <= targets.ratio && peak <= targets.rssMb ? 'met' : 'NOT met'}`);
+}
+
+/**
+ * Restoring one table (with what it needs) into a fresh database: the engine (`restore`:
+ * plan, pre-flight, pg_restore, ANALYZE / sequences / row counts) against pg_restore given the
+ * same entries in a hand-written -L list, one transaction each; then against a full restore.
+ */
+async function benchRestore(archive, pgRestore) {
+  const server = await startServer();
+  try {
+    const table = 's50.t50';
+    const list = join(cacheDir, 'one-table.list');
+    writeFileSync(list, sh(process.execPath, [join(root, 'dist', 'cli.js'), 'plan', archive, '--table', table, '--with-deps']));
+    const entries = readFileSync(list, 'utf8').split('\n').filter((l) => /^\d+;/.test(l)).length;
+    let n = 0;
+    const fresh = async () => {
+      const db = `bench_restore_${++n}`;
+      await createDatabase(server, db);
+      return db;
+    };
+    const url = (db) => `postgresql://${server.user}@${server.host}:${server.port}/${db}`;
+    const conn = (db) => ['-h', server.host, '-p', String(server.port), '-U', server.user, '-d', db];
+    const withTarget = async (side, [cmd, args]) => {
+      const db = await fresh();
+      return [cmd, args.map((a) => (a === '@URL' ? url(db) : a === '@CONN' ? conn(db) : [a])).flat()];
+    };
+    const ours = [process.execPath, [join(root, 'dist', 'cli.js'), 'restore', archive, '--dbname', '@URL', '--table', table, '--with-deps', '--yes']];
+    const theirs = [pgRestore, ['@CONN', '--single-transaction', '--exit-on-error', '-L', list, archive]];
+    await compare(`restore one table (${table} with what it needs, ${entries} entries) into a new database: engine vs pg_restore -L of the same entries`, ours, theirs, { ratio: 1.1, rssMb: Infinity }, { before: withTarget });
+    const full = [pgRestore, ['@CONN', '--single-transaction', '--exit-on-error', archive]];
+    await compare('restore one table through the engine vs a full restore with pg_restore', ours, full, undefined, { runs: Number(process.env.BENCH_FULL_RUNS ?? 3), before: withTarget });
+  } finally {
+    await server.stop();
+  }
 }
 
 async function main() {
@@ -112,7 +149,11 @@ async function main() {
   const pgRestore = sh('bash', ['-c', 'ls -d /usr/lib/postgresql/*/bin/pg_restore | sort -V | tail -1']).trim() || 'pg_restore';
   const entries = sh(pgRestore, ['-l', archive]).split('\n').filter((l) => /^\d+;/.test(l)).length;
   console.log(`archive: ${archive} (${(statSync(archive).size / 1e6).toFixed(1)} MB, ${entries} listed entries), ${RUNS} runs each, alternating`);
-  compare('list: node dist/cli.js list FILE vs pg_restore -l FILE', [process.execPath, [join(root, 'dist', 'cli.js'), 'list', archive]], [pgRestore, ['-l', archive]], { ratio: 0.5, rssMb: 200 });
+  const only = process.argv[2];
+  if (!only || only === 'list') {
+    await compare('list: node dist/cli.js list FILE vs pg_restore -l FILE', [process.execPath, [join(root, 'dist', 'cli.js'), 'list', archive]], [pgRestore, ['-l', archive]], { ratio: 0.5, rssMb: 200 });
+  }
+  if (!only || only === 'restore') await benchRestore(archive, pgRestore);
 }
 
 main().catch((err) => {

@@ -8,7 +8,8 @@ import { formatRestoreList } from './core/model/listing';
 import type { Archive } from './core/model/types';
 import { buildPlan } from './core/plan/closure';
 import { planWarnings, writeRestoreList } from './core/plan/listFile';
-import type { RestoreMode } from './core/plan/selection';
+import type { RestoreMode, Selection } from './core/plan/selection';
+import { restoreCommand, type RestoreCommandOptions } from './cli/restoreCommand';
 
 /**
  * Command-line face of the core. Exit codes:
@@ -22,7 +23,20 @@ const USAGE = `usage:
   pg-dump-explorer plan FILE --table SCHEMA.NAME ... [--schema NAME ...]
                     [--data-only | --schema-only] [--with-deps] [--drop-dangling-fks]
                                              a pg_restore -L list that restores the tables
-                                             and schemas with everything that belongs to them`;
+                                             and schemas with everything that belongs to them
+  pg-dump-explorer restore FILE --dbname CONNINFO_OR_URI [--table SCHEMA.NAME ...]
+                    [--schema NAME ...] [--data-only | --schema-only] [--with-deps]
+                    [--drop-dangling-fks] [--no-owner] [--no-privileges] [--clean]
+                    [--jobs N] [--yes]
+                                             checks the target, restores the selection (all
+                                             of the dump without one) in one transaction,
+                                             then runs ANALYZE, fixes sequences and compares
+                                             row counts with the dump
+
+exit codes: 0 done; 1 the input or the target could not be read; 2 usage; 3 some entries'
+data is missing; 4 the pre-flight check found blocking problems (nothing was changed);
+5 the restore failed (with one transaction, nothing was changed); 6 restored, but the checks
+after it found differences; 130 cancelled (with one transaction, nothing was changed)`;
 
 const EXIT_ERROR = 1;
 const EXIT_USAGE = 2;
@@ -114,6 +128,12 @@ async function main(argv: string[]): Promise<number> {
       'with-deps': { type: 'boolean' },
       'drop-dangling-fks': { type: 'boolean' },
       limit: { type: 'string' },
+      dbname: { type: 'string', short: 'd' },
+      'no-owner': { type: 'boolean', short: 'O' },
+      'no-privileges': { type: 'boolean', short: 'x' },
+      clean: { type: 'boolean', short: 'c' },
+      jobs: { type: 'string', short: 'j' },
+      yes: { type: 'boolean', short: 'y' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -142,6 +162,29 @@ async function main(argv: string[]): Promise<number> {
       if (values['data-only'] && values['schema-only']) throw new UsageError('--data-only and --schema-only cannot be used together');
       const mode: RestoreMode = values['data-only'] ? 'data-only' : values['schema-only'] ? 'definition-only' : 'definition-and-data';
       return plan(file, { tables, schemas, mode, withDeps: values['with-deps'] ?? false, dropDanglingForeignKeys: values['drop-dangling-fks'] ?? false });
+    }
+    case 'restore': {
+      if (!values.dbname) throw new UsageError('restore needs --dbname CONNINFO_OR_URI (a database name, key=value pairs or a postgresql:// URI)');
+      if (values['data-only'] && values['schema-only']) throw new UsageError('--data-only and --schema-only cannot be used together');
+      const jobs = values.jobs === undefined ? 1 : Number(values.jobs);
+      if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs takes a whole number of at least 1, not ${values.jobs}`);
+      const tables = values.table ?? [];
+      const schemas = values.schema ?? [];
+      const mode: RestoreMode = values['data-only'] ? 'data-only' : values['schema-only'] ? 'definition-only' : 'definition-and-data';
+      const selection: Selection =
+        tables.length === 0 && schemas.length === 0
+          ? { sections: ['pre-data', 'data', 'post-data'], mode }
+          : { tables, schemas, mode, withDeps: values['with-deps'] ?? false, dropDanglingForeignKeys: values['drop-dangling-fks'] ?? false };
+      const options: RestoreCommandOptions = {
+        dbname: values.dbname,
+        selection,
+        noOwner: values['no-owner'] ?? false,
+        noPrivileges: values['no-privileges'] ?? false,
+        clean: values.clean ?? false,
+        jobs,
+        yes: values.yes ?? false,
+      };
+      return restoreCommand(file, options);
     }
     default:
       throw new UsageError(`unknown command: ${command}`);

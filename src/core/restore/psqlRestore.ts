@@ -1,0 +1,152 @@
+import * as fs from 'node:fs';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ResolvedConnection } from '../connections/resolve';
+import { writeTemporaryPassfile, type TemporaryPassfile } from '../connections/pgpass';
+import { createDecompressor } from '../formats/compression';
+import type { PlainCompression } from '../formats/detect';
+import { CancelledError, run } from '../process/run';
+import { findTool, type ToolCandidate } from '../tools/findTools';
+
+/**
+ * Runs SQL text through psql: a whole plain dump, or the slices of one that a selection needs.
+ * `ON_ERROR_STOP=1` and (by default) `--single-transaction`, so a failure leaves the target as
+ * it was. The SQL is streamed into psql's standard input as it is read and decompressed: no
+ * temporary copy of the dump is made.
+ */
+
+export interface PsqlRestoreOptions {
+  /** Default true. */
+  singleTransaction?: boolean;
+  signal?: AbortSignal;
+  /** A configured psql (the executable or its directory). */
+  toolPath?: string;
+  standardLocations?: boolean;
+  /** Bytes of SQL fed so far, and the expected total when known. */
+  onProgress?: (bytesDone: number, bytesTotal: number | undefined) => void;
+  /** Each line psql printed on stderr (notices, errors), for the log. */
+  onOutput?: (line: string) => void;
+  /** Expected number of bytes of SQL, for progress. */
+  totalBytes?: number;
+}
+
+export interface PsqlError {
+  /** Line of the SQL text (1-based) psql reports, when it does. */
+  line?: number;
+  message: string;
+}
+
+export interface PsqlRestoreResult {
+  ok: boolean;
+  cancelled: boolean;
+  command: string;
+  tool: ToolCandidate;
+  exitCode: number | null;
+  errors: PsqlError[];
+  bytes: number;
+  durationMs: number;
+}
+
+/** `psql:<stdin>:12: ERROR:  relation "x" already exists` and its DETAIL/HINT/CONTEXT lines. */
+const PSQL_MESSAGE = /^psql:[^:]*:(\d+): (ERROR|FATAL|error):\s+(.*)$/;
+const CONTINUATION = /^(DETAIL|HINT|CONTEXT|LINE \d+|QUERY):\s/;
+
+export function psqlArguments(connection: ResolvedConnection, singleTransaction: boolean): string[] {
+  return [
+    '--no-psqlrc',
+    '--quiet',
+    '--set=ON_ERROR_STOP=1',
+    ...(singleTransaction ? ['--single-transaction'] : []),
+    ...connection.toToolArgs(),
+    '--file=-',
+  ];
+}
+
+/** A plain dump file as SQL text: decompressed as it is read. */
+export function readPlainDump(file: string, compression: PlainCompression): Readable {
+  const input = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+  if (compression === 'none') return input;
+  const out = createDecompressor(compression, file);
+  pipeline(input, out).catch((err: unknown) => out.destroy(err instanceof Error ? err : new Error(String(err))));
+  return out;
+}
+
+export async function runPsqlRestore(sql: Readable, connection: ResolvedConnection, options: PsqlRestoreOptions = {}): Promise<PsqlRestoreResult> {
+  const started = Date.now();
+  const tool = await findTool('psql', {
+    ...(options.toolPath ? { configuredPath: options.toolPath } : {}),
+    ...(options.standardLocations === false ? { standardLocations: false } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  let bytes = 0;
+  let lastReport = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      bytes += chunk.length;
+      if (bytes - lastReport >= 1 << 20) {
+        lastReport = bytes;
+        options.onProgress?.(bytes, options.totalBytes);
+      }
+      done(null, chunk);
+    },
+  });
+  let sourceError: unknown;
+  sql.on('error', (err) => {
+    sourceError = err;
+    counter.destroy(err);
+  });
+  sql.pipe(counter);
+
+  const errors: PsqlError[] = [];
+  let open: PsqlError | undefined;
+  let passfile: TemporaryPassfile | undefined;
+  try {
+    const content = connection.toolPassfileContent();
+    if (content !== undefined) passfile = await writeTemporaryPassfile(content);
+    const args = psqlArguments(connection, options.singleTransaction ?? true);
+    let outcome;
+    try {
+      outcome = await run(tool.path, args, {
+        env: connection.toToolEnv(passfile ? { passfile: passfile.path } : {}),
+        stdin: counter,
+        reject: false,
+        collectStdout: false,
+        onStdoutLine: () => undefined,
+        ...(options.signal ? { signal: options.signal } : {}),
+        onStderrLine: (line) => {
+          options.onOutput?.(line);
+          const m = PSQL_MESSAGE.exec(line);
+          if (m) {
+            open = { line: Number(m[1]), message: m[3] ?? '' };
+            errors.push(open);
+          } else if (open && CONTINUATION.test(line)) {
+            open.message += `\n${line}`;
+          } else {
+            open = undefined;
+          }
+        },
+      });
+    } catch (err) {
+      if (err instanceof CancelledError) {
+        return { ok: false, cancelled: true, command: err.command, tool, exitCode: null, errors, bytes, durationMs: Date.now() - started };
+      }
+      // The dump could not be read to its end: psql was killed before it saw the end of its
+      // input, so its transaction was rolled back rather than committed.
+      if (sourceError === undefined) throw err;
+      errors.push({ message: `could not read the dump: ${sourceError instanceof Error ? sourceError.message : String(sourceError)}` });
+      return { ok: false, cancelled: false, command: '', tool, exitCode: null, errors, bytes, durationMs: Date.now() - started };
+    }
+    if (sourceError !== undefined) {
+      // Should not happen (a source error ends the run above), but never report success for it.
+      errors.push({ message: `could not read the dump: ${sourceError instanceof Error ? sourceError.message : String(sourceError)}` });
+    } else if (outcome.exitCode !== 0 && errors.length === 0) {
+      errors.push({ message: outcome.stderrTail.filter((l) => l.trim()).at(-1) ?? `psql exited with status ${outcome.exitCode}` });
+    }
+    options.onProgress?.(bytes, options.totalBytes);
+    const ok = outcome.exitCode === 0 && sourceError === undefined && errors.length === 0;
+    return { ok, cancelled: false, command: outcome.command, tool, exitCode: outcome.exitCode, errors, bytes, durationMs: Date.now() - started };
+  } finally {
+    sql.destroy();
+    await passfile?.remove();
+  }
+}

@@ -1,0 +1,59 @@
+import type { PreflightReport, ProposedFix } from '../target/preflight';
+import type { RestoreError } from './errorParser';
+import type { ProgressSnapshot } from './verboseParser';
+
+/** Plain-text forms of the restore reports, for the CLI and the extension's log. One line each. */
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+export function describeFix(fix: ProposedFix): string {
+  switch (fix.kind) {
+    case 'no-owner':
+      return 'restore with --no-owner';
+    case 'no-privileges':
+      return 'restore with --no-privileges';
+    case 'create-roles':
+      return `create the role${fix.roles.length === 1 ? '' : 's'} ${fix.roles.join(', ')}`;
+    case 'clean':
+      return `restore with --clean, which drops ${fix.drops.length} object${fix.drops.length === 1 ? '' : 's'}: ${fix.drops.join(', ')}`;
+    case 'leave-out-foreign-keys':
+      return 'leave those foreign keys out (--drop-dangling-fks)';
+    case 'include-dependencies':
+      return 'include what the selection needs (--with-deps)';
+    case 'create-database':
+      return `create the database ${fix.name}`;
+    case 'use-other-tool':
+      return `use pg_restore ${fix.major} or newer`;
+  }
+}
+
+export function formatPreflight(report: PreflightReport): string[] {
+  const t = report.target;
+  const lines = [`target ${t.where}: PostgreSQL ${t.serverVersion}, connected as ${t.user}${t.isSuperuser ? ' (superuser)' : ''}; database ${report.databaseEmpty ? 'is empty' : 'is not empty'}`];
+  for (const f of report.findings) {
+    lines.push(`${f.severity}: ${f.message}`);
+    for (const fix of f.fixes) lines.push(`  fix: ${describeFix(fix)}`);
+  }
+  return lines;
+}
+
+export function formatProgress(s: ProgressSnapshot): string {
+  const current = s.running.map((r) => `${r.desc} ${r.name}`).join(', ');
+  const bytes = s.bytesTotal > 0 ? ` (${formatBytes(s.bytesDone)} of ${formatBytes(s.bytesTotal)})` : '';
+  return `[${s.started}/${s.total}]${bytes}${current ? ` ${current}` : ''}`;
+}
+
+export function formatRestoreError(e: RestoreError): string {
+  const where = e.entry ? `entry ${e.entry.dumpId} (${e.entry.desc} ${e.entry.tag})` : e.stage ? e.stage.toLowerCase() : 'pg_restore';
+  return `${where}: ${e.message.split('\n')[0]}`;
+}

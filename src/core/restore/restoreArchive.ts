@@ -1,0 +1,318 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { ResolvedConnection } from '../connections/resolve';
+import { writeTemporaryPassfile, type TemporaryPassfile } from '../connections/pgpass';
+import { DumpError } from '../errors';
+import type { OpenedArchive } from '../archive';
+import type { RestorePlan } from '../plan/closure';
+import { writeRestoreList } from '../plan/listFile';
+import { CancelledError, run } from '../process/run';
+import { postRestore, type PostRestoreReport } from '../target/postRestore';
+import { openTargetSession } from '../target/session';
+import { findPgRestoreFor, formatToolVersion, type ToolCandidate } from '../tools/findTools';
+import { RestoreErrorParser, type RestoreError } from './errorParser';
+import { RestoreProgress, type ProgressSnapshot } from './verboseParser';
+
+/**
+ * Runs a restore plan with pg_restore: the plan's `-L` list, the user's options, progress and
+ * errors as events, cancellation, and the post-restore work (ANALYZE, sequences, row counts).
+ *
+ * By default the restore is atomic (`--single-transaction --exit-on-error`): when it fails or
+ * is cancelled, the target is as it was. `jobs > 1` trades that for speed.
+ */
+
+export interface RestoreRunOptions {
+  /** `--no-owner`: objects belong to the connecting user. */
+  noOwner?: boolean;
+  /** `--no-privileges`: no GRANT / REVOKE. */
+  noPrivileges?: boolean;
+  /** `--clean --if-exists`: drop the planned objects before creating them. */
+  clean?: boolean;
+  /** `--jobs N`: parallel restore (custom and directory archives); not one transaction. */
+  jobs?: number;
+  /** `--single-transaction`; default true unless `jobs > 1`. */
+  singleTransaction?: boolean;
+  /** `--exit-on-error`; default true. */
+  exitOnError?: boolean;
+  /** Roles to create (NOLOGIN) before the restore; dropped again when the restore does not succeed. */
+  createRoles?: readonly string[];
+  disableTriggers?: boolean;
+  /** `--role`: SET ROLE after connecting. */
+  role?: string;
+  noComments?: boolean;
+  noTablespaces?: boolean;
+  /**
+   * `--create`: create the dump's database and restore into it; the connection names the
+   * database to connect to first (e.g. `postgres`). The DATABASE entries join the plan.
+   */
+  create?: boolean;
+  /** `--section`: restore only these sections of the plan. */
+  sections?: readonly ('pre-data' | 'data' | 'post-data')[];
+  /** Post-restore steps; each default true. */
+  analyze?: boolean;
+  fixSequences?: boolean;
+  verifyRowCounts?: boolean;
+}
+
+export type RestoreStage = 'restore' | 'post-restore';
+
+export type RestoreEvent =
+  | { kind: 'stage'; stage: RestoreStage }
+  | { kind: 'progress'; snapshot: ProgressSnapshot }
+  /** A line pg_restore printed (for the log). */
+  | { kind: 'output'; line: string }
+  | { kind: 'error'; error: RestoreError };
+
+export interface RestoreHooks {
+  signal?: AbortSignal;
+  onEvent?: (event: RestoreEvent) => void;
+  /** A configured pg_restore (the executable or its directory). */
+  toolPath?: string;
+  /** Where to look for pg_restore besides the configured path (tests: PATH only). */
+  standardLocations?: boolean;
+}
+
+export interface RestoreResult {
+  ok: boolean;
+  cancelled: boolean;
+  /** The pg_restore command line (never holds a password). */
+  command: string;
+  tool: ToolCandidate;
+  exitCode: number | null;
+  errors: RestoreError[];
+  /** N of pg_restore's "errors ignored on restore: N" (without --exit-on-error). */
+  ignoredErrors: number | null;
+  /** Roles created before the restore (and kept, since it succeeded). */
+  createdRoles: string[];
+  postRestore?: PostRestoreReport;
+  /** One line each: what went wrong outside pg_restore's own errors (e.g. post-restore). */
+  problems: string[];
+  durationMs: number;
+  /** The `-L` list pg_restore was given. */
+  restoreList: string;
+  progress: ProgressSnapshot;
+}
+
+/** The pg_restore arguments for these options, without the connection, list and archive. */
+export function restoreArguments(options: RestoreRunOptions): string[] {
+  const jobs = options.jobs ?? 1;
+  // CREATE DATABASE cannot run inside a transaction block, so --create is never one transaction.
+  const single = options.singleTransaction ?? (jobs <= 1 && !options.create);
+  if (single && jobs > 1) throw new DumpError('usage', 'a parallel restore (--jobs) cannot run in one transaction; choose one');
+  if (single && options.create) throw new DumpError('usage', '--create cannot run in one transaction (CREATE DATABASE cannot); choose one');
+  const args = ['--verbose'];
+  if (options.exitOnError ?? true) args.push('--exit-on-error');
+  if (single) args.push('--single-transaction');
+  if (jobs > 1) args.push(`--jobs=${jobs}`);
+  if (options.clean) args.push('--clean', '--if-exists');
+  if (options.noOwner) args.push('--no-owner');
+  if (options.noPrivileges) args.push('--no-privileges');
+  if (options.disableTriggers) args.push('--disable-triggers');
+  if (options.role) args.push(`--role=${options.role}`);
+  if (options.noComments) args.push('--no-comments');
+  if (options.noTablespaces) args.push('--no-tablespaces');
+  if (options.create) args.push('--create');
+  for (const section of options.sections ?? []) args.push(`--section=${section}`);
+  return args;
+}
+
+/** Why pg_restore cannot restore this archive with these options; undefined when it can. */
+export function restoreObstacle(opened: OpenedArchive, options: RestoreRunOptions): string | undefined {
+  const a = opened.archive;
+  if (a.format === 'directory' && a.container !== 'directory') {
+    return `pg_restore cannot read a directory dump inside a ${a.container} file: unpack ${path.basename(a.path)} and restore the directory`;
+  }
+  if ((options.jobs ?? 1) > 1) {
+    if (a.format === 'tar') return 'pg_restore cannot restore a tar archive in parallel: use --jobs 1 (custom and directory archives only)';
+    if (a.entries.some((e) => e.data?.kind === 'offset-not-set')) {
+      return 'this custom archive was written to a pipe and has no data offsets, so pg_restore cannot restore it in parallel: use --jobs 1';
+    }
+  }
+  return undefined;
+}
+
+export async function runRestore(
+  opened: OpenedArchive,
+  plan: RestorePlan,
+  connection: ResolvedConnection,
+  options: RestoreRunOptions = {},
+  hooks: RestoreHooks = {},
+): Promise<RestoreResult> {
+  const started = Date.now();
+  const emit = (e: RestoreEvent) => hooks.onEvent?.(e);
+  const archive = opened.archive;
+  const obstacle = restoreObstacle(opened, options);
+  if (obstacle) throw new DumpError('unsupported', obstacle);
+  if (plan.entries.length === 0) throw new DumpError('usage', 'nothing to restore: the selection is empty');
+  const tool = await findPgRestoreFor(archive.header.version, {
+    ...(hooks.toolPath ? { configuredPath: hooks.toolPath } : {}),
+    ...(hooks.standardLocations === false ? { standardLocations: false } : {}),
+    ...(hooks.signal ? { signal: hooks.signal } : {}),
+  });
+
+  if (options.create) plan = withDatabaseEntries(opened, plan);
+  const restoreList = writeRestoreList(archive, plan);
+  const progress = new RestoreProgress({ entries: plan.entries.map((p) => p.entry) });
+  const errors: RestoreError[] = [];
+  const errorParser = new RestoreErrorParser((error) => {
+    errors.push(error);
+    emit({ kind: 'error', error });
+  });
+  const problems: string[] = [];
+  const result = (fields: Partial<RestoreResult> & Pick<RestoreResult, 'ok' | 'cancelled' | 'command' | 'exitCode'>): RestoreResult => ({
+    tool,
+    errors,
+    ignoredErrors: null,
+    createdRoles: [],
+    problems,
+    durationMs: Date.now() - started,
+    restoreList,
+    progress: progress.snapshot(),
+    ...fields,
+  });
+
+  const work = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'pgdx-restore-'));
+  let passfile: TemporaryPassfile | undefined;
+  let createdRoles: string[] = [];
+  try {
+    const listFile = path.join(work, 'restore.list');
+    // Names go back in the bytes they came in (the archive's client encoding).
+    await fs.promises.writeFile(listFile, Buffer.from(restoreList, archive.stringEncoding), { mode: 0o600 });
+    const content = connection.toolPassfileContent();
+    if (content !== undefined) passfile = await writeTemporaryPassfile(content);
+
+    // Row counts before a data-only restore: the rows it appends are compared, not the total.
+    const rowsBefore = plan.mode === 'data-only' && (options.verifyRowCounts ?? true) ? await countTargetRows(connection, plan) : undefined;
+    createdRoles = await createRoles(connection, options.createRoles ?? []);
+
+    const args = [...restoreArguments(options), ...connection.toToolArgs(), `--use-list=${listFile}`, archive.path];
+    emit({ kind: 'stage', stage: 'restore' });
+    let outcome;
+    try {
+      outcome = await run(tool.path, args, {
+        env: connection.toToolEnv(passfile ? { passfile: passfile.path } : {}),
+        reject: false,
+        ...(hooks.signal ? { signal: hooks.signal } : {}),
+        onStderrLine: (line) => {
+          emit({ kind: 'output', line });
+          errorParser.push(line);
+          if (progress.push(line).length > 0) emit({ kind: 'progress', snapshot: progress.snapshot() });
+        },
+      });
+    } catch (err) {
+      if (err instanceof CancelledError) {
+        await dropRoles(connection, createdRoles);
+        return result({ ok: false, cancelled: true, command: err.command, exitCode: null });
+      }
+      throw err;
+    }
+    const summary = errorParser.end();
+    const ok = outcome.exitCode === 0 && errors.length === 0;
+    if (!ok) {
+      if (outcome.exitCode !== 0 && errors.length === 0) {
+        problems.push(`pg_restore exited with status ${outcome.exitCode}: ${outcome.stderrTail.filter((l) => l.trim()).at(-1) ?? 'no message'}`);
+      }
+      await dropRoles(connection, createdRoles);
+      return result({ ok: false, cancelled: false, command: outcome.command, exitCode: outcome.exitCode, ignoredErrors: summary.ignoredCount });
+    }
+    progress.end();
+    emit({ kind: 'progress', snapshot: progress.snapshot() });
+
+    let report: PostRestoreReport | undefined;
+    if ((options.analyze ?? true) || (options.fixSequences ?? true) || (options.verifyRowCounts ?? true)) {
+      emit({ kind: 'stage', stage: 'post-restore' });
+      try {
+        report = await postRestore(opened, plan, connection, {
+          analyze: options.analyze ?? true,
+          fixSequences: options.fixSequences ?? true,
+          countRows: options.verifyRowCounts ?? true,
+          ...(rowsBefore ? { rowsBefore } : {}),
+          ...(hooks.signal ? { signal: hooks.signal } : {}),
+        });
+      } catch (err) {
+        // The data is in; only the checks after it failed. Say so rather than calling the restore failed.
+        problems.push(`the restore succeeded, but the checks after it did not run to the end: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    return result({
+      ok: true,
+      cancelled: false,
+      command: outcome.command,
+      exitCode: outcome.exitCode,
+      createdRoles,
+      ...(report ? { postRestore: report } : {}),
+    });
+  } finally {
+    await passfile?.remove();
+    await fs.promises.rm(work, { recursive: true, force: true });
+  }
+}
+
+/** The plan with the archive's DATABASE and DATABASE PROPERTIES entries, which `--create` needs in the list. */
+function withDatabaseEntries(opened: OpenedArchive, plan: RestorePlan): RestorePlan {
+  const planned = new Set(plan.entries.map((p) => p.entry.dumpId));
+  const extra = opened.archive.entries.filter((e) => (e.desc === 'DATABASE' || e.desc === 'DATABASE PROPERTIES') && !planned.has(e.dumpId));
+  if (extra.length === 0) return plan;
+  const order = new Map(opened.archive.entries.map((e, i) => [e.dumpId, i]));
+  const entries = [...plan.entries, ...extra.map((entry) => ({ entry, reason: { kind: 'selected' as const, as: 'the database (--create)' } }))];
+  entries.sort((x, y) => (order.get(x.entry.dumpId) ?? 0) - (order.get(y.entry.dumpId) ?? 0));
+  return { ...plan, entries };
+}
+
+/** `select count(*)` of each table whose data is planned, for a data-only restore. */
+async function countTargetRows(connection: ResolvedConnection, plan: RestorePlan): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  const tables = plan.entries.filter((p) => p.entry.desc === 'TABLE DATA' && p.entry.namespace !== null && p.entry.tag !== null).map((p) => p.entry);
+  if (tables.length === 0) return counts;
+  const session = await openTargetSession(connection);
+  try {
+    for (const e of tables) {
+      const name = `${session.client.escapeIdentifier(e.namespace as string)}.${session.client.escapeIdentifier(e.tag as string)}`;
+      const exists = await session.client.query<{ ok: boolean }>('select to_regclass($1) is not null as ok', [name]);
+      if (!exists.rows[0]?.ok) continue;
+      const row = await session.client.query<{ n: string }>(`select count(*) as n from only ${name}`);
+      counts.set(`${e.namespace}.${e.tag}`, Number(row.rows[0]?.n ?? 0));
+    }
+  } finally {
+    await session.close();
+  }
+  return counts;
+}
+
+/** Creates the roles that do not exist yet (NOLOGIN); returns those it created. */
+async function createRoles(connection: ResolvedConnection, roles: readonly string[]): Promise<string[]> {
+  if (roles.length === 0) return [];
+  const created: string[] = [];
+  const session = await openTargetSession(connection);
+  try {
+    for (const role of roles) {
+      const exists = await session.client.query('select 1 from pg_roles where rolname = $1', [role]);
+      if (exists.rowCount) continue;
+      await session.client.query(`create role ${session.client.escapeIdentifier(role)} nologin`);
+      created.push(role);
+    }
+  } catch (err) {
+    await session.close();
+    await dropRoles(connection, created);
+    throw new DumpError('connection', `could not create role: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  await session.close();
+  return created;
+}
+
+/** Drops roles this restore created, so that a failed or cancelled restore leaves the cluster as it was. */
+async function dropRoles(connection: ResolvedConnection, roles: readonly string[]): Promise<void> {
+  if (roles.length === 0) return;
+  const session = await openTargetSession(connection);
+  try {
+    for (const role of roles) await session.client.query(`drop role if exists ${session.client.escapeIdentifier(role)}`);
+  } finally {
+    await session.close();
+  }
+}
+
+/** "pg_restore 15.18 at /usr/bin/pg_restore" */
+export function describeTool(tool: ToolCandidate): string {
+  return `${tool.tool} ${tool.version ? formatToolVersion(tool.version) : '?'} at ${tool.path}`;
+}

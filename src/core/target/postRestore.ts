@@ -1,0 +1,584 @@
+/**
+ * The work after a restore, on the tables the restore wrote to and nothing else:
+ *
+ * 1. ANALYZE them (and materialized views whose data was restored, and a partitioned table
+ *    whose partitions were all restored), so that the planner does not work from empty
+ *    statistics until autovacuum comes by (it never analyzes partitioned tables).
+ * 2. Sequences owned by their columns (serial, identity, `OWNED BY`): when a sequence is behind
+ *    the column's largest value (smallest, for a descending one), the next insert would fail
+ *    with a duplicate key, so it is set forward with `setval(seq, max, true)`. A sequence is
+ *    never moved back. Reading it and setting it are two statements: this is meant to run
+ *    right after the restore, before applications write to the tables again.
+ * 3. Rows: each table's `count(*)` (its own rows, `FROM ONLY`) against the rows of its TABLE
+ *    DATA in the archive, counted natively by streaming the entry's data (countRows.ts) while
+ *    the database works.
+ *
+ * "Restored tables" are the tables of the plan's TABLE DATA entries. A definition-only plan
+ * restores no rows: its TABLEs are analyzed, and neither sequences nor rows are checked.
+ *
+ * Failures about one table or sequence (missing after the restore, no privilege, …) become
+ * problem lines and the rest goes on; a connection that cannot be made or is lost rejects.
+ */
+import { DatabaseError, type Client } from 'pg';
+import type { ResolvedConnection } from '../connections/resolve';
+import { abortError, countArchiveRows, holdsCopyData } from '../data/countRows';
+import { oneLine } from '../errors';
+import type { OpenedArchive } from '../formats/archive/openedArchive';
+import type { TocEntry } from '../model/types';
+import type { RestorePlan } from '../plan/closure';
+import { openTargetSession, type TargetSession } from './session';
+
+export { countArchiveRows } from '../data/countRows';
+
+export interface TableRowCount {
+  dumpId: number;
+  /** `schema.name` as the archive names it. */
+  table: string;
+  /** Rows of the entry's data in the archive. */
+  archiveRows: number;
+  /** Rows of the table itself in the database (`count(*) FROM ONLY`); 0 when it is missing. */
+  databaseRows: number;
+  /** What the table should hold: the archive's rows plus the rows it held before (options.rowsBefore). */
+  expectedRows: number;
+  /** The rows the table held before the restore, as given in options.rowsBefore (0 when not given). */
+  rowsBefore: number;
+  matches: boolean;
+  /** The table is not in the database. */
+  missing?: boolean;
+}
+
+export interface SequenceFix {
+  /** `schema.name` of the sequence. */
+  sequence: string;
+  /** `schema.name` of the table that owns it. */
+  table: string;
+  column: string;
+  /** `identity` (deptype i) or `owned` (serial or OWNED BY, deptype a). */
+  kind: 'identity' | 'owned';
+  /** Its increment; a negative one makes the column's minimum the value compared. */
+  increment: number;
+  /** The sequence's last value; null when nextval has never been called (or setval(…, false)). */
+  lastValueBefore: number | null;
+  /** What nextval would have returned: last value + increment, or the pending value when never called. */
+  nextValueBefore: number;
+  /** The column's maximum (its minimum for a descending sequence); null for an empty table. */
+  columnMax: number | null;
+  lastValueAfter: number | null;
+  /** The column has reached the sequence's next value: nextval would return a value the column may already hold. */
+  behind: boolean;
+  /** setval was called (false for a sequence that is behind but whose range cannot reach the column's value). */
+  changed: boolean;
+}
+
+export interface PostRestoreReport {
+  /** Relations ANALYZE refreshed, `schema.name`. */
+  analyzed: string[];
+  sequences: SequenceFix[];
+  rowCounts: TableRowCount[];
+  /** One line each: row-count mismatches, tables missing after the restore, statements that failed. */
+  problems: string[];
+  /** One line each: checks that were left out, and why (not problems). */
+  notes: string[];
+  durationMs: number;
+}
+
+export interface PostRestoreOptions {
+  /** ANALYZE the restored tables. Default true. */
+  analyze?: boolean;
+  /** Set owned sequences that are behind their column forward. Default true. */
+  fixSequences?: boolean;
+  /** Compare each restored table's rows with the archive's. Default true. */
+  countRows?: boolean;
+  /** Aborting stops the archive streams, cancels the running query, and rejects with an AbortError. */
+  signal?: AbortSignal;
+  /**
+   * Rows tables held before their data was restored, by `schema.name` as the archive names the
+   * table: data restored by appending to existing rows (data-only into a non-empty table) is
+   * expected to leave archive rows + rows before.
+   */
+  rowsBefore?: Map<string, number>;
+}
+
+/** A relation of the restore, found in the target database. */
+interface Relation {
+  /** `schema.name` as the archive names it, for the report. */
+  name: string;
+  schema: string;
+  relname: string;
+  oid: string;
+  relkind: string;
+}
+
+const qualified = (schema: string, name: string) => `${schema}.${name}`;
+const entryName = (e: TocEntry) => qualified(e.namespace ?? '', e.tag ?? '');
+const quoted = (client: Client, r: { schema: string; relname: string }) => `${client.escapeIdentifier(r.schema)}.${client.escapeIdentifier(r.relname)}`;
+const relKey = (schema: string, name: string) => `${schema}\u0000${name}`;
+
+/** Integer types a sequence value can be compared with (and domains over them). */
+const INTEGER_TYPES = new Set(['smallint', 'integer', 'bigint']);
+
+export async function postRestore(opened: OpenedArchive, plan: RestorePlan, connection: ResolvedConnection, options: PostRestoreOptions = {}): Promise<PostRestoreReport> {
+  const started = Date.now();
+  const { signal } = options;
+  const doAnalyze = options.analyze ?? true;
+  const doSequences = options.fixSequences ?? true;
+  const doCount = options.countRows ?? true;
+  const rowsBefore = options.rowsBefore ?? new Map<string, number>();
+  if (signal?.aborted) throw abortError(signal);
+
+  const report: PostRestoreReport = { analyzed: [], sequences: [], rowCounts: [], problems: [], notes: [], durationMs: 0 };
+  const restoresData = plan.mode !== 'definition-only';
+  const named = (e: TocEntry) => e.namespace !== null && e.tag !== null;
+  const planned = plan.entries.map((p) => p.entry).filter(named);
+  const tableData = restoresData ? planned.filter((e) => e.desc === 'TABLE DATA') : [];
+  const viewData = restoresData ? planned.filter((e) => e.desc === 'MATERIALIZED VIEW DATA') : [];
+  const definedTables = restoresData ? [] : planned.filter((e) => e.desc === 'TABLE');
+
+  // The archive's counts, one entry at a time, while the database works; stopped with the rest.
+  const streams = new AbortController();
+  const stopStreams = () => streams.abort(signal?.reason);
+  signal?.addEventListener('abort', stopStreams, { once: true });
+  const countable: TocEntry[] = [];
+  if (doCount) {
+    for (const e of tableData) {
+      if (holdsCopyData(e)) countable.push(e);
+      else report.notes.push(`rows of ${entryName(e)} not compared: the archive holds INSERT statements for it (pg_dump --inserts), not COPY data`);
+    }
+  }
+  const archiveCounts = new Map<number, Promise<number>>();
+  let previous: Promise<unknown> = Promise.resolve();
+  for (const e of countable) {
+    const counting = previous.then(() => countArchiveRows(opened, e, streams.signal));
+    counting.catch(() => undefined); // awaited (and reported) below
+    archiveCounts.set(e.dumpId, counting);
+    previous = counting.catch(() => undefined);
+  }
+
+  // On abort: the archive streams stop, the running query is cancelled from a second session,
+  // and the promise rejects once the work has stopped, or after a grace period if the server
+  // does not let go (the session is then closed in the background).
+  let backend: Backend | undefined;
+  let cancelling: Promise<void> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: () => void = () => undefined;
+  const gaveUp = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      if (backend) cancelling = cancelRunningQuery(connection, backend);
+      timer = setTimeout(() => reject(abortError(signal)), backend ? ABORT_GRACE_MS : 0);
+    };
+  });
+  gaveUp.catch(() => undefined);
+  signal?.addEventListener('abort', onAbort, { once: true });
+
+  const onTarget = (async () => {
+    const session = await openTargetSession(connection, { applicationName: APPLICATION_NAME });
+    try {
+      if (signal?.aborted) throw abortError(signal);
+      backend = await backendOf(session.client);
+      if (signal?.aborted) throw abortError(signal);
+      await targetWork(new TargetWork(session, report, signal), { tableData, viewData, definedTables, countable, archiveCounts, rowsBefore, restoresData, doAnalyze, doSequences, doCount });
+    } finally {
+      if (cancelling) await cancelling;
+      await session.close();
+    }
+  })();
+  onTarget.catch(() => undefined);
+
+  try {
+    await Promise.race([onTarget, gaveUp]);
+    if (signal?.aborted) throw abortError(signal);
+  } catch (err) {
+    if (signal?.aborted) throw abortError(signal);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+    signal?.removeEventListener('abort', stopStreams);
+    streams.abort();
+    await Promise.allSettled(archiveCounts.values());
+  }
+  report.durationMs = Date.now() - started;
+  return report;
+}
+
+/** How long an abort waits for the server to give up the running query before rejecting anyway. */
+const ABORT_GRACE_MS = 3000;
+const APPLICATION_NAME = 'pg-dump-explorer post-restore';
+
+interface TargetJob {
+  tableData: TocEntry[];
+  viewData: TocEntry[];
+  definedTables: TocEntry[];
+  /** TABLE DATA entries whose archive rows are being counted, with their counts to come. */
+  countable: TocEntry[];
+  archiveCounts: Map<number, Promise<number>>;
+  rowsBefore: Map<string, number>;
+  restoresData: boolean;
+  doAnalyze: boolean;
+  doSequences: boolean;
+  doCount: boolean;
+}
+
+/** Everything done in the target database, in order: find the relations, ANALYZE, sequences, rows. */
+async function targetWork(work: TargetWork, job: TargetJob): Promise<void> {
+  const { report, signal } = work;
+  const wanted = [...job.tableData, ...job.viewData, ...job.definedTables];
+  const found = await work.resolve(wanted);
+  const missing = new Set<string>();
+  for (const e of wanted) {
+    const name = entryName(e);
+    if (!found.has(relKey(e.namespace!, e.tag!)) && !missing.has(name)) {
+      missing.add(name);
+      report.problems.push(`${name} is missing after the restore (${e.desc === 'MATERIALIZED VIEW DATA' ? 'materialized view' : 'table'} not found in ${work.session.where})`);
+    }
+  }
+  const restoredTables = uniqueRelations(job.tableData, found);
+
+  if (job.doAnalyze) {
+    if (job.restoresData) {
+      const parents = await work.wholePartitionedParents(restoredTables);
+      await work.analyze([...restoredTables, ...uniqueRelations(job.viewData, found)], parents);
+    } else {
+      await work.analyze(uniqueRelations(job.definedTables, found), []);
+    }
+  }
+
+  if (job.doSequences && restoredTables.length > 0) await work.fixSequences(restoredTables);
+
+  if (!job.doCount) return;
+  for (const e of job.countable) {
+    const relation = found.get(relKey(e.namespace!, e.tag!));
+    const databaseRows = relation ? await work.countRows(relation) : 0;
+    if (databaseRows === null) continue;
+    let archiveRows: number;
+    try {
+      archiveRows = await job.archiveCounts.get(e.dumpId)!;
+    } catch (err) {
+      if (signal?.aborted) throw abortError(signal);
+      report.problems.push(`rows of ${entryName(e)} in the archive could not be counted: ${oneLine(err)}`);
+      continue;
+    }
+    const before = job.rowsBefore.get(entryName(e)) ?? 0;
+    const expectedRows = archiveRows + before;
+    const row: TableRowCount = { dumpId: e.dumpId, table: entryName(e), archiveRows, databaseRows, expectedRows, rowsBefore: before, matches: relation !== undefined && databaseRows === expectedRows };
+    if (!relation) row.missing = true;
+    report.rowCounts.push(row);
+    if (relation && !row.matches) {
+      const held = before > 0 ? `${archiveRows} in the archive + ${before} before the restore = ${expectedRows}` : `${archiveRows} in the archive`;
+      const hint = e.defn !== null && e.defn.includes('load via partition root') ? " (the archive loads it through its partition root, which routes rows by the target's partition bounds)" : '';
+      report.problems.push(`rows of ${entryName(e)} differ: ${databaseRows} in the database, ${held}${hint}`);
+    }
+  }
+}
+
+/** The report as lines for a terminal or an output channel: what was done, then problems and notes. */
+export function describePostRestore(report: PostRestoreReport): string[] {
+  const lines: string[] = [];
+  lines.push(report.analyzed.length > 0 ? `analyzed ${report.analyzed.length}: ${report.analyzed.join(', ')}` : 'analyzed nothing');
+  for (const s of report.sequences.filter((x) => x.changed)) {
+    lines.push(`sequence ${s.sequence} (${s.table}.${s.column}) set from ${s.lastValueBefore ?? `never used, next ${s.nextValueBefore}`} to ${s.lastValueAfter}, the column's ${s.increment < 0 ? 'minimum' : 'maximum'}`);
+  }
+  if (report.sequences.length > 0) {
+    const set = report.sequences.filter((x) => x.changed).length;
+    const stuck = report.sequences.filter((x) => x.behind && !x.changed).length;
+    const ahead = report.sequences.length - set - stuck;
+    lines.push(`sequences: ${set} set forward, ${ahead} already ahead of their column${stuck > 0 ? `, ${stuck} behind but not set (see the problems)` : ''}`);
+  }
+  if (report.rowCounts.length > 0) {
+    const matching = report.rowCounts.filter((r) => r.matches).length;
+    lines.push(`rows: ${matching} of ${report.rowCounts.length} tables hold what the archive has`);
+  }
+  for (const p of report.problems) lines.push(`problem: ${p}`);
+  for (const n of report.notes) lines.push(`note: ${n}`);
+  lines.push(`done in ${report.durationMs} ms`);
+  return lines;
+}
+
+/** The relations of these entries that were found, once each, in entry order. */
+function uniqueRelations(entries: readonly TocEntry[], found: Map<string, Relation>): Relation[] {
+  const out = new Map<string, Relation>();
+  for (const e of entries) {
+    const r = found.get(relKey(e.namespace!, e.tag!));
+    if (r && !out.has(r.oid)) out.set(r.oid, r);
+  }
+  return [...out.values()];
+}
+
+/** The database side, on one session; per-object SQL errors become problem lines. */
+class TargetWork {
+  readonly #client: Client;
+
+  constructor(
+    readonly session: TargetSession,
+    readonly report: PostRestoreReport,
+    readonly signal: AbortSignal | undefined,
+  ) {
+    this.#client = session.client;
+  }
+
+  /**
+   * Runs `fn`; an SQL error (the server's, with an SQLSTATE) becomes a problem line and
+   * `undefined`, unless the caller aborted. Anything else (a lost connection) propagates.
+   */
+  async #attempt<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
+    if (this.signal?.aborted) throw abortError(this.signal);
+    try {
+      return await fn();
+    } catch (err) {
+      if (this.signal?.aborted) throw abortError(this.signal);
+      if (err instanceof DatabaseError) {
+        this.report.problems.push(`${what}: ${oneLine(err)}`);
+        return undefined;
+      }
+      throw err;
+    }
+  }
+
+  /** The relations of these entries that exist, by schema and name. */
+  async resolve(entries: readonly TocEntry[]): Promise<Map<string, Relation>> {
+    const out = new Map<string, Relation>();
+    if (entries.length === 0) return out;
+    const names = new Map<string, TocEntry>();
+    for (const e of entries) names.set(relKey(e.namespace!, e.tag!), e);
+    const schemas = [...names.values()].map((e) => e.namespace!);
+    const relnames = [...names.values()].map((e) => e.tag!);
+    const { rows } = await this.#client.query<{ nspname: string; relname: string; oid: string; relkind: string }>(
+      `select n.nspname, c.relname, c.oid::int8::text as oid, c.relkind::text as relkind
+         from unnest($1::text[], $2::text[]) as k(nsp, rel)
+         join pg_catalog.pg_namespace n on n.nspname = k.nsp
+         join pg_catalog.pg_class c on c.relnamespace = n.oid and c.relname = k.rel`,
+      [schemas, relnames],
+    );
+    for (const r of rows) {
+      out.set(relKey(r.nspname, r.relname), { name: qualified(r.nspname, r.relname), schema: r.nspname, relname: r.relname, oid: r.oid, relkind: r.relkind });
+    }
+    return out;
+  }
+
+  /**
+   * Partitioned tables every leaf partition of which is among `restored` (so that analyzing them
+   * as a whole reads nothing the restore did not write), with the oids of their descendants.
+   */
+  async wholePartitionedParents(restored: readonly Relation[]): Promise<{ parent: Relation; descendants: Set<string> }[]> {
+    if (restored.length === 0) return [];
+    const restoredOids = new Set(restored.map((r) => r.oid));
+    const { rows } = await this.#client.query<{ parent: string; nspname: string; relname: string; descendant: string; relkind: string }>(
+      `with recursive up(oid) as (
+         select i.inhparent from pg_catalog.pg_inherits i where i.inhrelid = any($1::oid[])
+         union
+         select i.inhparent from pg_catalog.pg_inherits i join up on i.inhrelid = up.oid
+       ), parents as (
+         select c.oid, n.nspname, c.relname from up join pg_catalog.pg_class c on c.oid = up.oid
+           join pg_catalog.pg_namespace n on n.oid = c.relnamespace where c.relkind = 'p'
+       ), down(parent, oid) as (
+         select p.oid, i.inhrelid from parents p join pg_catalog.pg_inherits i on i.inhparent = p.oid
+         union
+         select down.parent, i.inhrelid from down join pg_catalog.pg_inherits i on i.inhparent = down.oid
+       )
+       select p.oid::int8::text as parent, p.nspname, p.relname, d.oid::int8::text as descendant, c.relkind::text as relkind
+         from parents p join down d on d.parent = p.oid join pg_catalog.pg_class c on c.oid = d.oid
+        order by p.nspname, p.relname`,
+      [restored.map((r) => r.oid)],
+    );
+    const byParent = new Map<string, { parent: Relation; descendants: Set<string>; whole: boolean }>();
+    for (const r of rows) {
+      let p = byParent.get(r.parent);
+      if (!p) {
+        p = { parent: { name: qualified(r.nspname, r.relname), schema: r.nspname, relname: r.relname, oid: r.parent, relkind: 'p' }, descendants: new Set(), whole: true };
+        byParent.set(r.parent, p);
+      }
+      p.descendants.add(r.descendant);
+      // Leaves hold the rows; a partitioned descendant holds none of its own.
+      if (r.relkind !== 'p' && !restoredOids.has(r.descendant)) p.whole = false;
+    }
+    return [...byParent.values()].filter((p) => p.whole).map(({ parent, descendants }) => ({ parent, descendants }));
+  }
+
+  /**
+   * ANALYZE each relation, then each partitioned parent. From PostgreSQL 17 a parent is analyzed
+   * with ONLY (its partitions were just done); before 17, ANALYZE of a parent also analyzes its
+   * partitions, so only the outermost parents are analyzed, and their partitions through them.
+   */
+  async analyze(relations: readonly Relation[], parents: readonly { parent: Relation; descendants: Set<string> }[]): Promise<void> {
+    const only = this.session.serverVersionNum >= 170000;
+    let tops = parents;
+    const coveredBy = new Map<string, string>();
+    if (!only) {
+      const inner = new Set(parents.flatMap((p) => [...p.descendants]));
+      tops = parents.filter((p) => !inner.has(p.parent.oid));
+      for (const p of tops) for (const d of p.descendants) coveredBy.set(d, p.parent.oid);
+    }
+    for (const r of relations) {
+      if (!coveredBy.has(r.oid) && (await this.#analyzeOne(r, ''))) this.report.analyzed.push(r.name);
+    }
+    // Inner parents first: an outer parent's statistics read through them.
+    for (const { parent } of [...tops].sort((a, b) => a.descendants.size - b.descendants.size)) {
+      if (!(await this.#analyzeOne(parent, only ? 'only ' : ''))) continue;
+      this.report.analyzed.push(parent.name);
+      for (const p of parents) if (coveredBy.get(p.parent.oid) === parent.oid) this.report.analyzed.push(p.parent.name);
+      for (const r of relations) if (coveredBy.get(r.oid) === parent.oid) this.report.analyzed.push(r.name);
+    }
+  }
+
+  /** One ANALYZE; false when it failed or the server skipped the relation (a warning, e.g. not its owner). */
+  async #analyzeOne(r: Relation, only: string): Promise<boolean> {
+    const warnings: string[] = [];
+    const onNotice = (notice: { severity?: string; message?: string }) => {
+      if (notice.severity === 'WARNING' && notice.message) warnings.push(notice.message);
+    };
+    this.#client.on('notice', onNotice);
+    try {
+      const done = await this.#attempt(`ANALYZE ${r.name} failed`, () => this.#client.query(`analyze ${only}${quoted(this.#client, r)}`));
+      if (done === undefined) return false;
+      for (const w of warnings) this.report.problems.push(`ANALYZE ${r.name}: ${w}`);
+      return !warnings.some((w) => /skipping/i.test(w));
+    } finally {
+      this.#client.removeListener('notice', onNotice);
+    }
+  }
+
+  /** Sequences owned by columns of the restored tables or of their ancestors (partitioned parents, inheritance parents). */
+  async fixSequences(restored: readonly Relation[]): Promise<void> {
+    const { rows } = await this.#client.query<{
+      seq_oid: string;
+      seq_schema: string;
+      seq_name: string;
+      table_schema: string;
+      table_name: string;
+      attname: string;
+      coltype: string;
+      deptype: string;
+      increment: string;
+      min: string;
+      max: string;
+    }>(
+      `with recursive owners(oid) as (
+         select unnest($1::oid[])
+         union
+         select i.inhparent from pg_catalog.pg_inherits i join owners o on i.inhrelid = o.oid
+       )
+       select distinct on (s.oid) s.oid::int8::text as seq_oid, sn.nspname as seq_schema, s.relname as seq_name,
+              tn.nspname as table_schema, t.relname as table_name, a.attname,
+              pg_catalog.format_type(coalesce(nullif(ty.typbasetype, 0), a.atttypid), null) as coltype,
+              d.deptype::text as deptype, q.seqincrement::text as increment, q.seqmin::text as min, q.seqmax::text as max
+         from owners o
+         join pg_catalog.pg_depend d on d.refobjid = o.oid and d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+              and d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass and d.deptype in ('a', 'i') and d.refobjsubid > 0
+         join pg_catalog.pg_class s on s.oid = d.objid and s.relkind = 'S'
+         join pg_catalog.pg_namespace sn on sn.oid = s.relnamespace
+         join pg_catalog.pg_sequence q on q.seqrelid = s.oid
+         join pg_catalog.pg_class t on t.oid = d.refobjid
+         join pg_catalog.pg_namespace tn on tn.oid = t.relnamespace
+         join pg_catalog.pg_attribute a on a.attrelid = t.oid and a.attnum = d.refobjsubid and not a.attisdropped
+         join pg_catalog.pg_type ty on ty.oid = a.atttypid
+        order by s.oid, d.deptype desc`,
+      [restored.map((r) => r.oid)],
+    );
+    const sorted = [...rows].sort((a, b) => cmp(a.table_schema, b.table_schema) || cmp(a.table_name, b.table_name) || cmp(a.attname, b.attname));
+    for (const s of sorted) {
+      const sequence = qualified(s.seq_schema, s.seq_name);
+      const table = qualified(s.table_schema, s.table_name);
+      if (!INTEGER_TYPES.has(s.coltype)) {
+        this.report.notes.push(`sequence ${sequence} not checked: it is owned by ${table}.${s.attname}, of type ${s.coltype}, not an integer`);
+        continue;
+      }
+      await this.#attempt(`sequence ${sequence} of ${table}.${s.attname} could not be checked`, () => this.#checkSequence(s, sequence, table));
+    }
+  }
+
+  async #checkSequence(
+    s: { seq_oid: string; seq_schema: string; seq_name: string; table_schema: string; table_name: string; attname: string; deptype: string; increment: string; min: string; max: string },
+    sequence: string,
+    table: string,
+  ): Promise<void> {
+    const client = this.#client;
+    const increment = BigInt(s.increment);
+    const descending = increment < 0n;
+    const seqRef = quoted(client, { schema: s.seq_schema, relname: s.seq_name });
+    const readSequence = async () => {
+      const row = (await client.query<{ last_value: string; is_called: boolean }>(`select last_value::text as last_value, is_called from ${seqRef}`)).rows[0]!;
+      return { last: BigInt(row.last_value), called: row.is_called };
+    };
+    const state = await readSequence();
+    const column = client.escapeIdentifier(s.attname);
+    // Over the table and its children, which share the column's default.
+    const extreme = (await client.query<{ v: string | null }>(`select ${descending ? 'min' : 'max'}(${column})::text as v from ${quoted(client, { schema: s.table_schema, relname: s.table_name })}`)).rows[0]?.v ?? null;
+    const target = extreme === null ? null : BigInt(extreme);
+    // nextval's next value, and whether the column already holds it (or is past it).
+    const next = state.called ? state.last + increment : state.last;
+    const behind = target !== null && (descending ? target <= next : target >= next);
+    const fix: SequenceFix = {
+      sequence,
+      table,
+      column: s.attname,
+      kind: s.deptype === 'i' ? 'identity' : 'owned',
+      increment: Number(increment),
+      lastValueBefore: state.called ? Number(state.last) : null,
+      nextValueBefore: Number(next),
+      columnMax: target === null ? null : Number(target),
+      lastValueAfter: state.called ? Number(state.last) : null,
+      behind,
+      changed: false,
+    };
+    if (behind && target !== null) {
+      const [min, max] = [BigInt(s.min), BigInt(s.max)];
+      if (target < min || target > max) {
+        this.report.problems.push(
+          `sequence ${sequence} is behind ${table}.${s.attname} (${descending ? 'minimum' : 'maximum'} ${target}) but cannot be set to it: the sequence's range is ${min} to ${max}`,
+        );
+      } else {
+        await client.query('select pg_catalog.setval($1::oid::pg_catalog.regclass, $2::int8, true)', [s.seq_oid, target.toString()]);
+        const after = await readSequence();
+        fix.lastValueAfter = after.called ? Number(after.last) : null;
+        fix.changed = true;
+      }
+    }
+    this.report.sequences.push(fix);
+  }
+
+  /** `count(*)` of the table's own rows; null when the query failed (a problem line says why). */
+  async countRows(r: Relation): Promise<number | null> {
+    const n = await this.#attempt(`rows of ${r.name} could not be counted`, async () => {
+      const { rows } = await this.#client.query<{ n: string }>(`select count(*)::text as n from only ${quoted(this.#client, r)}`);
+      return Number(rows[0]?.n ?? 0);
+    });
+    return n ?? null;
+  }
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Cancels the query the session is running, from a second session, as pg_cancel_backend does:
+ * only the backend with the session's process ID *and* start time, so that a second session that
+ * reached another host of a multi-host connection cannot cancel anything else. Best effort.
+ */
+async function cancelRunningQuery(connection: ResolvedConnection, backend: Backend): Promise<void> {
+  let other: TargetSession | undefined;
+  try {
+    other = await openTargetSession(connection, { applicationName: 'pg-dump-explorer cancel' });
+    await other.client.query('select pg_catalog.pg_cancel_backend(pid) from pg_catalog.pg_stat_activity where pid = $1 and backend_start = $2::timestamptz', [
+      backend.pid,
+      backend.started,
+    ]);
+  } catch {
+    // The session is closed next anyway, which ends the query soon after.
+  } finally {
+    await other?.close();
+  }
+}
+
+/** Which server process a session is, for cancelling its query. */
+interface Backend {
+  pid: number;
+  /** backend_start, as text with its time zone offset. */
+  started: string;
+}
+
+async function backendOf(client: Client): Promise<Backend | undefined> {
+  const { rows } = await client.query<{ pid: number; started: string | null }>(
+    'select pg_catalog.pg_backend_pid() as pid, (select backend_start::text from pg_catalog.pg_stat_activity where pid = pg_catalog.pg_backend_pid()) as started',
+  );
+  const row = rows[0];
+  return row && row.started !== null ? { pid: row.pid, started: row.started } : undefined;
+}

@@ -1,0 +1,142 @@
+/**
+ * The pre-flight check of a restore target: before pg_restore runs, ask the target database
+ * (read-only, a few batched catalog queries) what would go wrong with this plan, and say it as
+ * findings — blocking problems, warnings, information — each with the fixes that would help.
+ *
+ * What is checked:
+ * - the server: reachable (else the one-line connection error), its major version against the
+ *   dump's source server, the database itself (missing: propose creating it);
+ * - roles: owners pg_restore would set, roles named by privileges and policies;
+ * - conflicts: planned objects that already exist (what `--clean --if-exists` would drop);
+ * - what the plan needs but does not restore (its schema, a data-only plan's tables, the
+ *   tables foreign keys reference), whether the target has it;
+ * - extensions: available on the server, installed already, creatable by this user;
+ * - permissions: CREATE on the database and schemas, INSERT on tables a data-only plan fills,
+ *   whether ownership can be given to the dump's owners;
+ * - whether the database is empty, and whether tables that get rows already have some.
+ *
+ * The work is in three steps: what the plan needs the target to answer (preflightWanted.ts,
+ * from the archive alone), the answers (here, with targetFacts.ts and targetObjects.ts), and the
+ * judgement (preflightFindings.ts, no I/O).
+ */
+import type { ResolvedConnection } from '../connections/resolve';
+import { DumpError } from '../errors';
+import type { Archive } from '../model/types';
+import type { RestorePlan } from '../plan/closure';
+import { judge, type Facts } from './preflightFindings';
+import type { PreflightOptions, PreflightReport } from './preflightTypes';
+import { collect, type Probe, type TableTarget, type Wanted } from './preflightWanted';
+import { openTargetSession, type TargetSession } from './session';
+import { actorFacts, databaseContents, extensionFacts, roleFacts, schemaFacts, tableFacts, tablesHaveRows, type DatabaseContents } from './targetFacts';
+import { findObjects, refKey, type ObjectRef } from './targetObjects';
+
+export type { ExtensionStatus, Finding, FindingSeverity, PreflightOptions, PreflightReport, ProposedFix, TargetObjectRef } from './preflightTypes';
+export { classifyExtension, createRoleSql, psqlRestrictFinding, versionNum, type ExtensionCheck } from './preflightFindings';
+
+const APPLICATION_NAME = 'pg-dump-explorer pre-flight';
+
+/**
+ * Checks `plan` against the target database of `connection`. Throws the one-line
+ * DumpError('connection') when the server cannot be reached; a database that does not exist is
+ * a blocking finding (with the other checks run against the server) instead.
+ */
+export async function preflight(archive: Archive, plan: RestorePlan, connection: ResolvedConnection, options: PreflightOptions = {}): Promise<PreflightReport> {
+  let session: TargetSession;
+  let databaseMissing = false;
+  try {
+    session = await openTargetSession(connection, { applicationName: APPLICATION_NAME });
+  } catch (err) {
+    const fallback = isMissingDatabase(err) ? await openMaintenanceSession(connection) : undefined;
+    if (!fallback) throw err;
+    session = fallback;
+    databaseMissing = true;
+  }
+  try {
+    const wanted = collect(archive, plan);
+    const facts = await gather(session, wanted, options, databaseMissing, connection.dbname);
+    return judge(archive, plan, wanted, facts, options);
+  } finally {
+    await session.close();
+  }
+}
+
+const isMissingDatabase = (err: unknown): boolean => err instanceof DumpError && (err.cause as { code?: unknown } | undefined)?.code === '3D000';
+
+/** A session to the server's maintenance database, for when the named database does not exist. */
+async function openMaintenanceSession(connection: ResolvedConnection): Promise<TargetSession | undefined> {
+  for (const dbname of ['postgres', 'template1']) {
+    if (dbname === connection.dbname) continue;
+    // The same connection with another database name; everything else (password, TLS) as resolved.
+    const other = Object.create(connection, {
+      dbname: { value: dbname },
+      toPgClientConfig: { value: (index?: number) => ({ ...connection.toPgClientConfig(index), database: dbname }) },
+      describe: { value: () => connection.describe() },
+    }) as ResolvedConnection;
+    try {
+      return await openTargetSession(other, { applicationName: APPLICATION_NAME });
+    } catch {
+      // try the next
+    }
+  }
+  return undefined;
+}
+
+const NO_CONTENTS: DatabaseContents = { schemas: 0, relations: 0, functions: 0, types: 0, extensions: 0, largeObjects: 0 };
+
+/** Asks the target, in one read-only transaction that is rolled back. */
+async function gather(session: TargetSession, wanted: Wanted, options: PreflightOptions, databaseMissing: boolean, dbname: string): Promise<Facts> {
+  const { client, serverVersionNum } = session;
+  await client.query('begin read only');
+  try {
+    // Type names print as pg_dump writes them (qualified unless in pg_catalog); waits on locks are short.
+    await client.query("select pg_catalog.set_config('search_path', 'pg_catalog', true), pg_catalog.set_config('lock_timeout', '5s', true)");
+    const actor = await actorFacts(client, options.role);
+    if (databaseMissing) actor.database = dbname;
+    const who = actor.actorExists ? actor.actor : actor.user;
+    const facts: Facts = {
+      where: session.where,
+      serverVersion: session.serverVersion,
+      serverVersionNum,
+      databaseMissing,
+      actor,
+      roles: await roleFacts(client, serverVersionNum, [...wanted.roles.keys()], who),
+      objects: new Map(),
+      schemas: new Map(),
+      extensions: await extensionFacts(client, serverVersionNum, [...wanted.extensions.keys()], !databaseMissing),
+      contents: NO_CONTENTS,
+      tables: new Map(),
+    };
+    // Without the database, nothing of it exists: only the server-wide facts count.
+    if (databaseMissing) return facts;
+
+    const refs = new Map<string, ObjectRef>();
+    const addRefs = (p: Probe | undefined) => p?.refs.forEach((r) => refs.set(refKey(r), r));
+    wanted.creates.forEach(addRefs);
+    wanted.needs.forEach((n) => addRefs(n.probe));
+    wanted.foreignKeys.forEach((f) => f.objects.forEach(addRefs));
+    const list = [...refs.values()];
+    const found = await findObjects(client, serverVersionNum, list);
+    list.forEach((r, i) => {
+      const f = found[i];
+      if (f !== null && f !== undefined) facts.objects.set(refKey(r), f);
+    });
+
+    const dataSchemas = wanted.filled.map((f) => f.table.schema);
+    facts.schemas = await schemaFacts(client, [...new Set([...wanted.schemas, ...dataSchemas])], who);
+    facts.contents = await databaseContents(client);
+
+    const tables = new Map<number, TableTarget>();
+    for (const f of wanted.filled) tables.set(f.table.entry.dumpId, f.table);
+    for (const f of wanted.foreignKeys) for (const t of f.tables) tables.set(t.entry.dumpId, t);
+    const targets = [...tables.values()];
+    const tf = await tableFacts(client, targets, who);
+    // Only tables we may read are asked for rows (a permission error would cost a savepoint each).
+    const readable = targets.filter((_, i) => tf[i]!.exists && tf[i]!.canSelect);
+    const rows = await tablesHaveRows(client, readable);
+    const rowsOf = new Map(readable.map((t, i) => [t.entry.dumpId, rows[i]]));
+    targets.forEach((t, i) => facts.tables.set(t.entry.dumpId, { ...tf[i]!, rows: rowsOf.get(t.entry.dumpId) }));
+    return facts;
+  } finally {
+    await client.query('rollback').catch(() => undefined);
+  }
+}

@@ -1,0 +1,319 @@
+/**
+ * The restore engine end to end against the harness's real PostgreSQL: plans run through the real
+ * pg_restore / psql, pre-flight findings, failures and cancellation that leave the target as it
+ * was, parallel restores, post-restore checks, and the `restore` command line.
+ */
+import assert from 'node:assert/strict';
+import { Client } from 'pg';
+import { withArchive, type OpenedArchive } from '../../src/core/archive';
+import { resolveConnection, type ResolvedConnection } from '../../src/core/connections/resolve';
+import { buildPlan } from '../../src/core/plan/closure';
+import type { Selection } from '../../src/core/plan/selection';
+import { readPlainDump, runPsqlRestore } from '../../src/core/restore/psqlRestore';
+import { runRestore, type RestoreEvent, type RestoreRunOptions } from '../../src/core/restore/restoreArchive';
+import { preflight } from '../../src/core/target/preflight';
+import { cli, fixturePath, pgTool, testEnv } from '../support/env';
+import { createDatabase, query } from '../support/pgServer';
+
+let counter = 0;
+const created: string[] = [];
+
+/** A new empty database on the test server. */
+async function freshDatabase(label: string): Promise<string> {
+  const name = `pgdx_restore_${label}_${process.pid}_${++counter}`;
+  await createDatabase(testEnv().server, name);
+  created.push(name);
+  return name;
+}
+
+function connectionTo(db: string): ResolvedConnection {
+  const { server } = testEnv();
+  return resolveConnection({ host: server.host, port: server.port, user: server.user, dbname: db }, { env: {} });
+}
+
+/** Everything a restore can change in a database, as comparable text: objects, definitions, privileges, comments, rows. */
+async function snapshot(db: string): Promise<Record<string, unknown>> {
+  const rows = await query<{ kind: string; item: string }>(
+    testEnv().server,
+    db,
+    `with ns as (select oid, nspname, nspacl from pg_namespace where nspname not in ('pg_catalog', 'information_schema', 'pg_toast') and nspname not like 'pg_temp%' and nspname not like 'pg_toast_temp%')
+     select 'schema' as kind, nspname || ' ' || coalesce(nspacl::text, '') as item from ns
+     union all select 'relation', ns.nspname || '.' || c.relname || ' ' || c.relkind::text || ' ' || pg_get_userbyid(c.relowner) || ' ' || coalesce(c.relacl::text, '') || ' ' || c.relrowsecurity::text
+       from pg_class c join ns on ns.oid = c.relnamespace
+     union all select 'constraint', conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) from pg_constraint where connamespace in (select oid from ns)
+     union all select 'index', indexrelid::regclass::text || ' ' || pg_get_indexdef(indexrelid) from pg_index where indrelid in (select c.oid from pg_class c join ns on ns.oid = c.relnamespace)
+     union all select 'trigger', tgrelid::regclass::text || ' ' || pg_get_triggerdef(oid) from pg_trigger where not tgisinternal
+     union all select 'policy', polrelid::regclass::text || ' ' || polname from pg_policy
+     union all select 'function', p.oid::regprocedure::text || ' ' || md5(pg_get_functiondef(p.oid)) from pg_proc p join ns on ns.oid = p.pronamespace where p.prokind in ('f', 'p')
+     union all select 'type', t.oid::regtype::text || ' ' || t.typtype::text from pg_type t join ns on ns.oid = t.typnamespace where t.typtype in ('e', 'd', 'c') and (t.typrelid = 0 or (select relkind from pg_class where oid = t.typrelid) = 'c')
+     union all select 'comment', classoid::regclass::text || ' ' || objsubid::text || ' ' || description from pg_description where objoid >= 16384
+     union all select 'default', adrelid::regclass::text || ' ' || pg_get_expr(adbin, adrelid) from pg_attrdef
+     union all select 'extension', extname from pg_extension
+     union all select 'sequence', schemaname || '.' || sequencename || ' ' || coalesce(last_value::text, 'unused') from pg_sequences
+     order by 1, 2`,
+  );
+  const tables = await query<{ name: string }>(
+    testEnv().server,
+    db,
+    `select format('%I.%I', n.nspname, c.relname) as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+     where c.relkind = 'r' and n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast') order by 1`,
+  );
+  const counts: Record<string, number> = {};
+  for (const t of tables) counts[t.name] = Number((await query<{ n: string }>(testEnv().server, db, `select count(*)::text as n from only ${t.name}`))[0]?.n);
+  const byKind: Record<string, string[]> = {};
+  for (const r of rows) (byKind[r.kind] ??= []).push(r.item);
+  return { ...byKind, rows: counts };
+}
+
+/** What a table brings along, in the catalogs, with OIDs and generated names kept out. */
+async function footprint(db: string, table: string): Promise<Record<string, unknown>> {
+  const [row] = await query<Record<string, unknown>>(
+    testEnv().server,
+    db,
+    `select (select string_agg(pg_get_indexdef(indexrelid), ' | ' order by 1) from pg_index where indrelid = to_regclass($1)) as indexes,
+            (select string_agg(conname || ' ' || pg_get_constraintdef(oid), ' | ' order by conname) from pg_constraint where conrelid = to_regclass($1)) as constraints,
+            (select string_agg(pg_get_triggerdef(oid), ' | ' order by tgname) from pg_trigger where tgrelid = to_regclass($1) and not tgisinternal) as triggers,
+            (select string_agg(polname || ' ' || pg_get_expr(polqual, polrelid), ' | ' order by polname) from pg_policy where polrelid = to_regclass($1)) as policies,
+            (select relrowsecurity from pg_class where oid = to_regclass($1)) as row_security,
+            (select relacl::text from pg_class where oid = to_regclass($1)) as acl,
+            (select pg_get_userbyid(relowner) from pg_class where oid = to_regclass($1)) as owner,
+            (select string_agg(objsubid || ':' || description, ' | ' order by objsubid) from pg_description where objoid = to_regclass($1)) as comments,
+            (select string_agg(a.attname || '=' || pg_get_expr(d.adbin, d.adrelid), ' | ' order by a.attnum) from pg_attrdef d join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum where d.adrelid = to_regclass($1)) as defaults,
+            (select string_agg(a.attname || '->' || pg_get_serial_sequence($1, a.attname), ' | ' order by a.attnum) from pg_attribute a where a.attrelid = to_regclass($1) and a.attnum > 0 and pg_get_serial_sequence($1, a.attname) is not null) as sequences,
+            (select count(*)::int from only ${table}) as rows`,
+    [table],
+  );
+  return row ?? {};
+}
+
+async function restoreWith(file: string, db: string, selection: Selection, options: RestoreRunOptions = {}, hooks: { signal?: AbortSignal; onEvent?: (e: RestoreEvent) => void } = {}) {
+  return withArchive(file, async (opened: OpenedArchive) => runRestore(opened, buildPlan(opened.archive, selection), connectionTo(db), options, hooks));
+}
+
+describe('restore engine against a real server', function () {
+  this.timeout(180_000);
+  let full = '';
+
+  before(async () => {
+    // The reference: the whole archive restored by pg_restore alone.
+    full = await freshDatabase('full');
+    const r = await pgTool('pg_restore', ['-d', full, fixturePath('custom.dump')], { encoding: 'utf8' });
+    assert.equal(r.exitCode, 0, r.stderr);
+  });
+
+  after(async () => {
+    for (const db of created.splice(0)) await query(testEnv().server, 'postgres', `drop database if exists "${db}" with (force)`);
+  });
+
+  for (const fixture of ['custom.dump', 'dir-gzip', 'archive.tar'] as const) {
+    it(`${fixture}: one table arrives with the same indexes, constraints, triggers, sequence, comments, ACL and policy as in a full restore`, async () => {
+      const db = await freshDatabase('one');
+      const events: RestoreEvent[] = [];
+      const result = await restoreWith(fixturePath(fixture), db, { tables: ['sales.customer'], withDeps: true }, {}, { onEvent: (e) => events.push(e) });
+      assert.equal(result.ok, true, result.errors.map((e) => e.message).join('\n'));
+      assert.deepEqual(await footprint(db, 'sales.customer'), await footprint(full, 'sales.customer'));
+      const f = await footprint(db, 'sales.customer');
+      assert.ok(String(f.policies).includes('customer_self') && f.row_security === true && String(f.acl).includes('app_reader'), JSON.stringify(f));
+      assert.ok(String(f.comments).includes('People who buy things') && String(f.comments).includes('Contact address'));
+      assert.equal(f.rows, 200);
+      // Progress: items counted up to the planned total; the post-restore report agrees with the dump.
+      const last = [...events].reverse().find((e): e is Extract<RestoreEvent, { kind: 'progress' }> => e.kind === 'progress');
+      assert.ok(last && last.snapshot.finished === last.snapshot.total && last.snapshot.total > 5, JSON.stringify(last?.snapshot));
+      assert.deepEqual(result.postRestore?.rowCounts.map((c) => [c.table, c.archiveRows, c.databaseRows, c.matches]), [['sales.customer', 200, 200, true]]);
+      assert.ok(result.postRestore?.analyzed.includes('sales.customer'));
+    });
+  }
+
+  it('a schema selection brings the CREATE SCHEMA and everything in it', async () => {
+    const db = await freshDatabase('schema');
+    const result = await restoreWith(fixturePath('custom.dump'), db, { schemas: ['sales'] });
+    assert.equal(result.ok, true, result.errors.map((e) => e.message).join('\n'));
+    const ours = await snapshot(db);
+    const reference = await snapshot(full);
+    const sales = (items: unknown) => (items as string[]).filter((i) => /^sales[ .]|^"?sales"?\./.test(i) || i.startsWith('sales.'));
+    assert.deepEqual(sales(ours.relation), sales(reference.relation));
+    assert.deepEqual(sales(ours.index), sales(reference.index));
+    assert.equal((ours.rows as Record<string, number>)['sales."order"'], 2000);
+  });
+
+  it('data only into existing tables: rows appended, counts compared with what was there before', async () => {
+    const db = await freshDatabase('dataonly');
+    const schema = await restoreWith(fixturePath('custom.dump'), db, { tables: ['public.bulk_rows'], mode: 'definition-only' });
+    assert.equal(schema.ok, true);
+    assert.equal(((await snapshot(db)).rows as Record<string, number>)['public.bulk_rows'], 0);
+    const plan = await withArchive(fixturePath('custom.dump'), async (o) => buildPlan(o.archive, { tables: ['public.bulk_rows'], mode: 'data-only' }));
+    const report = await withArchive(fixturePath('custom.dump'), async (o) => preflight(o.archive, plan, connectionTo(db)));
+    assert.equal(report.blocking, false, JSON.stringify(report.findings));
+    const result = await restoreWith(fixturePath('custom.dump'), db, { tables: ['public.bulk_rows'], mode: 'data-only' });
+    assert.equal(result.ok, true, result.errors.map((e) => e.message).join('\n'));
+    assert.deepEqual(result.postRestore?.rowCounts.map((c) => [c.table, c.databaseRows, c.matches]), [['public.bulk_rows', 5000, true]]);
+  });
+
+  it('a failure mid-restore leaves the target exactly as it was', async () => {
+    // Data only into a copy of the full restore where bulk_rows was emptied: its COPY succeeds
+    // inside the transaction, then sales.order's COPY (later in the archive) hits duplicate keys;
+    // everything rolls back.
+    const db = await freshDatabase('fail');
+    const r = await pgTool('pg_restore', ['-d', db, fixturePath('custom.dump')], { encoding: 'utf8' });
+    assert.equal(r.exitCode, 0, r.stderr);
+    await query(testEnv().server, db, 'delete from public.bulk_rows');
+    const before = await snapshot(db);
+    const finished: string[] = [];
+    const result = await restoreWith(fixturePath('custom.dump'), db, { tables: ['public.bulk_rows', 'sales.order'], mode: 'data-only' }, {}, {
+      onEvent: (e) => {
+        if (e.kind === 'progress' && e.snapshot.running.length > 0) finished.push(...e.snapshot.running.map((r) => r.name));
+      },
+    });
+    assert.ok(finished.includes('public.bulk_rows') && finished.includes('sales.order'), `both COPYs started: ${finished.join(', ')}`);
+    assert.equal(result.ok, false);
+    assert.equal(result.cancelled, false);
+    assert.ok(result.errors.length >= 1, 'the error is reported');
+    assert.match(result.errors[0]!.message, /duplicate key/);
+    assert.equal(result.errors[0]!.entry?.tag, 'order', 'the error is tied to the entry that failed');
+    assert.deepEqual(await snapshot(db), before);
+  });
+
+  it('a cancelled restore ends pg_restore and leaves the target exactly as it was', async () => {
+    const db = await freshDatabase('cancel');
+    const r = await pgTool('pg_restore', ['-d', db, fixturePath('custom.dump')], { encoding: 'utf8' });
+    assert.equal(r.exitCode, 0, r.stderr);
+    await query(testEnv().server, db, 'delete from sales.order_line; delete from public.bulk_rows');
+    const before = await snapshot(db);
+    // Another session holds a SHARE lock on order_line (reads pass, COPY waits), so the restore
+    // is certainly still running (bulk_rows copied, order_line waiting) when it is cancelled.
+    const { server } = testEnv();
+    const blocker = new Client({ host: server.host, port: server.port, user: server.user, database: db });
+    blocker.on('error', () => undefined);
+    await blocker.connect();
+    try {
+      await blocker.query('begin; lock table sales.order_line in share mode');
+      const controller = new AbortController();
+      let sawProgress = false;
+      const waiting = restoreWith(fixturePath('custom.dump'), db, { tables: ['public.bulk_rows', 'sales.order_line'], mode: 'data-only' }, {}, {
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (e.kind === 'progress' && e.snapshot.running.some((x) => x.name === 'sales.order_line')) {
+            sawProgress = true;
+            setTimeout(() => controller.abort(), 300);
+          }
+        },
+      });
+      const result = await waiting;
+      assert.equal(sawProgress, true);
+      assert.equal(result.cancelled, true);
+      assert.equal(result.ok, false);
+    } finally {
+      await blocker.query('rollback').catch(() => undefined);
+      await blocker.end();
+    }
+    assert.deepEqual(await snapshot(db), before);
+  });
+
+  it('a parallel restore (--jobs 2) of a directory archive restores everything', async () => {
+    const db = await freshDatabase('parallel');
+    const result = await restoreWith(fixturePath('dir-gzip'), db, { sections: ['pre-data', 'data', 'post-data'] }, { jobs: 2 });
+    assert.equal(result.ok, true, result.errors.map((e) => e.message).join('\n'));
+    assert.ok(result.command.includes('--jobs=2') && !result.command.includes('--single-transaction'));
+    assert.deepEqual(await snapshot(db), await snapshot(full));
+    assert.ok((result.postRestore?.rowCounts.length ?? 0) >= 8 && result.postRestore?.rowCounts.every((c) => c.matches));
+  });
+
+  it('--jobs is refused for tar archives, with the reason', async () => {
+    const db = await freshDatabase('tarjobs');
+    await assert.rejects(restoreWith(fixturePath('archive.tar'), db, { tables: ['sales.customer'] }, { jobs: 2 }), /tar archive in parallel/);
+  });
+
+  it('sequences behind their column are moved forward after a restore', async () => {
+    // The table's data without its SEQUENCE SET: the sequence stays at its start while ids reach 2000.
+    const db = await freshDatabase('seq');
+    const result = await withArchive(fixturePath('custom.dump'), async (opened) => {
+      const plan = buildPlan(opened.archive, { tables: ['sales.order'], withDeps: true });
+      plan.entries = plan.entries.filter((p) => p.entry.desc !== 'SEQUENCE SET');
+      return runRestore(opened, plan, connectionTo(db));
+    });
+    assert.equal(result.ok, true, result.errors.map((e) => e.message).join('\n'));
+    const fix = result.postRestore?.sequences.find((s) => s.sequence.endsWith('order_id_seq'));
+    assert.ok(fix?.changed, JSON.stringify(result.postRestore?.sequences));
+    assert.equal(fix.columnMax, 2000);
+    const [row] = await query<{ v: string }>(testEnv().server, db, `select last_value::text as v from sales.order_id_seq`);
+    assert.equal(row?.v, '2000');
+  });
+
+  it('conflicts are found before anything runs, and clean drops exactly what the report lists', async () => {
+    const db = await freshDatabase('conflict');
+    const first = await restoreWith(fixturePath('custom.dump'), db, { tables: ['public.bulk_rows'] });
+    assert.equal(first.ok, true);
+    await query(testEnv().server, db, 'create table public.bystander(x int); insert into public.bystander values (1)');
+    const plan = await withArchive(fixturePath('custom.dump'), async (o) => buildPlan(o.archive, { tables: ['public.bulk_rows'] }));
+    const report = await withArchive(fixturePath('custom.dump'), async (o) => preflight(o.archive, plan, connectionTo(db)));
+    assert.equal(report.blocking, true);
+    assert.ok(report.conflicts.some((c) => c.name.includes('bulk_rows')));
+    const clean = report.findings.flatMap((f) => f.fixes).find((f) => f.kind === 'clean');
+    assert.ok(clean && clean.kind === 'clean' && clean.drops.length > 0 && clean.drops.every((d) => !d.includes('bystander')));
+    const second = await restoreWith(fixturePath('custom.dump'), db, { tables: ['public.bulk_rows'] }, { clean: true });
+    assert.equal(second.ok, true, second.errors.map((e) => e.message).join('\n'));
+    const drops = second.errors.length === 0 ? (await snapshot(db)) : {};
+    assert.equal((drops.rows as Record<string, number>)['public.bystander'], 1, 'what the report did not list is untouched');
+    assert.equal((drops.rows as Record<string, number>)['public.bulk_rows'], 5000, 'restored once, not appended');
+  });
+
+  it('a plain .sql and a .sql.gz dump go through psql in one transaction', async () => {
+    for (const name of ['plain.sql', 'plain.sql.gz'] as const) {
+      const db = await freshDatabase('plain');
+      const result = await runPsqlRestore(readPlainDump(fixturePath(name), name.endsWith('.gz') ? 'gzip' : 'none'), connectionTo(db));
+      assert.equal(result.ok, true, result.errors.map((e) => e.message).join('\n'));
+      assert.deepEqual((await snapshot(db)).rows, (await snapshot(full)).rows, name);
+    }
+  });
+
+  it('a failing plain restore changes nothing', async () => {
+    const db = await freshDatabase('plainfail');
+    await query(testEnv().server, db, 'create table public.bulk_rows(id int)');
+    const before = await snapshot(db);
+    const result = await runPsqlRestore(readPlainDump(fixturePath('plain.sql'), 'none'), connectionTo(db));
+    assert.equal(result.ok, false);
+    assert.match(result.errors[0]?.message ?? '', /already exists/);
+    assert.ok((result.errors[0]?.line ?? 0) > 1);
+    assert.deepEqual(await snapshot(db), before);
+  });
+
+  describe('the restore command', () => {
+    it('restores one table, prints progress and the report, exits 0', async () => {
+      const db = await freshDatabase('cli');
+      const { server } = testEnv();
+      const r = await cli(['restore', fixturePath('custom.dump'), '--dbname', `postgresql://${server.user}@${server.host}:${server.port}/${db}`, '--table', 'sales.order', '--with-deps', '--yes'], { encoding: 'utf8' });
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.match(r.stderr, /^\[\d+\/\d+\]/m);
+      assert.match(r.stderr, /rows: (\d+) of \1 tables hold what the archive has/);
+      assert.match(r.stderr, new RegExp(`${server.host}:${server.port}/${db}`));
+      assert.equal(Number((await query<{ n: string }>(server, db, 'select count(*)::text as n from sales."order"'))[0]?.n), 2000);
+    });
+
+    it('stops with exit 4 when pre-flight finds a blocking problem, and changes nothing', async () => {
+      const db = await freshDatabase('cliblock');
+      const before = await snapshot(db);
+      // sales.order_line alone: its foreign key references sales."order", which the target lacks.
+      const r = await cli(['restore', fixturePath('custom.dump'), '--dbname', db, '--table', 'sales.order_line'], { encoding: 'utf8' });
+      assert.equal(r.exitCode, 4, r.stderr);
+      assert.match(r.stderr, /blocking/);
+      assert.deepEqual(await snapshot(db), before);
+    });
+
+    it('exit 5 and nothing changed when the restore fails', async () => {
+      const db = await freshDatabase('clifail');
+      await query(testEnv().server, db, 'create table public.bulk_rows(id int)');
+      const before = await snapshot(db);
+      const r = await cli(['restore', fixturePath('plain.sql'), '--dbname', db, '--yes'], { encoding: 'utf8' });
+      assert.equal(r.exitCode, 5, r.stderr);
+      assert.match(r.stderr, /nothing was changed/);
+      assert.deepEqual(await snapshot(db), before);
+    });
+
+    it('a bad connection string is one line and exit 2', async () => {
+      const r = await cli(['restore', fixturePath('custom.dump'), '--dbname', 'postgresql://x:notaport/db', '--yes'], { encoding: 'utf8' });
+      assert.equal(r.exitCode, 2);
+      assert.equal(r.stderr.trim().split('\n')[0]!.startsWith('pg-dump-explorer: error:'), true);
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+    });
+  });
+});
