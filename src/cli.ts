@@ -9,7 +9,7 @@ import type { Archive } from './core/model/types';
 import { buildPlan } from './core/plan/closure';
 import { planWarnings, writeRestoreList } from './core/plan/listFile';
 import type { RestoreMode, Selection } from './core/plan/selection';
-import { restoreCommand, type RestoreCommandOptions } from './cli/restoreCommand';
+import type { RestoreCommandOptions } from './cli/restoreCommand';
 
 /**
  * Command-line face of the core. Exit codes:
@@ -184,6 +184,8 @@ async function main(argv: string[]): Promise<number> {
         jobs,
         yes: values.yes ?? false,
       };
+      // Loaded on use: node-postgres and the restore engine cost every other command start-up time.
+      const { restoreCommand } = await import('./cli/restoreCommand');
       return restoreCommand(file, options);
     }
     default:
