@@ -19,6 +19,7 @@ const Mocha = require('mocha');
 const { startServer, stopAllServers, stopAllServersSync } = require('./support/pgServer.ts');
 const { buildFixtures } = require('./support/fixtures.ts');
 const { TEST_ENV_VAR, writeTestEnv } = require('./support/env.ts');
+const { embeddedServerBinDir } = require('./support/embeddedPostgres.ts');
 
 const testDir = path.dirname(fileURLToPath(import.meta.url));
 const LEVELS = {
@@ -78,12 +79,14 @@ process.on('unhandledRejection', (reason) => {
 
 async function setUpIntegration() {
   const started = Date.now();
-  const server = await startServer();
+  // Two majors: Debian's server with the fixtures, and an empty one of another major to restore into.
+  const [server, secondServer] = await Promise.all([startServer(), startServer({ binDir: embeddedServerBinDir() })]);
   const fixtures = await buildFixtures(server);
-  envFile = writeTestEnv(server, fixtures);
+  envFile = writeTestEnv(server, fixtures, secondServer);
   process.env[TEST_ENV_VAR] = envFile;
   const where = path.relative(process.cwd(), path.dirname(fixtures['custom.dump'])) || '.';
   console.log(`PostgreSQL ${server.version} on ${server.host}:${server.port} (${server.binDir}); fixtures in ${where}; ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`PostgreSQL ${secondServer.version} on ${secondServer.host}:${secondServer.port} (${secondServer.binDir}), the second major to restore into`);
 }
 
 async function runMocha(level, files) {

