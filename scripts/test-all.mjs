@@ -1,0 +1,57 @@
+// `npm run test:all`: every test level, one after the other, and their totals summed.
+//
+//   npm test              type-check, lint, build, unit and integration tests (real PostgreSQL)
+//   npm run test:vscode   the extension-host suite inside a real VS Code
+//   npm run test:e2e      the browser end-to-end test of the workbench
+//
+// Each runner ends its output with `N passed, N failed`; this script repeats nothing else and
+// prints the sum as its own last line. A runner that stops before printing its totals counts as
+// one failure. The exit code is non-zero when anything failed.
+import { spawn } from 'node:child_process';
+
+const RUNNERS = [
+  ['npm', ['test']],
+  ['npm', ['run', 'test:vscode']],
+  ['npm', ['run', 'test:e2e']],
+];
+const SUMMARY = /^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/;
+
+function runOne(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let last;
+    let pending = '';
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      const lines = (pending + chunk.toString('utf8')).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) if (SUMMARY.test(line.trim())) last = line.trim();
+    });
+    child.on('close', (code) => {
+      if (SUMMARY.test(pending.trim())) last = pending.trim();
+      resolve({ code, last });
+    });
+    child.on('error', () => resolve({ code: 1, last: undefined }));
+  });
+}
+
+const total = { passed: 0, failed: 0, skipped: 0 };
+let failedRunners = 0;
+for (const [cmd, args] of RUNNERS) {
+  const label = `${cmd} ${args.join(' ')}`;
+  process.stdout.write(`\n=== ${label}\n`);
+  const { code, last } = await runOne(cmd, args);
+  const m = last ? SUMMARY.exec(last) : null;
+  if (!m) {
+    process.stdout.write(`${label} stopped before its tests ran (exit status ${code})\n`);
+    total.failed += 1;
+    failedRunners += 1;
+    continue;
+  }
+  total.passed += Number(m[1]);
+  total.failed += Number(m[2]);
+  total.skipped += Number(m[3] ?? 0);
+  if (code !== 0) failedRunners += 1;
+}
+process.stdout.write(`\n${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ''}\n`);
+process.exit(total.failed > 0 || failedRunners > 0 ? 1 : 0);

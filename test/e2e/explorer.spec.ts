@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { projectRoot } from '../support/fixtures';
+import { e2e, screenshot } from './context';
+import { chooseMenuItem, closeAllEditors, explorerRow, openContextMenu, tabLabels, visibleEditorText } from './workbench';
+
+interface Manifest {
+  contributes: { commands: { command: string; title: string }[]; menus?: Record<string, { command: string }[]> };
+}
+
+/** The titles package.json gives the extension's Explorer context-menu items, read now. */
+function explorerMenuTitles(): string[] {
+  const { contributes } = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as Manifest;
+  const ids = (contributes.menus?.['explorer/context'] ?? []).map((m) => m.command);
+  return contributes.commands.filter((c) => ids.includes(c.command)).map((c) => c.title);
+}
+
+describe('Explorer context menu', () => {
+  const titles = explorerMenuTitles();
+  const title = titles[0] ?? '(none)';
+
+  afterEach(async () => {
+    await e2e().page.keyboard.press('Escape');
+  });
+
+  it('package.json puts PG Dump Explorer in the Explorer context menu', () => {
+    assert.ok(titles.length > 0, 'no explorer/context menu item');
+  });
+
+  it(`offers "${title}" on a .dump`, async () => {
+    const { page } = e2e();
+    const labels = await openContextMenu(page, explorerRow(page, 'rich.dump'), { waitFor: title });
+    assert.ok(labels.includes(title), `context menu of rich.dump: ${labels.join(' | ')}`);
+    await screenshot('explorer-context-menu', { readme: true });
+  });
+
+  for (const name of ['rich.tar', 'rich.sql', 'rich.sql.gz', 'cluster.sql', 'rich-dir']) {
+    it(`offers it on ${name}${name === 'rich-dir' ? ' (a directory dump)' : ''}`, async () => {
+      const { page } = e2e();
+      const labels = await openContextMenu(page, explorerRow(page, name), { waitFor: title });
+      assert.ok(labels.includes(title), `context menu of ${name}: ${labels.join(' | ')}`);
+    });
+  }
+
+  it('does not offer it on a text file', async () => {
+    const { page } = e2e();
+    // The .dump's menu first, so the extension's contributions are known to be loaded.
+    await openContextMenu(page, explorerRow(page, 'rich.dump'), { waitFor: title });
+    await page.keyboard.press('Escape');
+    const labels = await openContextMenu(page, explorerRow(page, 'notes.txt'));
+    assert.ok(labels.length > 0, 'no context menu on notes.txt');
+    assert.ok(!labels.includes(title), `offered on notes.txt: ${labels.join(' | ')}`);
+  });
+
+  it('clicking it on a .dump shows what the dump holds', async () => {
+    const { page } = e2e();
+    const editor = page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
+    // The workbench redraws its context menu while contributions load, and a click can land on
+    // a menu that is going away: try the menu again (three times at most) when nothing opens.
+    for (let attempt = 1; ; attempt++) {
+      await openContextMenu(page, explorerRow(page, 'rich.dump'), { waitFor: title });
+      await chooseMenuItem(page, title);
+      const opened = await editor
+        .getByText('; Archive created at')
+        .waitFor({ timeout: 20_000 })
+        .then(() => true, (err: unknown) => (attempt >= 3 ? Promise.reject(err) : false));
+      if (opened) break;
+      await page.keyboard.press('Escape');
+    }
+    const text = await visibleEditorText(page);
+    assert.match(text, /dbname: rich/);
+    assert.match(text, /TOC Entries: \d+/);
+    assert.match(text, /TABLE sales customer/);
+    assert.ok((await tabLabels(page)).length > 0, 'no editor tab');
+    await screenshot('dump-summary', { readme: true });
+    await closeAllEditors(page);
+  });
+});

@@ -1,0 +1,134 @@
+// `npm run test:e2e`: the browser end-to-end test. Builds the extension, starts a throwaway
+// PostgreSQL server loaded with the `rich` fixture database, makes a workspace folder of fixture
+// dumps, starts code-server on it (test/support/codeServer.ts) and opens the workbench in headless
+// Chromium with the extension loaded as a development extension; then runs the specs
+// (test/e2e/*.spec.ts, mocha) that drive the UI through that page, and prints the scale figures
+// (test/e2e/scale.ts; measured, not asserted).
+//
+// Screenshots go to test-results/e2e/. The ones README shows are copied to media/screenshots/
+// when missing there, or always with `--update-screenshots` (or PGDX_UPDATE_SCREENSHOTS=1).
+// PATTERNs (`node test/e2e/run.mjs [--update-screenshots] [PATTERN ...]`) keep only spec files
+// whose name contains one. The last line of output is `N passed, N failed`.
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+require('tsx/cjs/api').register();
+const Mocha = require('mocha');
+const { buildExtension, closeAll, installExitHandlers, openSession, summaryLine } = require('../support/vscodeHarness.ts');
+const { ensureCodeServer, launchBrowser, startCodeServer, workbenchUrl } = require('../support/codeServer.ts');
+const { README_SHOTS_DIR, screenshot, setContext, takenReadmeShots } = require('./context.ts');
+const { waitForExplorer } = require('./workbench.ts');
+const { measureScale } = require('./scale.ts');
+
+const e2eDir = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(e2eDir, '../..');
+const shotsDir = path.join(root, 'test-results', 'e2e');
+const args = process.argv.slice(2);
+const updateShots = args.includes('--update-screenshots') || process.env.PGDX_UPDATE_SCREENSHOTS === '1';
+const patterns = args.filter((a) => !a.startsWith('--'));
+const counts = { passed: 0, failed: 0, skipped: 0 };
+installExitHandlers(counts);
+
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+let mochaRunning = false;
+// While mocha runs, its own listener turns an uncaught exception into the current test's failure.
+process.on('unhandledRejection', (reason) => {
+  if (mochaRunning) throw reason;
+  console.log(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`);
+});
+
+async function runSpecs(files) {
+  const mocha = new Mocha({ reporter: 'spec', timeout: 120_000 });
+  // A failed test leaves a picture of the window as it was: test-results/e2e/failed-<title>.png.
+  mocha.suite.afterEach(async function () {
+    const test = this.currentTest;
+    if (test?.state !== 'failed') return;
+    const name = `failed-${test.fullTitle().replace(/[^\w.-]+/g, '-').slice(0, 100)}`;
+    const file = await screenshot(name).catch(() => undefined);
+    if (file) console.log(`    (screenshot: ${path.relative(root, file)})`);
+  });
+  for (const file of files) {
+    mocha.files = [file];
+    try {
+      await mocha.loadFilesAsync();
+    } catch (err) {
+      const suite = Mocha.Suite.create(mocha.suite, path.relative(root, file));
+      suite.addTest(new Mocha.Test('loads', () => {
+        throw err;
+      }));
+    }
+  }
+  mocha.files = files;
+  mochaRunning = true;
+  try {
+    await new Promise((resolve) => {
+      const runner = mocha.run(() => resolve());
+      runner.on('pass', () => counts.passed++);
+      runner.on('fail', () => counts.failed++);
+      runner.on('pending', () => counts.skipped++);
+    });
+  } finally {
+    mochaRunning = false;
+  }
+}
+
+/** Copies the screenshots README shows into media/screenshots/ (new ones always; existing ones when asked). */
+function publishScreenshots() {
+  const shots = takenReadmeShots();
+  const copied = [];
+  for (const shot of shots) {
+    const to = path.join(README_SHOTS_DIR, path.basename(shot));
+    if (fs.existsSync(to) && !updateShots) continue;
+    fs.mkdirSync(README_SHOTS_DIR, { recursive: true });
+    fs.copyFileSync(shot, to);
+    copied.push(path.relative(root, to));
+  }
+  const kept = shots.length - copied.length;
+  console.log(`screenshots in ${path.relative(root, shotsDir)}/${copied.length ? `; updated ${copied.join(', ')}` : ''}${kept ? `; ${kept} README screenshot(s) left as they were (--update-screenshots replaces them)` : ''}`);
+}
+
+async function main() {
+  const started = Date.now();
+  const files = fs
+    .readdirSync(e2eDir)
+    .filter((f) => f.endsWith('.spec.ts') && (patterns.length === 0 || patterns.some((p) => f.includes(p))))
+    .sort()
+    .map((f) => path.join(e2eDir, f));
+  buildExtension();
+  ensureCodeServer();
+  const session = await openSession({ workspaceFiles: ['rich.dump', 'rich.tar', 'rich-dir', 'rich.sql', 'rich.sql.gz', 'cluster.sql'] });
+  fs.writeFileSync(path.join(session.workspace, 'notes.txt'), 'Not a dump: the Explorer offers PG Dump Explorer on dumps only.\n');
+  fs.rmSync(shotsDir, { recursive: true, force: true });
+
+  const codeServer = await startCodeServer({ folder: session.workspace, env: session.env, userDataDir: path.join(session.tmp, 'code-server') });
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const opened = Date.now();
+    await page.goto(workbenchUrl(codeServer, { extensionDevelopmentPath: root }));
+    await waitForExplorer(page);
+    console.log(`workbench of code-server on ${codeServer.origin} ready in ${seconds(Date.now() - opened)}`);
+    setContext({ page, codeServer, session, shotsDir });
+    await runSpecs(files);
+    publishScreenshots();
+    if (patterns.length === 0) for (const line of await measureScale()) console.log(line);
+  } finally {
+    await browser.close().catch(() => undefined);
+    await codeServer.stop();
+  }
+  console.log(`whole run ${seconds(Date.now() - started)}`);
+}
+
+try {
+  await main();
+} catch (err) {
+  console.log(`test:e2e failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  counts.failed += 1;
+} finally {
+  await closeAll();
+}
+process.stdout.write(`${summaryLine(counts)}\n`);
+process.exit(counts.failed > 0 ? 1 : 0);

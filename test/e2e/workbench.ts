@@ -1,0 +1,91 @@
+/**
+ * Driving VS Code's web workbench (code-server) from playwright: the Explorer, context menus, the
+ * command palette, editors. Selectors are VS Code's own DOM (role and aria-label where it has them).
+ */
+import type { Locator, Page } from 'playwright-core';
+
+/** Resolves once the Explorer shows the workspace folder's files. */
+export async function waitForExplorer(page: Page, timeoutMs = 120_000): Promise<void> {
+  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: timeoutMs });
+}
+
+/** The Explorer row of a top-level file or folder of the workspace. */
+export function explorerRow(page: Page, name: string): Locator {
+  return page.locator(`.explorer-folders-view .monaco-list-row[aria-label=${JSON.stringify(name)}]`);
+}
+
+/** The labels of the open context menu. */
+async function menuLabels(page: Page): Promise<string[]> {
+  await page.getByRole('menu').first().waitFor({ timeout: 10_000 });
+  return (await page.locator('.monaco-menu .action-menu-item .action-label').allTextContents()).map((l) => l.trim()).filter(Boolean);
+}
+
+/**
+ * Right-clicks `target` and returns the labels of its context menu, leaving the menu open. With
+ * `waitFor`, re-opens the menu until that label shows or the time runs out: the workbench draws
+ * the Explorer before the extension host has read the development extension's contributions.
+ */
+export async function openContextMenu(page: Page, target: Locator, options: { waitFor?: string; timeoutMs?: number } = {}): Promise<string[]> {
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  for (;;) {
+    await target.click({ button: 'right' });
+    const labels = await menuLabels(page);
+    if (options.waitFor === undefined || labels.includes(options.waitFor) || Date.now() > deadline) return labels;
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(1_000);
+  }
+}
+
+/** An item of the open context menu, by its label. */
+export function menuItem(page: Page, label: string): Locator {
+  return page.locator(`.monaco-menu .action-menu-item:has(.action-label[aria-label=${JSON.stringify(label)}])`);
+}
+
+/**
+ * Chooses a context-menu item. The workbench's menu runs an item on mouse up and sometimes only
+ * highlights it on a synthetic click; Enter on the highlighted item always runs it.
+ */
+export async function chooseMenuItem(page: Page, label: string): Promise<void> {
+  const item = menuItem(page, label);
+  await item.hover();
+  await item.click();
+  const stillOpen = await page
+    .locator('.monaco-menu')
+    .first()
+    .waitFor({ state: 'hidden', timeout: 1_000 })
+    .then(() => false, () => true);
+  if (stillOpen) await page.keyboard.press('Enter');
+}
+
+/** Runs a command from the palette by its title as the palette shows it (`Category: Title`). */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+/** Closes every editor, answering "Don't Save" for untitled documents. */
+export async function closeAllEditors(page: Page): Promise<void> {
+  await page.keyboard.press('Escape');
+  await runCommand(page, 'View: Close All Editors');
+  const dontSave = page.locator('.monaco-dialog-box .monaco-button', { hasText: /Don't Save/ });
+  const appears = () => dontSave.first().waitFor({ state: 'visible', timeout: 1_500 }).then(() => true, () => false);
+  while (await appears()) {
+    await dontSave.first().click();
+    await page.waitForTimeout(200);
+  }
+}
+
+/** The text of the lines the active editor shows (only the visible ones: the editor is virtualised). */
+export async function visibleEditorText(page: Page): Promise<string> {
+  const text = await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().innerText();
+  return text.replace(/\u00a0/g, ' ');
+}
+
+/** The labels of the open editor tabs. */
+export async function tabLabels(page: Page): Promise<string[]> {
+  return (await page.locator('.tabs-container .tab .label-name').allTextContents()).map((l) => l.trim());
+}
