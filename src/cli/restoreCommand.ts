@@ -7,11 +7,13 @@ import { detectDump } from '../core/formats/detect';
 import { buildPlan } from '../core/plan/closure';
 import { planWarnings } from '../core/plan/listFile';
 import type { Selection } from '../core/plan/selection';
-import { readPlainDump, runPsqlRestore } from '../core/restore/psqlRestore';
+import { plainDumpUsesRestrict, readPlainDump, runPsqlRestore } from '../core/restore/psqlRestore';
 import { formatPreflight, formatProgress, formatRestoreError } from '../core/restore/reportText';
 import { runRestore } from '../core/restore/restoreArchive';
 import { describePostRestore } from '../core/target/postRestore';
-import { preflight } from '../core/target/preflight';
+import { preflight, psqlRestrictFinding } from '../core/target/preflight';
+import { openTargetSession } from '../core/target/session';
+import { findTool } from '../core/tools/findTools';
 
 /** `restore`: pre-flight, confirmation, restore with progress, post-restore report. Messages go to stderr. */
 
@@ -137,7 +139,20 @@ async function restorePlainWhole(file: string, compression: Parameters<typeof re
     throw new DumpError('unsupported', 'a selection from a plain SQL dump is not supported yet: restore it whole, or use a custom-format archive');
   }
   if (o.jobs > 1) throw new DumpError('usage', 'psql restores a plain dump in one session: --jobs applies to custom and directory archives only');
-  say(`restoring ${file} into ${connection.describe()} with psql in one transaction`);
+  // Pre-flight for plain dumps: the target answers, and the psql found can read the dump.
+  const session = await openTargetSession(connection);
+  say(`target ${session.where}: PostgreSQL ${session.serverVersion}`);
+  await session.close();
+  const psql = await findTool('psql').catch(() => undefined);
+  const restrict = psqlRestrictFinding(psql?.version ?? null, await plainDumpUsesRestrict(file, compression));
+  if (restrict) {
+    say(`${restrict.severity}: ${restrict.message}`);
+    if (!o.yes) {
+      say('pre-flight found blocking problems: nothing was changed.');
+      return EXIT_BLOCKED;
+    }
+  }
+  say(`restoring ${file} into ${session.where} with psql in one transaction`);
   if (!o.yes && !(await confirm(`Restore ${file} into ${connection.describe()}?`))) {
     say('not confirmed: nothing was changed');
     return EXIT_BLOCKED;

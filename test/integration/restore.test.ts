@@ -4,12 +4,15 @@
  * was, parallel restores, post-restore checks, and the `restore` command line.
  */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Client } from 'pg';
 import { withArchive, type OpenedArchive } from '../../src/core/archive';
 import { resolveConnection, type ResolvedConnection } from '../../src/core/connections/resolve';
 import { buildPlan } from '../../src/core/plan/closure';
 import type { Selection } from '../../src/core/plan/selection';
-import { readPlainDump, runPsqlRestore } from '../../src/core/restore/psqlRestore';
+import { plainDumpUsesRestrict, readPlainDump, runPsqlRestore } from '../../src/core/restore/psqlRestore';
 import { runRestore, type RestoreEvent, type RestoreRunOptions } from '../../src/core/restore/restoreArchive';
 import { preflight } from '../../src/core/target/preflight';
 import { cli, fixturePath, pgTool, testEnv } from '../support/env';
@@ -263,6 +266,19 @@ describe('restore engine against a real server', function () {
       const result = await runPsqlRestore(readPlainDump(fixturePath(name), name.endsWith('.gz') ? 'gzip' : 'none'), connectionTo(db));
       assert.equal(result.ok, true, result.errors.map((e) => e.message).join('\n'));
       assert.deepEqual((await snapshot(db)).rows, (await snapshot(full)).rows, name);
+    }
+  });
+
+  it('sees whether a plain dump uses \\restrict (pg_dump 15.14 and later write it), compressed or not', async () => {
+    assert.equal(await plainDumpUsesRestrict(fixturePath('plain.sql'), 'none'), true);
+    assert.equal(await plainDumpUsesRestrict(fixturePath('plain.sql.gz'), 'gzip'), true);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgdx-restrict-'));
+    try {
+      const old = path.join(dir, 'old.sql');
+      fs.writeFileSync(old, '--\n-- PostgreSQL database dump\n--\n\nSET statement_timeout = 0;\n-- \\restrict in a comment does not count\n');
+      assert.equal(await plainDumpUsesRestrict(old, 'none'), false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

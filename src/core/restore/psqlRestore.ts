@@ -71,6 +71,24 @@ export function readPlainDump(file: string, compression: PlainCompression): Read
   return out;
 }
 
+/**
+ * Whether a plain dump uses psql's `\restrict` (pg_dump 17.6, 16.10, 15.14, 14.19, 13.22 and
+ * later write it near the top, after the header comments): the first 64 kB are read.
+ */
+export async function plainDumpUsesRestrict(file: string, compression: PlainCompression): Promise<boolean> {
+  const stream = readPlainDump(file, compression);
+  let text = '';
+  try {
+    for await (const chunk of stream) {
+      text += (chunk as Buffer).toString('latin1');
+      if (text.length >= 1 << 16) break;
+    }
+  } finally {
+    stream.destroy();
+  }
+  return /^\\restrict /m.test(text);
+}
+
 export async function runPsqlRestore(sql: Readable, connection: ResolvedConnection, options: PsqlRestoreOptions = {}): Promise<PsqlRestoreResult> {
   const started = Date.now();
   const tool = await findTool('psql', {
