@@ -24,6 +24,9 @@ const USAGE = `usage:
                     [--data-only | --schema-only] [--with-deps] [--drop-dangling-fks]
                                              a pg_restore -L list that restores the tables
                                              and schemas with everything that belongs to them
+  pg-dump-explorer index FILE [--json]       the objects of a plain SQL dump (.sql, .sql.gz, …):
+                                             offset, length, type, schema, name and owner of
+                                             each section, tab-separated (or JSON)
   pg-dump-explorer restore FILE --dbname CONNINFO_OR_URI [--table SCHEMA.NAME ...]
                     [--schema NAME ...] [--data-only | --schema-only] [--with-deps]
                     [--drop-dangling-fks] [--no-owner] [--no-privileges] [--clean]
@@ -115,6 +118,18 @@ async function plan(file: string, o: PlanOptions): Promise<number> {
   });
 }
 
+async function index(file: string, json: boolean): Promise<number> {
+  const { indexPlainDump } = await import('./core/plain/indexer');
+  const idx = await indexPlainDump(file);
+  if (json) {
+    await write(JSON.stringify(idx, null, 2) + '\n');
+    return 0;
+  }
+  const lines = idx.entries.map((e) => [e.offset, e.length, e.desc, e.namespace ?? '-', e.tag, e.owner ?? '-'].join('\t'));
+  await write(lines.join('\n') + (lines.length > 0 ? '\n' : ''));
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -163,6 +178,8 @@ async function main(argv: string[]): Promise<number> {
       const mode: RestoreMode = values['data-only'] ? 'data-only' : values['schema-only'] ? 'definition-only' : 'definition-and-data';
       return plan(file, { tables, schemas, mode, withDeps: values['with-deps'] ?? false, dropDanglingForeignKeys: values['drop-dangling-fks'] ?? false });
     }
+    case 'index':
+      return index(file, values.json ?? false);
     case 'restore': {
       if (!values.dbname) throw new UsageError('restore needs --dbname CONNINFO_OR_URI (a database name, key=value pairs or a postgresql:// URI)');
       if (values['data-only'] && values['schema-only']) throw new UsageError('--data-only and --schema-only cannot be used together');
