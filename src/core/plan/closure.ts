@@ -498,7 +498,7 @@ export function buildPlan(archive: Archive, selection: Selection): RestorePlan {
   };
 
   for (const s of selected) {
-    if (s.whole) addWhole(s.entry, { kind: 'selected', as: s.as });
+    if (s.whole) addWhole(s.entry, { kind: 'selected', as: s.as }, s.withPartitions);
     else add(s.entry, { kind: 'selected', as: s.as });
   }
   drain();

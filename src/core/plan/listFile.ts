@@ -25,9 +25,17 @@ function flat(s: string): string {
   return s.replace(/[\r\n\v\f\u0085\u2028\u2029]/g, ' ');
 }
 
+/** A list of numbers, the first few of a long one: `1, 2, 3 and 997 more`. */
+function abbreviated(ids: readonly number[]): string {
+  const shown = ids.slice(0, 10).join(', ');
+  return ids.length > 10 ? `${shown} and ${ids.length - 10} more` : shown;
+}
+
 /** What the user selected, in words. */
 export function describeSelection(s: Selection): string {
   const parts: string[] = [];
+  const picked = s.objects ?? [];
+  if (picked.length > 0) parts.push(`${picked.length} picked object${picked.length === 1 ? '' : 's'} (entries ${abbreviated(picked)})`);
   const add = (noun: string, names: readonly string[] | undefined) => {
     for (const name of names ?? []) parts.push(`${noun} ${name}`);
   };

@@ -1,6 +1,7 @@
 import { DumpError } from '../errors';
 import { findByQualifiedName } from '../model/find';
 import { Section, type Archive, type TocEntry } from '../model/types';
+import { tocIndex } from './dependencies';
 
 /**
  * What a user picked for a selective restore, and how to resolve it against an archive.
@@ -16,6 +17,11 @@ export type RestoreMode = 'definition-and-data' | 'definition-only' | 'data-only
 export type SectionName = 'pre-data' | 'data' | 'post-data';
 
 export interface Selection {
+  /**
+   * Objects picked one by one (the tree's check-boxes), by dumpId: each whole, with what belongs
+   * to it, except that a partitioned table brings only those of its partitions picked too.
+   */
+  objects?: readonly number[];
   /** Whole schemas: the SCHEMA entry and everything in the schema. */
   schemas?: readonly string[];
   /** Tables, partitioned tables, partitions and foreign tables. */
@@ -51,6 +57,8 @@ export interface SelectedObject {
    * False for entries picked by section, which bring only their comments and privileges.
    */
   whole: boolean;
+  /** Whether a partitioned table brings all its partitions (false: only those picked too). */
+  withPartitions: boolean;
 }
 
 export const TABLE_KINDS: readonly string[] = ['TABLE', 'FOREIGN TABLE'];
@@ -96,7 +104,13 @@ export function selectionMode(s: Selection): { mode: RestoreMode; withDeps: bool
 
 /** Whether the selection names nothing at all. */
 export function isEmptySelection(s: Selection): boolean {
-  return NAMED_KINDS.every((k) => ((s[k.key] as readonly string[] | undefined) ?? []).length === 0) && (s.kinds ?? []).length === 0 && (s.sections ?? []).length === 0;
+  return (s.objects ?? []).length === 0 && NAMED_KINDS.every((k) => ((s[k.key] as readonly string[] | undefined) ?? []).length === 0) && (s.kinds ?? []).length === 0 && (s.sections ?? []).length === 0;
+}
+
+/** An object as a user reads it: `table sales.order`. */
+export function describeObject(e: TocEntry): string {
+  const name = e.namespace ? `${e.namespace}.${e.tag ?? ''}` : (e.tag ?? '');
+  return shown(`${(e.desc ?? 'entry').toLowerCase()} ${name}`);
 }
 
 /** Folds a name onto one line for messages. */
@@ -148,12 +162,23 @@ export function resolveSelection(archive: Archive, selection: Selection): Select
     return byNamespace.get(name) ?? [];
   };
 
+  if ((selection.objects ?? []).length > 0) {
+    const index = tocIndex(archive);
+    const missing: number[] = [];
+    for (const id of selection.objects ?? []) {
+      const entry = index.byId(id);
+      if (!entry) missing.push(id);
+      else out.push({ entry, as: `picked ${describeObject(entry)}`, whole: true, withPartitions: false });
+    }
+    if (missing.length > 0) notFound.push(`entr${missing.length === 1 ? 'y' : 'ies'} ${missing.join(', ')}`);
+  }
+
   for (const kind of NAMED_KINDS) {
     for (const name of (selection[kind.key] as readonly string[] | undefined) ?? []) {
       const hits = kind.key === 'functions' ? findFunctions(entries, name) : findByQualifiedName(entries, name, kind.descs);
       if (kind.key === 'schemas' && hits.length === 0 && inSchema(name).length > 0) {
         // A schema the dump does not create (`public` since PostgreSQL 15): what is in it.
-        for (const e of inSchema(name)) out.push({ entry: e, as: `schema ${name}`, whole: true });
+        for (const e of inSchema(name)) out.push({ entry: e, as: `schema ${name}`, whole: true, withPartitions: true });
         continue;
       }
       if (hits.length === 0) {
@@ -168,9 +193,9 @@ export function resolveSelection(archive: Archive, selection: Selection): Select
       }
       const as = `${kind.noun} ${name}`;
       for (const entry of hits) {
-        out.push({ entry, as, whole: true });
+        out.push({ entry, as, whole: true, withPartitions: true });
         if (kind.key === 'schemas' && entry.tag !== null) {
-          for (const e of inSchema(entry.tag)) out.push({ entry: e, as, whole: true });
+          for (const e of inSchema(entry.tag)) out.push({ entry: e, as, whole: true, withPartitions: true });
         }
       }
     }
@@ -179,7 +204,7 @@ export function resolveSelection(archive: Archive, selection: Selection): Select
   for (const desc of selection.kinds ?? []) {
     const hits = entries.filter((e) => e.desc === desc);
     if (hits.length === 0) notFound.push(`kind ${shown(desc)}`);
-    for (const entry of hits) out.push({ entry, as: `every ${desc}`, whole: true });
+    for (const entry of hits) out.push({ entry, as: `every ${desc}`, whole: true, withPartitions: true });
   }
 
   for (const name of selection.sections ?? []) {
@@ -188,7 +213,7 @@ export function resolveSelection(archive: Archive, selection: Selection): Select
       notFound.push(`section ${shown(String(name))} (sections are pre-data, data, post-data)`);
       continue;
     }
-    for (const entry of entries) if (entry.section === section) out.push({ entry, as: `section ${name}`, whole: false });
+    for (const entry of entries) if (entry.section === section) out.push({ entry, as: `section ${name}`, whole: false, withPartitions: false });
   }
 
   const problems = [
