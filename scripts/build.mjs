@@ -1,7 +1,12 @@
-// Bundles the extension (CommonJS, `vscode` external), the CLI and the webview script.
-// Type-checking is separate (`npm run typecheck`): esbuild only strips types.
+// Bundles the extension (CommonJS, `vscode` external), the CLI and one script per webview
+// (webview/<name>/main.ts → dist/webview/<name>.js), and copies the codicon font the webviews
+// use. Type-checking is separate (`npm run typecheck`): esbuild only strips types.
 import * as esbuild from 'esbuild';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 
@@ -12,6 +17,12 @@ const common = {
   logLevel: 'warning',
 };
 
+/** webview/<name>/main.ts for every folder but the shared code. */
+const webviews = fs
+  .readdirSync(path.join(root, 'webview'), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && d.name !== 'common' && fs.existsSync(path.join(root, 'webview', d.name, 'main.ts')))
+  .map((d) => d.name);
+
 const builds = [
   {
     ...common,
@@ -20,7 +31,7 @@ const builds = [
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    external: ['vscode'],
+    external: ['vscode', 'pg-native'],
   },
   {
     ...common,
@@ -29,18 +40,30 @@ const builds = [
     platform: 'node',
     format: 'cjs',
     target: 'node20',
+    external: ['pg-native'],
     banner: { js: '#!/usr/bin/env node' },
   },
-  {
+  ...webviews.map((name) => ({
     ...common,
-    entryPoints: ['webview/main.ts'],
-    outfile: 'dist/webview/main.js',
+    entryPoints: { [name]: `webview/${name}/main.ts` },
+    outdir: 'dist/webview',
     platform: 'browser',
     format: 'esm',
     target: 'es2022',
-  },
+  })),
 ];
 
+/** The codicon font and stylesheet, which @vscode-elements/elements' icons need in the page. */
+function copyCodicons() {
+  const from = path.join(root, 'node_modules', '@vscode', 'codicons', 'dist');
+  const to = path.join(root, 'dist', 'webview', 'codicons');
+  fs.mkdirSync(to, { recursive: true });
+  for (const file of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(path.join(from, file), path.join(to, file));
+}
+
+// A webview removed from webview/ must not linger in dist/.
+if (!watch) fs.rmSync(path.join(root, 'dist', 'webview'), { recursive: true, force: true });
+copyCodicons();
 if (watch) {
   for (const options of builds) {
     const ctx = await esbuild.context(options);

@@ -1,37 +1,23 @@
 import * as vscode from 'vscode';
-import { openArchive } from './core/archive';
-import { oneLine } from './core/errors';
-import { formatRestoreList } from './core/model/listing';
+import { registerCommands } from './commands';
+import { Config } from './config';
+import { DumpCommands } from './dumps/dumpCommands';
+import { OpenDumps } from './dumps/openDumps';
+import { Log } from './log';
+import type { Services } from './services';
 
 /**
- * Activation wiring only: one log, one command table. Later features (tree, editors, restore)
- * register here the same way.
+ * Activation wiring only: make the services once, register the views, editors and the command
+ * table. Every registration goes into context.subscriptions.
  */
-export function activate(context: vscode.ExtensionContext): void {
-  const log = vscode.window.createOutputChannel('PG Dump Explorer', { log: true });
-  context.subscriptions.push(log);
-
-  const commands: Record<string, (...args: unknown[]) => unknown> = {
-    'pgDumpExplorer.showSummary': async (uri?: unknown) => {
-      const target = uri instanceof vscode.Uri ? uri : (await vscode.window.showOpenDialog({ canSelectMany: false }))?.[0];
-      if (!target) return;
-      try {
-        const opened = await openArchive(target.fsPath);
-        try {
-          const doc = await vscode.workspace.openTextDocument({ content: formatRestoreList(opened.archive).toString(opened.archive.stringEncoding), language: 'plaintext' });
-          await vscode.window.showTextDocument(doc, { preview: true });
-        } finally {
-          await opened.close();
-        }
-      } catch (err) {
-        log.error(`${target.fsPath}: ${oneLine(err)}`);
-        void vscode.window.showErrorMessage(oneLine(err));
-      }
-    },
-  };
-  for (const [id, handler] of Object.entries(commands)) {
-    context.subscriptions.push(vscode.commands.registerCommand(id, handler));
-  }
+export function activate(context: vscode.ExtensionContext): Services {
+  const log = new Log();
+  const config = new Config();
+  const dumps = new OpenDumps();
+  context.subscriptions.push(log, dumps);
+  const services: Services = { context, log, config, dumps, dumpCommands: new DumpCommands(dumps, log) };
+  registerCommands(context, services);
+  return services;
 }
 
 export function deactivate(): void {}

@@ -1,0 +1,34 @@
+import * as vscode from 'vscode';
+import { oneLine } from './core/errors';
+import type { Services } from './services';
+
+/**
+ * The one table of the extension's commands: every command package.json contributes, and the
+ * function that runs it. Handlers live with their feature; errors reach the user here, once,
+ * as one line (and the log), never as a stack.
+ */
+export type CommandHandler = (...args: unknown[]) => unknown;
+
+export function commandTable(s: Services): Record<string, CommandHandler> {
+  return {
+    'pgDumpExplorer.open': (uri, uris) => s.dumpCommands.open(uri, uris),
+    'pgDumpExplorer.dumps.close': (node) => s.dumpCommands.close(node),
+    'pgDumpExplorer.dumps.showListing': (target) => s.dumpCommands.showListing(target),
+  };
+}
+
+export function registerCommands(context: vscode.ExtensionContext, s: Services): void {
+  for (const [id, handler] of Object.entries(commandTable(s))) {
+    context.subscriptions.push(
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        try {
+          return await handler(...args);
+        } catch (err) {
+          s.log.error(`${id}: ${oneLine(err)}`);
+          void vscode.window.showErrorMessage(oneLine(err));
+          return undefined;
+        }
+      }),
+    );
+  }
+}

@@ -1,0 +1,31 @@
+import * as vscode from 'vscode';
+
+/**
+ * The extension's settings, read through one typed object. The executable paths are
+ * machine-scoped and restricted in untrusted workspaces (package.json), so a workspace cannot
+ * point them at another program.
+ */
+export class Config {
+  private static readonly SECTION = 'pgDumpExplorer';
+
+  private get settings(): vscode.WorkspaceConfiguration {
+    return vscode.workspace.getConfiguration(Config.SECTION);
+  }
+
+  /** A configured pg_restore (the executable or its folder); undefined to search PATH and the usual places. */
+  get pgRestorePath(): string | undefined {
+    return this.settings.get<string>('pgRestorePath')?.trim() || undefined;
+  }
+
+  /** A configured psql (the executable or its folder); undefined to search PATH and the usual places. */
+  get psqlPath(): string | undefined {
+    return this.settings.get<string>('psqlPath')?.trim() || undefined;
+  }
+
+  /** Fires when a setting of this extension changes. */
+  onDidChange(listener: () => void): vscode.Disposable {
+    return vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(Config.SECTION)) listener();
+    });
+  }
+}

@@ -1,0 +1,14 @@
+import type * as vscode from 'vscode';
+import type { Config } from './config';
+import type { DumpCommands } from './dumps/dumpCommands';
+import type { OpenDumps } from './dumps/openDumps';
+import type { Log } from './log';
+
+/** What activation makes once and every feature is given: no feature makes its own. */
+export interface Services {
+  context: vscode.ExtensionContext;
+  log: Log;
+  config: Config;
+  dumps: OpenDumps;
+  dumpCommands: DumpCommands;
+}
