@@ -14,6 +14,7 @@ export function commandTable(s: Services): Record<string, CommandHandler> {
     'pgDumpExplorer.open': (uri, uris) => s.dumpCommands.open(uri, uris),
     'pgDumpExplorer.dumps.close': (node) => s.dumpCommands.close(node),
     'pgDumpExplorer.dumps.showListing': (target) => s.dumpCommands.showListing(target),
+    'pgDumpExplorer.restore.selected': (arg) => s.restore.restoreSelected(arg),
   };
 }
 

@@ -4,6 +4,7 @@ import { Config } from './config';
 import { DumpCommands } from './dumps/dumpCommands';
 import { OpenDumps } from './dumps/openDumps';
 import { Log } from './log';
+import { RestoreCommands } from './restore/restoreCommands';
 import type { Services } from './services';
 
 /**
@@ -15,7 +16,10 @@ export function activate(context: vscode.ExtensionContext): Services {
   const config = new Config();
   const dumps = new OpenDumps();
   context.subscriptions.push(log, dumps);
-  const services: Services = { context, log, config, dumps, dumpCommands: new DumpCommands(dumps, log) };
+  const dumpCommands = new DumpCommands(dumps, log);
+  const restore = new RestoreCommands({ context, log, config, dumps, dumpCommands });
+  context.subscriptions.push(restore);
+  const services: Services = { context, log, config, dumps, dumpCommands, restore };
   registerCommands(context, services);
   return services;
 }
