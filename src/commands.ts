@@ -14,6 +14,9 @@ export function commandTable(s: Services): Record<string, CommandHandler> {
     'pgDumpExplorer.open': (uri, uris) => s.dumpCommands.open(uri, uris),
     'pgDumpExplorer.dumps.close': (node) => s.dumpCommands.close(node),
     'pgDumpExplorer.dumps.showListing': (target) => s.dumpCommands.showListing(target),
+    'pgDumpExplorer.plain.openViewer': (target) => s.plain.openViewer(target),
+    'pgDumpExplorer.plain.restoreObject': (args) => s.plain.restoreObject(args),
+    'pgDumpExplorer.plain.nextPage': (target) => s.plain.nextPage(target),
   };
 }
 

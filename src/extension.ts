@@ -4,6 +4,7 @@ import { Config } from './config';
 import { DumpCommands } from './dumps/dumpCommands';
 import { OpenDumps } from './dumps/openDumps';
 import { Log } from './log';
+import { PlainDumps } from './plain/plainDumps';
 import type { Services } from './services';
 
 /**
@@ -15,7 +16,9 @@ export function activate(context: vscode.ExtensionContext): Services {
   const config = new Config();
   const dumps = new OpenDumps();
   context.subscriptions.push(log, dumps);
-  const services: Services = { context, log, config, dumps, dumpCommands: new DumpCommands(dumps, log) };
+  const plain = new PlainDumps({ context, log, config, dumps });
+  context.subscriptions.push(plain);
+  const services: Services = { context, log, config, dumps, dumpCommands: new DumpCommands(dumps, log), plain };
   registerCommands(context, services);
   return services;
 }

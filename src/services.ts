@@ -3,6 +3,7 @@ import type { Config } from './config';
 import type { DumpCommands } from './dumps/dumpCommands';
 import type { OpenDumps } from './dumps/openDumps';
 import type { Log } from './log';
+import type { PlainDumps } from './plain/plainDumps';
 
 /** What activation makes once and every feature is given: no feature makes its own. */
 export interface Services {
@@ -11,4 +12,6 @@ export interface Services {
   config: Config;
   dumps: OpenDumps;
   dumpCommands: DumpCommands;
+  /** Plain SQL dumps: editor navigation and the Large Dump Viewer. */
+  plain: PlainDumps;
 }

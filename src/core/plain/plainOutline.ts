@@ -52,6 +52,14 @@ const PART_LABELS: Record<string, string> = {
   'PUBLICATION TABLES IN SCHEMA': 'Publication schemas',
 };
 
+/**
+ * Whether sections of this kind are objects a person restores as such (a table, a function, a
+ * schema), rather than parts that come with one (its data, an index, a comment).
+ */
+export function isObjectKind(desc: string): boolean {
+  return desc === 'BLOB METADATA' || !(desc in PART_LABELS);
+}
+
 /** The heading of a kind of section, and the key that groups kinds under it. */
 export function kindHeading(desc: string): { key: string; label: string } {
   const part = PART_LABELS[desc];
