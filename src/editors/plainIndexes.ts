@@ -68,6 +68,11 @@ export class PlainDumpIndexes extends Disposable {
     }
   }
 
+  /** The index a viewer holds (or is making) for a dump, without holding it; undefined when none does. */
+  heldFor(uri: vscode.Uri): Promise<IndexedDump> | undefined {
+    return this.held.get(uri.toString())?.result;
+  }
+
   /** The indexes in memory now (viewers open on them). */
   async loaded(): Promise<{ uri: vscode.Uri; index: PlainIndex }[]> {
     const out: { uri: vscode.Uri; index: PlainIndex }[] = [];
