@@ -129,15 +129,18 @@ async function render(): Promise<void> {
     if (pending) return;
     pending = true;
     const asked = generation;
+    const from = missing >= 0 ? missing : first;
     try {
-      const answer = await channel.request('rows', { filter: state.filter, collapsed: state.collapsed, from: missing >= 0 ? missing : first, count: visible });
-      if (asked !== generation) return;
-      total = answer.total;
-      answer.rows.forEach((r, k) => cache.set((missing >= 0 ? missing : first) + k, r));
+      const answer = await channel.request('rows', { filter: state.filter, collapsed: state.collapsed, from, count: visible });
+      if (asked === generation) {
+        total = answer.total;
+        answer.rows.forEach((r, k) => cache.set(from + k, r));
+      }
     } finally {
       pending = false;
     }
-    if (asked !== generation) return void render();
+    // The query changed while this answer was on its way: ask again for the new one.
+    if (asked !== generation) return render();
   }
   draw(first, visible);
 }
