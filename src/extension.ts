@@ -4,6 +4,7 @@ import { Config } from './config';
 import { DumpCommands } from './dumps/dumpCommands';
 import { OpenDumps } from './dumps/openDumps';
 import { Log } from './log';
+import { PlainDumps } from './plain/plainDumps';
 import { RestoreCommands } from './restore/restoreCommands';
 import type { Services } from './services';
 
@@ -18,8 +19,9 @@ export function activate(context: vscode.ExtensionContext): Services {
   context.subscriptions.push(log, dumps);
   const dumpCommands = new DumpCommands(dumps, log);
   const restore = new RestoreCommands({ context, log, config, dumps, dumpCommands });
-  context.subscriptions.push(restore);
-  const services: Services = { context, log, config, dumps, dumpCommands, restore };
+  const plain = new PlainDumps({ context, log, config, dumps });
+  context.subscriptions.push(restore, plain);
+  const services: Services = { context, log, config, dumps, dumpCommands, restore, plain };
   registerCommands(context, services);
   return services;
 }

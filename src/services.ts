@@ -3,6 +3,7 @@ import type { Config } from './config';
 import type { DumpCommands } from './dumps/dumpCommands';
 import type { OpenDumps } from './dumps/openDumps';
 import type { Log } from './log';
+import type { PlainDumps } from './plain/plainDumps';
 import type { RestoreCommands } from './restore/restoreCommands';
 
 /** What activation makes once and every feature is given: no feature makes its own. */
@@ -13,4 +14,6 @@ export interface Services {
   dumps: OpenDumps;
   dumpCommands: DumpCommands;
   restore: RestoreCommands;
+  /** Plain SQL dumps: editor navigation and the Large Dump Viewer. */
+  plain: PlainDumps;
 }
