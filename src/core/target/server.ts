@@ -128,12 +128,21 @@ export async function createDatabase(connection: ResolvedConnection, name: strin
   }
 }
 
+/** Why `name` cannot be a database name, or undefined when it can: for a name box's live check. */
+export function databaseNameProblem(name: string): string | undefined {
+  return nameProblem(name, 'database name');
+}
+
+function nameProblem(value: string, what: string): string | undefined {
+  if (value === '') return `the ${what} is empty: give a name`;
+  if (value.includes('\0')) return `the ${what} may not contain a NUL character`;
+  if (Buffer.byteLength(value, 'utf8') > MAX_NAME_BYTES) return `the ${what} "${value}" is longer than PostgreSQL's ${MAX_NAME_BYTES} bytes: choose a shorter one`;
+  return undefined;
+}
+
 function checkName(value: string, what: string): void {
-  if (value === '') throw new DumpError('usage', `the ${what} is empty: give a name`);
-  if (value.includes('\0')) throw new DumpError('usage', `the ${what} may not contain a NUL character`);
-  if (Buffer.byteLength(value, 'utf8') > MAX_NAME_BYTES) {
-    throw new DumpError('usage', `the ${what} "${value}" is longer than PostgreSQL's ${MAX_NAME_BYTES} bytes: choose a shorter one`);
-  }
+  const problem = nameProblem(value, what);
+  if (problem !== undefined) throw new DumpError('usage', problem);
 }
 
 /** `host:port` of the connection's first host, for messages about the server rather than a database. */
