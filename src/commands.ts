@@ -14,6 +14,12 @@ export function commandTable(s: Services): Record<string, CommandHandler> {
     'pgDumpExplorer.open': (uri, uris) => s.dumpCommands.open(uri, uris),
     'pgDumpExplorer.dumps.close': (node) => s.dumpCommands.close(node),
     'pgDumpExplorer.dumps.showListing': (target) => s.dumpCommands.showListing(target),
+    'pgDumpExplorer.connections.add': (args) => s.connectionCommands.add(args),
+    'pgDumpExplorer.connections.edit': (target, changes) => s.connectionCommands.edit(target, changes),
+    'pgDumpExplorer.connections.remove': (target, options) => s.connectionCommands.remove(target, options),
+    'pgDumpExplorer.connections.test': (target) => s.connectionCommands.test(target),
+    'pgDumpExplorer.connections.createDatabase': (target, name) => s.connectionCommands.createDatabase(target, name),
+    'pgDumpExplorer.connections.refresh': () => s.connectionCommands.refresh(),
   };
 }
 

@@ -1,10 +1,13 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { Config } from './config';
+import { ConnectionCommands } from './connections/connectionCommands';
+import { ConnectionStore } from './connections/connectionStore';
 import { DumpCommands } from './dumps/dumpCommands';
 import { OpenDumps } from './dumps/openDumps';
 import { Log } from './log';
 import type { Services } from './services';
+import { ConnectionsTree } from './views/connectionsTree';
 
 /**
  * Activation wiring only: make the services once, register the views, editors and the command
@@ -14,8 +17,19 @@ export function activate(context: vscode.ExtensionContext): Services {
   const log = new Log();
   const config = new Config();
   const dumps = new OpenDumps();
-  context.subscriptions.push(log, dumps);
-  const services: Services = { context, log, config, dumps, dumpCommands: new DumpCommands(dumps, log) };
+  const connections = new ConnectionStore(context, log);
+  const connectionsTree = new ConnectionsTree(connections);
+  context.subscriptions.push(log, dumps, connections, connectionsTree);
+  const services: Services = {
+    context,
+    log,
+    config,
+    dumps,
+    dumpCommands: new DumpCommands(dumps, log),
+    connections,
+    connectionCommands: new ConnectionCommands(connections, connectionsTree, log),
+    connectionsTree,
+  };
   registerCommands(context, services);
   return services;
 }

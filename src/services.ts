@@ -1,8 +1,11 @@
 import type * as vscode from 'vscode';
 import type { Config } from './config';
+import type { ConnectionCommands } from './connections/connectionCommands';
+import type { ConnectionStore } from './connections/connectionStore';
 import type { DumpCommands } from './dumps/dumpCommands';
 import type { OpenDumps } from './dumps/openDumps';
 import type { Log } from './log';
+import type { ConnectionsTree } from './views/connectionsTree';
 
 /** What activation makes once and every feature is given: no feature makes its own. */
 export interface Services {
@@ -11,4 +14,8 @@ export interface Services {
   config: Config;
   dumps: OpenDumps;
   dumpCommands: DumpCommands;
+  /** Saved and discovered connections, their secrets, the target picker (pickTarget). */
+  connections: ConnectionStore;
+  connectionCommands: ConnectionCommands;
+  connectionsTree: ConnectionsTree;
 }
