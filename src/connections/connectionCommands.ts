@@ -95,11 +95,9 @@ export class ConnectionCommands {
     const database = (target as ConnectionsNode | undefined)?.type === 'database' ? (target as { database: string }).database : undefined;
     const info = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Testing "${profile.name}" (${this.store.summary(profile).text})…` },
-      () => this.store.withConnection(profile, testConnection, { database }),
+      () => this.store.withConnection(profile, testConnection, { database, done: describeServer }),
     );
-    const text = describeServer(info);
-    this.log.info(`test of "${profile.name}": ${text}`);
-    void vscode.window.showInformationMessage(text);
+    this.log.info(`test of "${profile.name}": ${describeServer(info)}`);
     return info;
   }
 

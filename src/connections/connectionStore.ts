@@ -212,15 +212,18 @@ export class ConnectionStore extends Disposable {
    * Runs `work` on the profile's connection. When the server asks for a password nobody has,
    * or refuses the one given, asks the user (a password box) and tries again; after a success
    * with a typed password, offers to keep it in SecretStorage. Cancelling the box gives the
-   * original error.
+   * original error. `done` words the result for the user: shown when `work` succeeds, in the
+   * same notification as the offer when there is one (one message, not two in a row).
    */
-  async withConnection<T>(profile: ConnectionProfile, work: (connection: ResolvedConnection) => Promise<T>, options: { database?: string } = {}): Promise<T> {
+  async withConnection<T>(profile: ConnectionProfile, work: (connection: ResolvedConnection) => Promise<T>, options: { database?: string; done?: (result: T) => string } = {}): Promise<T> {
     let typedNow: string | undefined;
     for (let attempt = 1; ; attempt++) {
       const connection = await this.resolve(profile, options.database);
       try {
         const result = await work(connection);
-        if (typedNow !== undefined) void this.offerToKeep(profile, typedNow);
+        const message = options.done?.(result);
+        if (typedNow !== undefined) void this.offerToKeep(profile, typedNow, message);
+        else if (message !== undefined) void vscode.window.showInformationMessage(message);
         return result;
       } catch (err) {
         const problem = passwordProblem(err);
@@ -281,13 +284,14 @@ export class ConnectionStore extends Disposable {
   }
 
   /** After a typed password worked: keep it? (Not awaited: a notification may stay unanswered.) */
-  private async offerToKeep(profile: ConnectionProfile, password: string): Promise<void> {
+  private async offerToKeep(profile: ConnectionProfile, password: string, message: string | undefined): Promise<void> {
+    const lead = message !== undefined ? `${message}. ` : '';
     if (profile.kind === 'saved') {
-      const keep = await vscode.window.showInformationMessage(`Keep the password of "${profile.name}" in VS Code's secret storage?`, 'Keep Password', 'Not Now');
+      const keep = await vscode.window.showInformationMessage(`${lead}Keep the password of "${profile.name}" in VS Code's secret storage?`, 'Keep Password', 'Not Now');
       if (keep === 'Keep Password') await this.setStoredPassword(profile.id, password);
       return;
     }
-    const save = await vscode.window.showInformationMessage(`Save "${profile.name}" as a connection, with its password in VS Code's secret storage?`, 'Save Connection', 'Not Now');
+    const save = await vscode.window.showInformationMessage(`${lead}Save "${profile.name}" as a connection, with its password in VS Code's secret storage?`, 'Save Connection', 'Not Now');
     if (save === 'Save Connection') await this.save({ name: this.freeName(profile.name), params: { ...profile.params }, secrets: { password } });
   }
 

@@ -152,8 +152,7 @@ export async function createDatabaseFor(store: ConnectionStore, profile: Connect
     }));
   if (name === undefined || name === '') return undefined;
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Creating database "${name}" on ${where}…` }, () =>
-    store.withConnection(profile, (connection) => createDatabase(connection, name)),
+    store.withConnection(profile, (connection) => createDatabase(connection, name), { done: () => `Created database "${name}" on ${where}` }),
   );
-  void vscode.window.showInformationMessage(`Created database "${name}" on ${where}.`);
   return name;
 }
