@@ -93,9 +93,9 @@ async function saveAndSay(store: ConnectionStore, name: string, split: SplitPara
 }
 
 /** A URI or keyword=value string, checked as the user types. */
-export async function askConnectionString(value?: string): Promise<SplitParams | undefined> {
+export async function askConnectionString(value?: string, title = 'Add Connection: URI or connection string'): Promise<SplitParams | undefined> {
   const text = await vscode.window.showInputBox({
-    title: 'Add Connection: URI or connection string',
+    title,
     prompt: 'A postgresql:// URI or keyword=value pairs. A password in it is moved to VS Code\'s secret storage.',
     placeHolder: 'postgresql://user@host:5432/dbname',
     value,

@@ -59,7 +59,7 @@ export class ConnectionCommands {
         return name === undefined ? undefined : { name };
       }
       case 'string': {
-        const split = await askConnectionString(formatConninfo(profile.params));
+        const split = await askConnectionString(formatConninfo(profile.params), `Edit "${profile.name}": URI or connection string`);
         return split ? { split } : undefined;
       }
       case 'password': {

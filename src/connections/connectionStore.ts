@@ -31,6 +31,14 @@ export interface ConnectionProfile {
   readonly origin: string | undefined;
 }
 
+/** How pickers and the view group connections, in their order: saved first, then by where they were found. */
+export const CONNECTION_GROUPS: readonly { source: ConnectionProfile['source']; label: string }[] = [
+  { source: 'saved', label: 'Saved connections' },
+  { source: 'service', label: 'From pg_service.conf' },
+  { source: 'pgpass', label: 'From ~/.pgpass' },
+  { source: 'environment', label: 'From the environment' },
+];
+
 export interface NewProfile {
   name: string;
   /** Parameters; any secret among them (password, sslpassword, …) goes to SecretStorage, not to globalState. */

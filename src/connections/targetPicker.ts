@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { ResolvedConnection } from '../core/connections/resolve';
 import { createDatabase, databaseNameProblem, listDatabases } from '../core/target/server';
 import { addConnection } from './addConnection';
-import type { ConnectionProfile, ConnectionStore } from './connectionStore';
+import { CONNECTION_GROUPS, type ConnectionProfile, type ConnectionStore } from './connectionStore';
 
 export interface PickTargetOptions {
   /** The dump the target is for (its URI string): its last target is offered first, and the pick remembered. */
@@ -17,13 +17,6 @@ export interface PickedTarget {
   /** Resolved for `database`, with the password that worked, if one was typed. */
   connection: ResolvedConnection;
 }
-
-const GROUPS: readonly { source: ConnectionProfile['source']; label: string }[] = [
-  { source: 'saved', label: 'Saved connections' },
-  { source: 'service', label: 'From pg_service.conf' },
-  { source: 'pgpass', label: 'From ~/.pgpass' },
-  { source: 'environment', label: 'From the environment' },
-];
 
 type ConnectionItem = vscode.QuickPickItem & ({ pick: 'last'; profile: ConnectionProfile; database: string } | { pick: 'connection'; profile: ConnectionProfile } | { pick: 'add' } | { pick: 'none' });
 
@@ -70,7 +63,7 @@ async function pickConnection(store: ConnectionStore, title: string, last: { pro
     });
   }
   const all = store.all();
-  for (const group of GROUPS) {
+  for (const group of CONNECTION_GROUPS) {
     const members = all.filter((p) => p.source === group.source);
     if (members.length === 0) continue;
     items.push({ label: group.label, kind: vscode.QuickPickItemKind.Separator });

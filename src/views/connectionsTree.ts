@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { ConnectionProfile, ConnectionStore } from '../connections/connectionStore';
+import { CONNECTION_GROUPS, type ConnectionProfile, type ConnectionStore } from '../connections/connectionStore';
 import { oneLine } from '../core/errors';
 import { listDatabases } from '../core/target/server';
 import { Disposable } from '../util/disposable';
@@ -10,12 +10,6 @@ export type ConnectionsNode =
   | { type: 'group'; source: ConnectionProfile['source']; label: string }
   | { type: 'database'; profile: ConnectionProfile; database: string }
   | { type: 'message'; key: string; text: string; tooltip?: string; icon: 'error' | 'warning' | 'info' };
-
-const DISCOVERED_GROUPS: readonly { source: ConnectionProfile['source']; label: string }[] = [
-  { source: 'service', label: 'From pg_service.conf' },
-  { source: 'pgpass', label: 'From ~/.pgpass' },
-  { source: 'environment', label: 'From the environment' },
-];
 
 /**
  * The `pgDumpExplorer.connections` view: saved connections, then what the machine offers,
@@ -49,7 +43,7 @@ export class ConnectionsTree extends Disposable implements vscode.TreeDataProvid
   private roots(): ConnectionsNode[] {
     const saved: ConnectionsNode[] = this.store.saved().map((profile) => ({ type: 'connection', profile }));
     const { candidates, notes } = this.store.discovered();
-    const groups: ConnectionsNode[] = DISCOVERED_GROUPS.filter((g) => candidates.some((c) => c.source === g.source)).map((g) => ({ type: 'group', source: g.source, label: g.label }));
+    const groups: ConnectionsNode[] = CONNECTION_GROUPS.filter((g) => g.source !== 'saved' && candidates.some((c) => c.source === g.source)).map((g) => ({ type: 'group', source: g.source, label: g.label }));
     const warnings: ConnectionsNode[] = notes.map((text, i) => ({ type: 'message', key: `note:${i}`, text, icon: 'warning' }));
     return [...saved, ...groups, ...warnings];
   }
