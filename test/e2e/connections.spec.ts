@@ -70,6 +70,10 @@ describe('Connections', () => {
     await removeConnection(page, view, pwName);
     await restoreHba?.();
     await query(session.server, 'postgres', `drop role if exists ${role}`);
+    // The specs that follow start from the Explorer, with no notification in the way.
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await runCommand(page, 'View: Show Explorer');
+    await page.locator('.explorer-folders-view').first().waitFor({ timeout: 20_000 });
   });
   let restoreHba: (() => Promise<void>) | undefined;
 
