@@ -18,6 +18,12 @@ export function commandTable(s: Services): Record<string, CommandHandler> {
     'pgDumpExplorer.plain.openViewer': (target) => s.plain.openViewer(target),
     'pgDumpExplorer.plain.restoreObject': (args) => s.plain.restoreObject(args),
     'pgDumpExplorer.plain.nextPage': (target) => s.plain.nextPage(target),
+    'pgDumpExplorer.connections.add': (args) => s.connectionCommands.add(args),
+    'pgDumpExplorer.connections.edit': (target, changes) => s.connectionCommands.edit(target, changes),
+    'pgDumpExplorer.connections.remove': (target, options) => s.connectionCommands.remove(target, options),
+    'pgDumpExplorer.connections.test': (target) => s.connectionCommands.test(target),
+    'pgDumpExplorer.connections.createDatabase': (target, name) => s.connectionCommands.createDatabase(target, name),
+    'pgDumpExplorer.connections.refresh': () => s.connectionCommands.refresh(),
   };
 }
 

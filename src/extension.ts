@@ -1,12 +1,15 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { Config } from './config';
+import { ConnectionCommands } from './connections/connectionCommands';
+import { ConnectionStore } from './connections/connectionStore';
 import { DumpCommands } from './dumps/dumpCommands';
 import { OpenDumps } from './dumps/openDumps';
 import { Log } from './log';
 import { PlainDumps } from './plain/plainDumps';
 import { RestoreCommands } from './restore/restoreCommands';
 import type { Services } from './services';
+import { ConnectionsTree } from './views/connectionsTree';
 
 /**
  * Activation wiring only: make the services once, register the views, editors and the command
@@ -16,12 +19,24 @@ export function activate(context: vscode.ExtensionContext): Services {
   const log = new Log();
   const config = new Config();
   const dumps = new OpenDumps();
-  context.subscriptions.push(log, dumps);
+  const connections = new ConnectionStore(context, log);
+  const connectionsTree = new ConnectionsTree(connections);
   const dumpCommands = new DumpCommands(dumps, log);
-  const restore = new RestoreCommands({ context, log, config, dumps, dumpCommands });
+  const restore = new RestoreCommands({ context, log, config, dumps, dumpCommands, connections });
   const plain = new PlainDumps({ context, log, config, dumps });
-  context.subscriptions.push(restore, plain);
-  const services: Services = { context, log, config, dumps, dumpCommands, restore, plain };
+  context.subscriptions.push(log, dumps, connections, connectionsTree, restore, plain);
+  const services: Services = {
+    context,
+    log,
+    config,
+    dumps,
+    dumpCommands,
+    restore,
+    plain,
+    connections,
+    connectionCommands: new ConnectionCommands(connections, connectionsTree, log),
+    connectionsTree,
+  };
   registerCommands(context, services);
   return services;
 }

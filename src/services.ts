@@ -1,10 +1,13 @@
 import type * as vscode from 'vscode';
 import type { Config } from './config';
+import type { ConnectionCommands } from './connections/connectionCommands';
+import type { ConnectionStore } from './connections/connectionStore';
 import type { DumpCommands } from './dumps/dumpCommands';
 import type { OpenDumps } from './dumps/openDumps';
 import type { Log } from './log';
 import type { PlainDumps } from './plain/plainDumps';
 import type { RestoreCommands } from './restore/restoreCommands';
+import type { ConnectionsTree } from './views/connectionsTree';
 
 /** What activation makes once and every feature is given: no feature makes its own. */
 export interface Services {
@@ -16,4 +19,8 @@ export interface Services {
   restore: RestoreCommands;
   /** Plain SQL dumps: editor navigation and the Large Dump Viewer. */
   plain: PlainDumps;
+  /** Saved and discovered connections, their secrets, the target picker (pickTarget). */
+  connections: ConnectionStore;
+  connectionCommands: ConnectionCommands;
+  connectionsTree: ConnectionsTree;
 }

@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import { looksLikeConnectionString } from '../core/connections/conninfo';
 import { resolveConnection, type ResolvedConnection } from '../core/connections/resolve';
-import { DumpError } from '../core/errors';
 import type { OpenDump } from '../dumps/openDumps';
+import { plural } from '../util/format';
 import { RestorePanel } from './restorePanel';
 import { RestoreSession, type RestoreServices, type RestoreTarget } from './restoreSession';
 
@@ -103,19 +103,10 @@ export class RestoreCommands {
     return { name: t.name ?? connection.describe(), database: connection.dbname, connection };
   }
 
-  // MERGE: replace with services.connections.pickTarget({ dumpKey, title }) from the connections branch.
+  /** The connection and database, through the Connections picker (the dump's last target first). */
   private async askTarget(dump: OpenDump): Promise<RestoreTarget | undefined> {
-    const text = await vscode.window.showInputBox({
-      title: `Restore ${dump.label} into…`,
-      prompt: 'A postgresql:// URI, key=value pairs, or a database name (PG* variables, pg_service.conf and ~/.pgpass apply as for psql)',
-      ignoreFocusOut: true,
-    });
-    if (!text) return undefined;
-    try {
-      return this.explicitTarget({ connection: text });
-    } catch (err) {
-      throw err instanceof DumpError ? err : new DumpError('usage', String(err));
-    }
+    const picked = await this.services.connections.pickTarget({ dumpKey: dump.key, title: `Restore ${plural(dump.picks.count, 'object')} from ${dump.label} into…` });
+    return picked ? { name: picked.profileName, database: picked.database, connection: picked.connection } : undefined;
   }
 
   dispose(): void {

@@ -8,13 +8,14 @@ import { runRestore, type RestoreResult } from '../core/restore/restoreArchive';
 import { formatProgress, formatRestoreError } from '../core/restore/reportText';
 import { describePostRestore } from '../core/target/postRestore';
 import { preflight, type PreflightReport } from '../core/target/preflight';
+import { createDatabase } from '../core/target/server';
 import { findPgRestoreFor, findTool } from '../core/tools/findTools';
 import type { OpenDump } from '../dumps/openDumps';
 import type { PreflightView, ProgressView, RestoreViewState, ResultView } from '../protocol/restore';
 import type { Services } from '../services';
 
 /** What a restore needs of the services made at activation. */
-export type RestoreServices = Pick<Services, 'context' | 'log' | 'config' | 'dumps' | 'dumpCommands'>;
+export type RestoreServices = Pick<Services, 'context' | 'log' | 'config' | 'dumps' | 'dumpCommands' | 'connections'>;
 import { toAbortSignal } from '../util/cancellation';
 import { Disposable } from '../util/disposable';
 import { planView, preflightView, progressView, resultView } from './restoreViews';
@@ -271,8 +272,7 @@ export class RestoreSession extends Disposable {
     const where = target.connection.describe();
     const answer = await vscode.window.showWarningMessage(`Create database "${name}" on ${where.replace(/\/[^/]*( as .*)$/, '$1')}?`, { modal: true, detail: 'CREATE DATABASE with the server\'s defaults (template1, its encoding and locale).' }, 'Create Database');
     if (answer !== 'Create Database') return;
-    // MERGE: call createDatabase of src/core/target/server.ts (connections branch) here.
-    await vscode.commands.executeCommand('pgDumpExplorer.connections.createDatabase', { connection: target.connection, name });
+    await createDatabase(target.connection, name);
     this.services.log.info(`created database ${name} on ${where}`);
   }
 

@@ -187,6 +187,39 @@ export interface ToolEnvOptions {
   base?: NodeJS.ProcessEnv;
 }
 
+/**
+ * The server asked for a password and none was given, set in PGPASSWORD or found in the password
+ * file. node-postgres rejects its connect() with this (under openTargetSession's DumpError), so
+ * a caller that can ask the user for a password can tell this case from the others.
+ */
+export class MissingPasswordError extends DumpError {
+  constructor(message: string) {
+    super('usage', message);
+    this.name = 'MissingPasswordError';
+  }
+}
+
+/** @internal What resolveConnection found, as ResolvedConnection keeps it. */
+interface ResolvedInit {
+  params: ConnParams;
+  secrets: ConnParams;
+  sources: Partial<Record<ConnKeyword, ValueSource>>;
+  variables: Partial<Record<ConnKeyword, string>>;
+  hosts: ResolvedHost[];
+  passwords: (string | undefined)[];
+  passwordOrigins: (string | undefined)[];
+  user: string;
+  dbname: string;
+  sslmode: SslMode;
+  service: ResolvedConnection['service'];
+  passfile: ResolvedConnection['passfile'];
+  notes: string[];
+  home: string;
+  platform: NodeJS.Platform;
+  env: NodeJS.ProcessEnv;
+  socketDirs: readonly string[];
+}
+
 /** A resolved connection. The password is kept out of enumerable fields, JSON and inspection. */
 export class ResolvedConnection {
   /** Every parameter that has a value after resolution (host, port, user, dbname, sslmode always), secrets left out. */
@@ -212,26 +245,11 @@ export class ResolvedConnection {
   readonly #home: string;
   readonly #platform: NodeJS.Platform;
   readonly #env: NodeJS.ProcessEnv;
+  readonly #init: ResolvedInit;
 
   /** @internal built by resolveConnection */
-  constructor(init: {
-    params: ConnParams;
-    secrets: ConnParams;
-    sources: Partial<Record<ConnKeyword, ValueSource>>;
-    variables: Partial<Record<ConnKeyword, string>>;
-    hosts: ResolvedHost[];
-    passwords: (string | undefined)[];
-    passwordOrigins: (string | undefined)[];
-    user: string;
-    dbname: string;
-    sslmode: SslMode;
-    service: ResolvedConnection['service'];
-    passfile: ResolvedConnection['passfile'];
-    notes: string[];
-    home: string;
-    platform: NodeJS.Platform;
-    env: NodeJS.ProcessEnv;
-  }) {
+  constructor(init: ResolvedInit) {
+    this.#init = init;
     this.params = Object.freeze({ ...init.params });
     this.sources = Object.freeze({ ...init.sources });
     this.variables = Object.freeze({ ...init.variables });
@@ -276,6 +294,35 @@ export class ResolvedConnection {
   /** Where host `index`'s password comes from, in words (`PGPASSWORD`, `password file "…", line 3`). */
   passwordOrigin(index = 0): string | undefined {
     return this.#passwordOrigins[index];
+  }
+
+  /**
+   * The same connection to another database of the same server (the maintenance database, or
+   * one picked from a list): what was given, the service and the environment stay as resolved.
+   * A password that did not come with the connection is looked up in the password file again
+   * for the new database name, as libpq would for a connection naming that database.
+   */
+  withDatabase(dbname: string): ResolvedConnection {
+    if (dbname === this.dbname) return this;
+    const init = this.#init;
+    const hosts = init.hosts.map((h) => ({ ...h }));
+    let passwords = init.passwords;
+    let passwordOrigins = init.passwordOrigins;
+    if (init.secrets.password === undefined) {
+      ({ passwords, origins: passwordOrigins } = passwordsFromFile(readPgpass(init.passfile.path, { platform: init.platform }), hosts, dbname, init.user, init.socketDirs));
+    }
+    const variables = { ...init.variables };
+    delete variables.dbname;
+    return new ResolvedConnection({
+      ...init,
+      params: { ...init.params, dbname },
+      sources: { ...init.sources, dbname: 'explicit' },
+      variables,
+      hosts,
+      passwords,
+      passwordOrigins,
+      dbname,
+    });
   }
 
   /** `host:port/dbname as user` (hosts comma-separated), for confirmations and logs. */
@@ -329,7 +376,7 @@ export class ResolvedConnection {
       password:
         password ??
         (() => {
-          throw new DumpError('usage', `${this.#describeHost(h)} asks for a password and there is none: ${this.#noPasswordReason()}`);
+          throw new MissingPasswordError(`${this.#describeHost(h)} asks for a password and there is none: ${this.#noPasswordReason()}`);
         }),
       ssl: this.#ssl(h, notes),
     };
@@ -706,13 +753,9 @@ export function resolveConnection(input: ConnectionInput = '', options: ResolveO
     const file = readPgpass(passfilePath, { platform });
     passfile = file.reason === undefined ? { path: file.path, status: file.status } : { path: file.path, status: file.status, reason: file.reason };
     if (file.reason) notes.push(`${file.reason}: it was ignored`);
-    for (const h of hosts) {
-      const entry = findPgpassEntry(file.entries, { host: h.host, hostaddr: h.hostaddr, port: h.port, dbname, user, defaultSocketDirs: socketDirs });
-      const password = entry && entry.password !== '' ? entry.password : undefined;
-      passwords.push(password);
-      origins.push(entry && password !== undefined ? `password file "${file.path}", line ${entry.line}` : undefined);
-      h.passwordSource = password === undefined ? undefined : 'pgpass';
-    }
+    const found = passwordsFromFile(file, hosts, dbname, user, socketDirs);
+    passwords.push(...found.passwords);
+    origins.push(...found.origins);
   }
   delete sources.password;
 
@@ -733,5 +776,20 @@ export function resolveConnection(input: ConnectionInput = '', options: ResolveO
     home,
     platform,
     env,
+    socketDirs,
   });
+}
+
+/** Each host's password from the password file's first matching line (sets the hosts' passwordSource). */
+function passwordsFromFile(file: PgpassFile, hosts: ResolvedHost[], dbname: string, user: string, socketDirs: readonly string[]): { passwords: (string | undefined)[]; origins: (string | undefined)[] } {
+  const passwords: (string | undefined)[] = [];
+  const origins: (string | undefined)[] = [];
+  for (const h of hosts) {
+    const entry = findPgpassEntry(file.entries, { host: h.host, hostaddr: h.hostaddr, port: h.port, dbname, user, defaultSocketDirs: socketDirs });
+    const password = entry && entry.password !== '' ? entry.password : undefined;
+    passwords.push(password);
+    origins.push(entry && password !== undefined ? `password file "${file.path}", line ${entry.line}` : undefined);
+    h.passwordSource = password === undefined ? undefined : 'pgpass';
+  }
+  return { passwords, origins };
 }

@@ -20,13 +20,12 @@
  * judgement (preflightFindings.ts, no I/O).
  */
 import type { ResolvedConnection } from '../connections/resolve';
-import { DumpError } from '../errors';
 import type { Archive } from '../model/types';
 import type { RestorePlan } from '../plan/closure';
 import { judge, type Facts } from './preflightFindings';
 import type { PreflightOptions, PreflightReport } from './preflightTypes';
 import { collect, type Probe, type TableTarget, type Wanted } from './preflightWanted';
-import { openTargetSession, type TargetSession } from './session';
+import { isMissingDatabase, openMaintenanceSession, openTargetSession, type TargetSession } from './session';
 import { actorFacts, databaseContents, extensionFacts, roleFacts, schemaFacts, tableFacts, tablesHaveRows, type DatabaseContents } from './targetFacts';
 import { findObjects, refKey, type ObjectRef } from './targetObjects';
 
@@ -46,7 +45,7 @@ export async function preflight(archive: Archive, plan: RestorePlan, connection:
   try {
     session = await openTargetSession(connection, { applicationName: APPLICATION_NAME });
   } catch (err) {
-    const fallback = isMissingDatabase(err) ? await openMaintenanceSession(connection) : undefined;
+    const fallback = isMissingDatabase(err) ? await openMaintenanceSession(connection, { applicationName: APPLICATION_NAME }).catch(() => undefined) : undefined;
     if (!fallback) throw err;
     session = fallback;
     databaseMissing = true;
@@ -58,27 +57,6 @@ export async function preflight(archive: Archive, plan: RestorePlan, connection:
   } finally {
     await session.close();
   }
-}
-
-const isMissingDatabase = (err: unknown): boolean => err instanceof DumpError && (err.cause as { code?: unknown } | undefined)?.code === '3D000';
-
-/** A session to the server's maintenance database, for when the named database does not exist. */
-async function openMaintenanceSession(connection: ResolvedConnection): Promise<TargetSession | undefined> {
-  for (const dbname of ['postgres', 'template1']) {
-    if (dbname === connection.dbname) continue;
-    // The same connection with another database name; everything else (password, TLS) as resolved.
-    const other = Object.create(connection, {
-      dbname: { value: dbname },
-      toPgClientConfig: { value: (index?: number) => ({ ...connection.toPgClientConfig(index), database: dbname }) },
-      describe: { value: () => connection.describe() },
-    }) as ResolvedConnection;
-    try {
-      return await openTargetSession(other, { applicationName: APPLICATION_NAME });
-    } catch {
-      // try the next
-    }
-  }
-  return undefined;
 }
 
 const NO_CONTENTS: DatabaseContents = { schemas: 0, relations: 0, functions: 0, types: 0, extensions: 0, largeObjects: 0 };

@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import { Client, DatabaseError } from 'pg';
 import type { ResolvedConnection } from '../connections/resolve';
 import { DumpError, oneLine } from '../errors';
 
@@ -17,7 +17,11 @@ export interface TargetSession {
   close(): Promise<void>;
 }
 
-export async function openTargetSession(connection: ResolvedConnection, options: { applicationName?: string } = {}): Promise<TargetSession> {
+export interface SessionOptions {
+  applicationName?: string;
+}
+
+export async function openTargetSession(connection: ResolvedConnection, options: SessionOptions = {}): Promise<TargetSession> {
   let lastError: unknown;
   for (let i = 0; i < connection.hosts.length; i++) {
     const config = connection.toPgClientConfig(i);
@@ -41,4 +45,36 @@ export async function openTargetSession(connection: ResolvedConnection, options:
     }
   }
   throw new DumpError('connection', `could not connect to ${connection.describe()}: ${oneLine(lastError)}`, { cause: lastError });
+}
+
+/** The server's error code (SQLSTATE) behind a failed session or query, e.g. `3D000`, if the server sent one. */
+export function sqlState(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof DatabaseError) return e.code;
+  }
+  return undefined;
+}
+
+/** Whether a session failed because the connection's database does not exist (the server said so). */
+export const isMissingDatabase = (err: unknown): boolean => sqlState(err) === '3D000';
+
+/** The databases every cluster has, in the order libpq-based tools (createdb, psql -l) fall back on them. */
+export const MAINTENANCE_DATABASES: readonly string[] = ['postgres', 'template1'];
+
+/**
+ * A session on the same server as `connection` in its maintenance database (`postgres`, else
+ * `template1`), for work that needs the server rather than one database: listing and creating
+ * databases, or checking a target whose database does not exist yet. Throws the one-line
+ * DumpError('connection') of the last attempt when neither can be reached.
+ */
+export async function openMaintenanceSession(connection: ResolvedConnection, options: SessionOptions = {}): Promise<TargetSession> {
+  let lastError: unknown;
+  for (const dbname of MAINTENANCE_DATABASES) {
+    try {
+      return await openTargetSession(connection.withDatabase(dbname), options);
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw lastError;
 }
