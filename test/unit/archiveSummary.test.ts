@@ -241,6 +241,9 @@ describe('archive warnings', () => {
 
   it('names the newest when several are too old, and is quiet when one can read it', () => {
     assert.match(warn(rich.archive, [PG15, PG13])[0]!.message, /^the newest pg_restore found on this machine is 15\.18;/);
+    // Debian's pg_wrapper and the binary it runs are two files of one version: not "the newest".
+    const binary = pgRestore('pg_restore (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)');
+    assert.match(warn(rich.archive, [binary, PG15])[0]!.message, /^the pg_restore found on this machine is 15\.18;/);
     assert.deepEqual(warn(rich.archive, [PG17, PG15]), []);
     assert.deepEqual(warn(northwind.archive, [PG15]), [], 'pg_restore 15 reads 1.14');
     assert.deepEqual(codes(warn(northwind.archive, [PG13])), [], 'so does 13');

@@ -90,10 +90,11 @@ function toolWarnings({ archive, pgRestore, settingName = 'pgDumpExplorer.pgRest
     return out;
   }
   const newest = working[0]!.version!;
+  const versions = new Set(working.map((c) => formatToolVersion(c.version!)));
   out.push({
     severity: 'error',
     code: 'pg-restore-too-old',
-    message: `the ${working.length > 1 ? 'newest ' : ''}pg_restore found on this machine is ${formatToolVersion(newest)}; this archive (format ${format}) needs pg_restore ${needed} or newer; set ${settingName} or ${install}`,
+    message: `the ${versions.size > 1 ? 'newest ' : ''}pg_restore found on this machine is ${formatToolVersion(newest)}; this archive (format ${format}) needs pg_restore ${needed} or newer; set ${settingName} or ${install}`,
     details: [`found: ${found.join(', ')}`, 'This editor reads the archive itself: browsing works; restoring needs a newer pg_restore.'],
   });
   return out;
