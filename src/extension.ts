@@ -1,8 +1,10 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { Config } from './config';
+import { ArchiveFolders } from './dumps/archiveFolders';
 import { DumpCommands } from './dumps/dumpCommands';
 import { OpenDumps } from './dumps/openDumps';
+import { ArchiveEditorProvider } from './editors/archiveEditor';
 import { Log } from './log';
 import type { Services } from './services';
 
@@ -15,7 +17,11 @@ export function activate(context: vscode.ExtensionContext): Services {
   const config = new Config();
   const dumps = new OpenDumps();
   context.subscriptions.push(log, dumps);
-  const services: Services = { context, log, config, dumps, dumpCommands: new DumpCommands(dumps, log) };
+  const dumpCommands = new DumpCommands(dumps, log);
+  const archiveEditor = new ArchiveEditorProvider({ extensionUri: context.extensionUri, dumps, dumpCommands, config, log });
+  const archiveFolders = new ArchiveFolders();
+  context.subscriptions.push(archiveEditor, archiveFolders);
+  const services: Services = { context, log, config, dumps, dumpCommands, archiveEditor, archiveFolders };
   registerCommands(context, services);
   return services;
 }

@@ -1,7 +1,9 @@
 import type * as vscode from 'vscode';
 import type { Config } from './config';
+import type { ArchiveFolders } from './dumps/archiveFolders';
 import type { DumpCommands } from './dumps/dumpCommands';
 import type { OpenDumps } from './dumps/openDumps';
+import type { ArchiveEditorProvider } from './editors/archiveEditor';
 import type { Log } from './log';
 
 /** What activation makes once and every feature is given: no feature makes its own. */
@@ -11,4 +13,8 @@ export interface Services {
   config: Config;
   dumps: OpenDumps;
   dumpCommands: DumpCommands;
+  /** The archive summary editor (custom editor `pgDumpExplorer.archive`). */
+  archiveEditor: ArchiveEditorProvider;
+  /** Folders holding a toc.dat, for the Explorer menu's when clause. */
+  archiveFolders: ArchiveFolders;
 }
