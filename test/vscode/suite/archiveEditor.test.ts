@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Services } from '../../../src/services';
+import { pgTool, testEnv } from '../../support/env';
+
+const VIEW_TYPE = 'pgDumpExplorer.archive';
+
+function workspaceFile(...parts: string[]): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'no workspace folder open');
+  return vscode.Uri.joinPath(folder.uri, ...parts);
+}
+
+async function services(): Promise<Services> {
+  const { publisher, name } = JSON.parse(fs.readFileSync(path.join(testEnv().projectRoot, 'package.json'), 'utf8')) as { publisher: string; name: string };
+  const ext = vscode.extensions.getExtension<Services>(`${publisher}.${name}`);
+  assert.ok(ext, 'extension not loaded');
+  return ext.activate();
+}
+
+/** Waits until `check` returns something truthy (polling), or fails saying what was waited for. */
+async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The tab of a custom editor of our type on `uri`, once it is open. */
+function archiveTab(uri: vscode.Uri): vscode.Tab | undefined {
+  return vscode.window.tabGroups.all
+    .flatMap((g) => g.tabs)
+    .find((t) => t.input instanceof vscode.TabInputCustom && t.input.viewType === VIEW_TYPE && t.input.uri.toString() === uri.toString());
+}
+
+/** Opens `uri` with the archive editor and waits until its page has asked the host what to show. */
+async function openSummary(s: Services, uri: vscode.Uri): Promise<vscode.Tab> {
+  await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+  const tab = await until(`an archive editor tab on ${path.basename(uri.fsPath)}`, () => archiveTab(uri));
+  await until('the summary page to load in its webview', () => s.archiveEditor.viewsServed(uri) > 0);
+  return tab;
+}
+
+/** The `TOC Entries` count and the entry lines of the real `pg_restore -l`. */
+async function pgRestoreList(file: string): Promise<{ tocEntries: number; listed: number }> {
+  const r = await pgTool('pg_restore', ['-l', file], { encoding: 'utf8' });
+  assert.equal(r.exitCode, 0, r.stderr);
+  const tocEntries = Number(/^;\s+TOC Entries: (\d+)$/m.exec(r.stdout)?.[1]);
+  const listed = r.stdout.split('\n').filter((l) => l !== '' && !l.startsWith(';')).length;
+  return { tocEntries, listed };
+}
+
+describe('archive summary editor', () => {
+  let s: Services;
+  before(async () => {
+    s = await services();
+  });
+  afterEach(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('opens rich.dump as the summary, read once through the registry', async () => {
+    const uri = workspaceFile('rich.dump');
+    const tab = await openSummary(s, uri);
+    assert.ok(tab.input instanceof vscode.TabInputCustom);
+    assert.equal(tab.input.viewType, VIEW_TYPE);
+    const dump = s.dumps.get(uri.toString());
+    assert.ok(dump, 'the dump is not in the registry (the Dumps view)');
+    const state = s.archiveEditor.stateOf(uri);
+    assert.ok(state?.status === 'archive', JSON.stringify(state));
+    assert.equal(state.dumpKey, dump.key);
+    const reference = await pgRestoreList(uri.fsPath);
+    assert.equal(state.summary.entries, reference.tocEntries);
+    assert.equal(state.summary.listedEntries, reference.listed);
+    assert.equal(state.summary.formatText, 'custom');
+    assert.equal(state.summary.database, testEnv().database);
+    assert.match(state.summary.serverVersion ?? '', new RegExp(`^${testEnv().server.version.replace('.', '\\.')}`));
+  });
+
+  it('opens rich.tar with openWith although the selector does not list .tar', async () => {
+    const uri = workspaceFile('rich.tar');
+    const tab = await openSummary(s, uri);
+    assert.ok(tab.input instanceof vscode.TabInputCustom && tab.input.viewType === VIEW_TYPE);
+    assert.ok(s.dumps.get(uri.toString()), 'rich.tar is not in the registry');
+    const state = s.archiveEditor.stateOf(uri);
+    assert.ok(state?.status === 'archive');
+    assert.equal(state.summary.format, 'tar');
+    assert.equal(state.summary.entries, (await pgRestoreList(uri.fsPath)).tocEntries);
+  });
+
+  it("opens a directory dump's toc.dat as the summary of its folder", async () => {
+    const toc = workspaceFile('rich-dir', 'toc.dat');
+    const folder = workspaceFile('rich-dir');
+    await openSummary(s, toc);
+    assert.ok(s.dumps.get(folder.toString()), 'the folder, not its toc.dat, is the dump in the registry');
+    assert.equal(s.dumps.get(toc.toString()), undefined);
+    const state = s.archiveEditor.stateOf(toc);
+    assert.ok(state?.status === 'archive');
+    assert.equal(state.summary.format, 'directory');
+    assert.equal(state.dumpKey, folder.toString());
+    assert.equal(state.summary.entries, (await pgRestoreList(folder.fsPath)).tocEntries);
+  });
+
+  it('Show Archive Summary works on a folder, a tree node and the Explorer command', async () => {
+    const folder = workspaceFile('rich-dir');
+    await vscode.commands.executeCommand('pgDumpExplorer.dumps.showSummary', folder);
+    await until('the summary of rich-dir', () => archiveTab(workspaceFile('rich-dir', 'toc.dat')));
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+
+    const dump = workspaceFile('rich-uncompressed.dump');
+    await s.dumps.open(dump);
+    await vscode.commands.executeCommand('pgDumpExplorer.dumps.showSummary', { dumpKey: dump.toString() });
+    await until('the summary of rich-uncompressed.dump', () => archiveTab(dump));
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+
+    const rich = workspaceFile('rich.dump');
+    await vscode.commands.executeCommand('pgDumpExplorer.open', rich);
+    await until('the summary after Open in PG Dump Explorer', () => archiveTab(rich));
+  });
+
+  it('a file that is not a dump gets a page with the error and what to do, not a blank editor', async () => {
+    const uri = workspaceFile('not-a-dump.dump');
+    fs.writeFileSync(uri.fsPath, 'This is a shopping list, renamed by mistake.\n');
+    try {
+      const tab = await openSummary(s, uri);
+      assert.ok(tab.input instanceof vscode.TabInputCustom && tab.input.viewType === VIEW_TYPE);
+      const state = s.archiveEditor.stateOf(uri);
+      assert.ok(state?.status === 'error', JSON.stringify(state));
+      assert.equal(state.problem.code, 'not-a-dump');
+      assert.match(state.problem.message, /^not-a-dump\.dump does not start with PGDMP|^not-a-dump\.dump /);
+      assert.doesNotMatch(state.problem.message, /\n|\bat .*\.js:\d+/);
+      assert.match(state.problem.whatToDo, /text editor/);
+      assert.equal(s.dumps.get(uri.toString()), undefined, 'a file that is not a dump is not in the registry');
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      fs.rmSync(uri.fsPath, { force: true });
+    }
+  });
+
+  it('knows which folders hold a toc.dat, for the Explorer menu', async () => {
+    await s.archiveFolders.ready();
+    assert.deepEqual(s.archiveFolders.list(), [workspaceFile('rich-dir').fsPath]);
+    const made = workspaceFile('made-later');
+    fs.mkdirSync(made.fsPath, { recursive: true });
+    try {
+      fs.copyFileSync(workspaceFile('rich-dir', 'toc.dat').fsPath, path.join(made.fsPath, 'toc.dat'));
+      await until('the new directory dump to be noticed', () => s.archiveFolders.list().includes(made.fsPath));
+      fs.rmSync(path.join(made.fsPath, 'toc.dat'));
+      await until('its toc.dat to be gone', () => !s.archiveFolders.list().includes(made.fsPath));
+    } finally {
+      fs.rmSync(made.fsPath, { recursive: true, force: true });
+    }
+  });
+});
