@@ -42,7 +42,8 @@ function archiveTab(uri: vscode.Uri): vscode.Tab | undefined {
 async function openSummary(s: Services, uri: vscode.Uri): Promise<vscode.Tab> {
   await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
   const tab = await until(`an archive editor tab on ${path.basename(uri.fsPath)}`, () => archiveTab(uri));
-  await until('the summary page to load in its webview', () => s.archiveEditor.viewsServed(uri) > 0);
+  // A webview's page can take long to start on a loaded machine: a wait, not a timing check.
+  await until('the summary page to load in its webview', () => s.archiveEditor.viewsServed(uri) > 0, 90_000);
   return tab;
 }
 
@@ -55,7 +56,8 @@ async function pgRestoreList(file: string): Promise<{ tocEntries: number; listed
   return { tocEntries, listed };
 }
 
-describe('archive summary editor', () => {
+describe('archive summary editor', function () {
+  this.timeout(180_000);
   let s: Services;
   before(async () => {
     s = await services();
@@ -149,9 +151,9 @@ describe('archive summary editor', () => {
     fs.mkdirSync(made.fsPath, { recursive: true });
     try {
       fs.copyFileSync(workspaceFile('rich-dir', 'toc.dat').fsPath, path.join(made.fsPath, 'toc.dat'));
-      await until('the new directory dump to be noticed', () => s.archiveFolders.list().includes(made.fsPath));
+      await until('the new directory dump to be noticed', () => s.archiveFolders.list().includes(made.fsPath), 60_000);
       fs.rmSync(path.join(made.fsPath, 'toc.dat'));
-      await until('its toc.dat to be gone', () => !s.archiveFolders.list().includes(made.fsPath));
+      await until('its toc.dat to be gone', () => !s.archiveFolders.list().includes(made.fsPath), 60_000);
     } finally {
       fs.rmSync(made.fsPath, { recursive: true, force: true });
     }
