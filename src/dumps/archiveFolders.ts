@@ -1,11 +1,16 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { TOC_NAMES } from '../core/formats/detect';
 import { setContext } from '../util/contextKeys';
 import { Disposable } from '../util/disposable';
 
 /** The TOC file names of a directory dump (pg_restore also accepts a compressed toc.dat). */
-const TOC_GLOB = '**/{toc.dat,toc.dat.gz,toc.dat.lz4,toc.dat.zst}';
+const TOC_GLOB = `**/{${TOC_NAMES.join(',')}}`;
 /** Enough for any real workspace; the search stops there. */
 const MAX_TOC_FILES = 10_000;
+/** Created folders searched one by one after a burst of changes; past this, the whole workspace is searched once. */
+const MAX_FOLDER_SEARCHES = 20;
+const SETTLE_MS = 300;
 
 /**
  * Keeps the context key `pgDumpExplorer.archiveFolders` listing the workspace's folders that hold a
@@ -13,41 +18,44 @@ const MAX_TOC_FILES = 10_000;
  * (`resourcePath in pgDumpExplorer.archiveFolders`) and on no other folder: a when clause cannot
  * look inside a folder itself.
  *
- * Found once with findFiles, then kept up to date by a file watcher; renames and deletions of
- * whole folders (which the watcher reports for the folder, not for the toc.dat in it) make it
- * search again.
+ * Found once with findFiles, then kept up to date from a file watcher. The watcher reports a folder
+ * created or deleted with its files in it (a copy, an unzip, `rm -r`) as one event for the folder,
+ * so every created path is looked at: a toc.dat is added, a new folder is searched; a deleted path
+ * takes every folder at or under it along.
  */
 export class ArchiveFolders extends Disposable {
   /** Folder path → its TOC files (a folder may hold toc.dat and toc.dat.gz). */
   private readonly folders = new Map<string, Set<string>>();
-  private rescanTimer: ReturnType<typeof setTimeout> | undefined;
-  private scanning: Promise<void> | undefined;
+  private readonly created = new Map<string, vscode.Uri>();
+  private settleTimer: ReturnType<typeof setTimeout> | undefined;
+  private work: Promise<void>;
 
   constructor() {
     super();
-    const watcher = this.register(vscode.workspace.createFileSystemWatcher(TOC_GLOB, false, true, false));
+    const watcher = this.register(vscode.workspace.createFileSystemWatcher('**/*', false, true, false));
     this.register(
       watcher.onDidCreate((uri) => {
-        if (this.add(uri)) this.publish();
+        this.created.set(uri.fsPath, uri);
+        this.settleSoon();
       }),
     );
     this.register(
       watcher.onDidDelete((uri) => {
-        if (this.remove(uri)) this.publish();
+        if (this.removeAt(uri.fsPath)) this.publish();
       }),
     );
-    const later = () => this.rescanSoon();
-    this.register(vscode.workspace.onDidRenameFiles(later));
-    this.register(vscode.workspace.onDidDeleteFiles(later));
-    this.register(vscode.workspace.onDidCreateFiles(later));
-    this.register(vscode.workspace.onDidChangeWorkspaceFolders(later));
-    this.register({ dispose: () => clearTimeout(this.rescanTimer) });
-    this.scanning = this.scan();
+    this.register(
+      vscode.workspace.onDidChangeWorkspaceFolders(() => {
+        this.work = this.work.then(() => this.scan());
+      }),
+    );
+    this.register({ dispose: () => clearTimeout(this.settleTimer) });
+    this.work = this.scan();
   }
 
-  /** Resolves once the first search is done (tests wait for it). */
-  ready(): Promise<void> {
-    return this.scanning ?? Promise.resolve();
+  /** Resolves once the changes seen so far are in the list (tests wait for it). */
+  async ready(): Promise<void> {
+    await this.work;
   }
 
   /** The folders now known to hold a toc.dat (as file system paths). */
@@ -55,36 +63,73 @@ export class ArchiveFolders extends Disposable {
     return [...this.folders.keys()].sort();
   }
 
+  /** The whole workspace, searched again. */
   private async scan(): Promise<void> {
     const found = await vscode.workspace.findFiles(TOC_GLOB, undefined, MAX_TOC_FILES);
     if (this.isDisposed) return;
     this.folders.clear();
-    for (const uri of found) this.add(uri);
+    for (const uri of found) this.add(uri.fsPath);
     this.publish();
   }
 
-  private rescanSoon(): void {
-    clearTimeout(this.rescanTimer);
-    this.rescanTimer = setTimeout(() => {
-      this.scanning = this.scan();
-    }, 500);
+  private settleSoon(): void {
+    clearTimeout(this.settleTimer);
+    this.settleTimer = setTimeout(() => {
+      const batch = [...this.created.values()];
+      this.created.clear();
+      this.work = this.work.then(() => this.look(batch)).catch(() => undefined);
+    }, SETTLE_MS);
   }
 
-  private add(toc: vscode.Uri): boolean {
-    const folder = vscode.Uri.joinPath(toc, '..').fsPath;
-    const tocs = this.folders.get(folder) ?? new Set<string>();
-    const had = this.folders.has(folder);
-    tocs.add(toc.fsPath);
-    this.folders.set(folder, tocs);
-    return !had;
+  /** Created paths: TOC files are added; new folders are searched (one by one, or all at once after a big burst). */
+  private async look(batch: vscode.Uri[]): Promise<void> {
+    let changed = false;
+    const folders: vscode.Uri[] = [];
+    for (const uri of batch) {
+      if (TOC_NAMES.includes(path.basename(uri.fsPath))) {
+        changed = this.add(uri.fsPath) || changed;
+        continue;
+      }
+      const stat = await vscode.workspace.fs.stat(uri).then(
+        (s) => s,
+        () => undefined,
+      );
+      if (stat && stat.type & vscode.FileType.Directory) folders.push(uri);
+    }
+    // Folders inside another new folder are found by searching that one.
+    const roots = folders.filter((f) => !folders.some((o) => o !== f && f.fsPath.startsWith(o.fsPath + path.sep)));
+    if (roots.length > MAX_FOLDER_SEARCHES) return this.scan();
+    for (const root of roots) {
+      const found = await vscode.workspace.findFiles(new vscode.RelativePattern(root, TOC_GLOB), undefined, MAX_TOC_FILES);
+      for (const uri of found) changed = this.add(uri.fsPath) || changed;
+    }
+    if (changed && !this.isDisposed) this.publish();
   }
 
-  private remove(toc: vscode.Uri): boolean {
-    const folder = vscode.Uri.joinPath(toc, '..').fsPath;
+  private add(toc: string): boolean {
+    const folder = path.dirname(toc);
     const tocs = this.folders.get(folder);
-    if (!tocs?.delete(toc.fsPath) || tocs.size > 0) return false;
-    this.folders.delete(folder);
+    if (tocs) {
+      tocs.add(toc);
+      return false;
+    }
+    this.folders.set(folder, new Set([toc]));
     return true;
+  }
+
+  /** A deleted path: a TOC file, a dump's folder, or a folder holding dumps somewhere below. */
+  private removeAt(deleted: string): boolean {
+    let changed = false;
+    for (const [folder, tocs] of this.folders) {
+      if (folder === deleted || folder.startsWith(deleted + path.sep)) {
+        this.folders.delete(folder);
+        changed = true;
+      } else if (tocs.delete(deleted) && tocs.size === 0) {
+        this.folders.delete(folder);
+        changed = true;
+      }
+    }
+    return changed;
   }
 
   /**

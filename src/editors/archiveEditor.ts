@@ -94,6 +94,11 @@ export class ArchiveEditorProvider extends Disposable implements vscode.CustomRe
     return this.documents.get(uri.toString())?.viewsServed ?? 0;
   }
 
+  /** For tests: the warnings the editor of `uri` shows (found again after a setting changed). */
+  warningsOf(uri: vscode.Uri): Promise<ArchiveWarning[]> | undefined {
+    return this.documents.get(uri.toString())?.warningsFor(this.deps.config);
+  }
+
   /** Called by VS Code when an editor of this type opens a file: reads the dump once, through the registry. */
   async openCustomDocument(uri: vscode.Uri): Promise<ArchiveDocument> {
     const dumpUri = dumpLocation(uri);

@@ -231,6 +231,8 @@ describe('archive summary editor', () => {
     assert.match(message, /^notes-renamed\.dump does not start with PGDMP|^notes-renamed\.dump /);
     assert.match(await frame.locator('.problem .what-to-do').innerText(), /text editor/);
     assert.equal(await frame.locator('dl.summary').count(), 0);
+    await frame.locator('vscode-button', { hasText: 'Reopen in Text Editor' }).click();
+    await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().getByText('These are meeting notes').waitFor({ timeout: 20_000 });
   });
 
   it('the Explorer menu offers it on dumps and directory dumps only', async () => {

@@ -125,6 +125,23 @@ describe('archive summary editor', function () {
     await until('the summary after Open in PG Dump Explorer', () => archiveTab(rich));
   });
 
+  it('honours pgDumpExplorer.pgRestorePath, and finds the warnings again when it changes', async () => {
+    const uri = workspaceFile('rich.dump');
+    await openSummary(s, uri);
+    const codes = async () => (await s.archiveEditor.warningsOf(uri))?.map((w) => w.code) ?? [];
+    assert.deepEqual(await codes(), [], 'the test server\'s pg_restore reads this archive');
+    const settings = vscode.workspace.getConfiguration('pgDumpExplorer');
+    await settings.update('pgRestorePath', '/nonexistent/bin/pg_restore', vscode.ConfigurationTarget.Global);
+    try {
+      await until('the warning about the setting', async () => (await codes()).includes('configured-pg-restore-broken'));
+      const w = (await s.archiveEditor.warningsOf(uri))!.find((x) => x.code === 'configured-pg-restore-broken')!;
+      assert.match(w.message, /^pgDumpExplorer\.pgRestorePath is set to \/nonexistent\/bin\/pg_restore, which cannot be used \(not found\)/);
+    } finally {
+      await settings.update('pgRestorePath', undefined, vscode.ConfigurationTarget.Global);
+    }
+    await until('the warning to go with the setting', async () => (await codes()).length === 0);
+  });
+
   it('a file that is not a dump gets a page with the error and what to do, not a blank editor', async () => {
     const uri = workspaceFile('not-a-dump.dump');
     fs.writeFileSync(uri.fsPath, 'This is a shopping list, renamed by mistake.\n');
@@ -147,15 +164,26 @@ describe('archive summary editor', function () {
   it('knows which folders hold a toc.dat, for the Explorer menu', async () => {
     await s.archiveFolders.ready();
     assert.deepEqual(s.archiveFolders.list(), [workspaceFile('rich-dir').fsPath]);
-    const made = workspaceFile('made-later');
-    fs.mkdirSync(made.fsPath, { recursive: true });
+    const toc = workspaceFile('rich-dir', 'toc.dat').fsPath;
+    // A folder made with its files at once (a copy): the watcher reports the folder alone.
+    const outer = workspaceFile('copied-later');
+    const inner = path.join(outer.fsPath, 'nightly', 'dump');
+    fs.mkdirSync(inner, { recursive: true });
+    fs.copyFileSync(toc, path.join(inner, 'toc.dat'));
     try {
-      fs.copyFileSync(workspaceFile('rich-dir', 'toc.dat').fsPath, path.join(made.fsPath, 'toc.dat'));
-      await until('the new directory dump to be noticed', () => s.archiveFolders.list().includes(made.fsPath), 60_000);
-      fs.rmSync(path.join(made.fsPath, 'toc.dat'));
-      await until('its toc.dat to be gone', () => !s.archiveFolders.list().includes(made.fsPath), 60_000);
+      await until('the copied directory dump to be noticed', () => s.archiveFolders.list().includes(inner), 60_000);
+      // A toc.dat written into a folder that was there already (as pg_dump -Fd does last).
+      const later = path.join(outer.fsPath, 'second');
+      fs.mkdirSync(later);
+      await new Promise((r) => setTimeout(r, 1_000));
+      fs.copyFileSync(toc, path.join(later, 'toc.dat'));
+      await until('the second directory dump to be noticed', () => s.archiveFolders.list().includes(later), 60_000);
+      fs.rmSync(path.join(later, 'toc.dat'));
+      await until('its toc.dat to be gone', () => !s.archiveFolders.list().includes(later), 60_000);
     } finally {
-      fs.rmSync(made.fsPath, { recursive: true, force: true });
+      fs.rmSync(outer.fsPath, { recursive: true, force: true });
     }
+    await until('the folders deleted with their parent to be gone', () => s.archiveFolders.list().length === 1, 60_000);
+    assert.deepEqual(s.archiveFolders.list(), [workspaceFile('rich-dir').fsPath]);
   });
 });
