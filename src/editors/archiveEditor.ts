@@ -40,13 +40,16 @@ export class ArchiveDocument implements vscode.CustomDocument {
     readonly dump: OpenDump | undefined,
   ) {}
 
-  /** Found once per document (and again when a setting changes): the tool probes start processes. */
+  /**
+   * Found once per document (and again when a setting changes or the workspace becomes trusted):
+   * the tool probes start processes, which an untrusted workspace does not.
+   */
   warningsFor(config: Config): Promise<ArchiveWarning[]> {
     if (!this.warnings) {
       const dump = this.dump;
-      this.warnings = dump
-        ? findToolCandidates('pg_restore', { configuredPath: config.pgRestorePath }).then((pgRestore) => archiveWarnings({ archive: dump.opened.archive, pgRestore }))
-        : Promise.resolve([]);
+      if (!dump) this.warnings = Promise.resolve([]);
+      else if (!vscode.workspace.isTrusted) this.warnings = Promise.resolve(archiveWarnings({ archive: dump.opened.archive, pgRestore: [], toolsChecked: false }));
+      else this.warnings = findToolCandidates('pg_restore', { configuredPath: config.pgRestorePath }).then((pgRestore) => archiveWarnings({ archive: dump.opened.archive, pgRestore }));
     }
     return this.warnings;
   }
@@ -143,12 +146,15 @@ export class ArchiveEditorProvider extends Disposable implements vscode.CustomRe
         action: ({ action }) => void this.runAction(document, action),
       },
     );
-    const onConfig = config.onDidChange(() => {
+    const refresh = () => {
       document.forgetWarnings();
       void document.warningsFor(config).then((w) => channel.notify('warnings', w));
-    });
+    };
+    const onConfig = config.onDidChange(refresh);
+    const onTrust = vscode.workspace.onDidGrantWorkspaceTrust(refresh);
     panel.onDidDispose(() => {
       onConfig.dispose();
+      onTrust.dispose();
       channel.dispose();
       if (this.documents.get(document.uri.toString()) === document) this.documents.delete(document.uri.toString());
     });

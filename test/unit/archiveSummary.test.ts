@@ -270,6 +270,12 @@ describe('archive warnings', () => {
     assert.match(b[0]!.message, /is pg_restore 15\.18, which cannot read this archive \(format 1\.16 needs pg_restore 17 or newer\); restores use pg_restore 17\.2 at \/usr\/lib\/postgresql\/17\/bin\/pg_restore instead$/);
   });
 
+  it('in an untrusted workspace no program is run: one line says so instead', () => {
+    const w = archiveWarnings({ archive: rich.archive, pgRestore: [], toolsChecked: false });
+    assert.deepEqual(codes(w), ['tools-not-checked']);
+    assert.equal(w[0]!.severity, 'info');
+  });
+
   it('an archive version newer than any known pg_restore', () => {
     const future = { ...rich.archive, header: { ...rich.archive.header, version: { major: 1, minor: 17, rev: 0 } } };
     assert.deepEqual(codes(warn(future, [PG17])), ['unknown-archive-version']);

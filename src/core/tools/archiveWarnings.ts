@@ -12,6 +12,7 @@ import { describeCandidate, formatToolVersion, minimumMajorFor, type ToolCandida
 export type WarningSeverity = 'error' | 'warning' | 'info';
 
 export type WarningCode =
+  | 'tools-not-checked'
   | 'no-pg-restore'
   | 'pg-restore-too-old'
   | 'configured-pg-restore-broken'
@@ -37,6 +38,11 @@ export interface WarningInput {
   pgRestore: readonly ToolCandidate[];
   /** The setting that names a pg_restore, for messages. */
   settingName?: string;
+  /**
+   * false: no program was run to find pg_restore (an untrusted workspace runs none until it is
+   * trusted); the tool warnings are replaced by one that says so.
+   */
+  toolsChecked?: boolean;
 }
 
 /** Entries named in a warning's details, at most. */
@@ -47,7 +53,10 @@ export function archiveWarnings(input: WarningInput): ArchiveWarning[] {
   return [...toolWarnings(input), ...dataWarnings(archive), ...shapeWarnings(archive)];
 }
 
-function toolWarnings({ archive, pgRestore, settingName = 'pgDumpExplorer.pgRestorePath' }: WarningInput): ArchiveWarning[] {
+function toolWarnings({ archive, pgRestore, settingName = 'pgDumpExplorer.pgRestorePath', toolsChecked = true }: WarningInput): ArchiveWarning[] {
+  if (!toolsChecked) {
+    return [{ severity: 'info', code: 'tools-not-checked', message: 'pg_restore was not looked for: this workspace is not trusted, and no program runs until it is; browsing works without it', details: [] }];
+  }
   const version = archive.header.version;
   const format = `${version.major}.${version.minor}`;
   let needed: number;
