@@ -20,6 +20,10 @@ export function commandTable(s: Services): Record<string, CommandHandler> {
     'pgDumpExplorer.dumps.showSummary': (target) => s.archiveEditor.showSummary(target),
     'pgDumpExplorer.dumps.close': (node) => s.dumpCommands.close(node),
     'pgDumpExplorer.dumps.showListing': (target) => s.dumpCommands.showListing(target),
+    'pgDumpExplorer.restore.selected': (arg) => s.restore.restoreSelected(arg),
+    'pgDumpExplorer.plain.openViewer': (target) => s.plain.openViewer(target),
+    'pgDumpExplorer.plain.restoreObject': (args) => s.plain.restoreObject(args),
+    'pgDumpExplorer.plain.nextPage': (target) => s.plain.nextPage(target),
   };
 }
 

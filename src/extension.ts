@@ -6,6 +6,8 @@ import { DumpCommands } from './dumps/dumpCommands';
 import { OpenDumps } from './dumps/openDumps';
 import { ArchiveEditorProvider } from './editors/archiveEditor';
 import { Log } from './log';
+import { PlainDumps } from './plain/plainDumps';
+import { RestoreCommands } from './restore/restoreCommands';
 import type { Services } from './services';
 
 /**
@@ -20,8 +22,10 @@ export function activate(context: vscode.ExtensionContext): Services {
   const dumpCommands = new DumpCommands(dumps, log);
   const archiveEditor = new ArchiveEditorProvider({ extensionUri: context.extensionUri, dumps, dumpCommands, config, log });
   const archiveFolders = new ArchiveFolders();
-  context.subscriptions.push(archiveEditor, archiveFolders);
-  const services: Services = { context, log, config, dumps, dumpCommands, archiveEditor, archiveFolders };
+  const restore = new RestoreCommands({ context, log, config, dumps, dumpCommands });
+  const plain = new PlainDumps({ context, log, config, dumps });
+  context.subscriptions.push(archiveEditor, archiveFolders, restore, plain);
+  const services: Services = { context, log, config, dumps, dumpCommands, archiveEditor, archiveFolders, restore, plain };
   registerCommands(context, services);
   return services;
 }

@@ -5,6 +5,8 @@ import type { DumpCommands } from './dumps/dumpCommands';
 import type { OpenDumps } from './dumps/openDumps';
 import type { ArchiveEditorProvider } from './editors/archiveEditor';
 import type { Log } from './log';
+import type { PlainDumps } from './plain/plainDumps';
+import type { RestoreCommands } from './restore/restoreCommands';
 
 /** What activation makes once and every feature is given: no feature makes its own. */
 export interface Services {
@@ -17,4 +19,7 @@ export interface Services {
   archiveEditor: ArchiveEditorProvider;
   /** Folders holding a toc.dat, for the Explorer menu's when clause. */
   archiveFolders: ArchiveFolders;
+  restore: RestoreCommands;
+  /** Plain SQL dumps: editor navigation and the Large Dump Viewer. */
+  plain: PlainDumps;
 }
