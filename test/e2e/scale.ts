@@ -15,7 +15,7 @@ import type { Page } from 'playwright-core';
 import { projectRoot } from '../support/fixtures';
 import { benchArchives } from '../support/workspace';
 import { e2e, screenshot } from './context';
-import { archiveSummaryFrame, chooseMenuItem, closeAllEditors, explorerRow, openContextMenu } from './workbench';
+import { archiveSummaryFrame, chooseMenuItem, closeAllEditors, explorerRow, openContextMenu, showExplorer } from './workbench';
 
 interface Manifest {
   contributes: { commands: { command: string; title: string }[]; menus?: Record<string, { command: string }[]>; views?: Record<string, { id: string; name: string }[]> };
@@ -76,6 +76,7 @@ export async function measureScale(): Promise<string[]> {
   const lines: string[] = [];
   try {
     fs.symlinkSync(bench, link);
+    await showExplorer(page);
     await explorerRow(page, name).waitFor({ timeout: 30_000 });
     const before = extensionHostRssMb(codeServer.pid);
     const ms = await timeContextMenuOpen(page, name);

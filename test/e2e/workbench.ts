@@ -57,6 +57,21 @@ export async function chooseMenuItem(page: Page, label: string): Promise<void> {
   if (stillOpen) await page.keyboard.press('Enter');
 }
 
+/**
+ * The Explorer's files in the side bar, its folder section expanded: a test may have left another
+ * view there, or collapsed the section.
+ */
+export async function showExplorer(page: Page): Promise<void> {
+  const rows = page.locator('.explorer-folders-view .monaco-list-row').first();
+  if (await rows.isVisible()) return;
+  await runCommand(page, 'View: Show Explorer');
+  // The Explorer's first section is the workspace folder's files.
+  const folderSection = page.locator('.part.sidebar .pane-header').first();
+  await folderSection.waitFor({ timeout: 10_000 });
+  if ((await folderSection.getAttribute('aria-expanded')) === 'false') await folderSection.click();
+  await rows.waitFor({ timeout: 10_000 });
+}
+
 /** Runs a command from the palette by its title as the palette shows it (`Category: Title`). */
 export async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('F1');
