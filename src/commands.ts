@@ -11,7 +11,13 @@ export type CommandHandler = (...args: unknown[]) => unknown;
 
 export function commandTable(s: Services): Record<string, CommandHandler> {
   return {
-    'pgDumpExplorer.open': (uri, uris) => s.dumpCommands.open(uri, uris),
+    // An archive opened from the Explorer shows its summary too.
+    'pgDumpExplorer.open': async (uri, uris) => {
+      const opened = await s.dumpCommands.open(uri, uris);
+      for (const dump of opened) await s.archiveEditor.showSummary(dump.uri);
+      return opened;
+    },
+    'pgDumpExplorer.dumps.showSummary': (target) => s.archiveEditor.showSummary(target),
     'pgDumpExplorer.dumps.close': (node) => s.dumpCommands.close(node),
     'pgDumpExplorer.dumps.showListing': (target) => s.dumpCommands.showListing(target),
     'pgDumpExplorer.restore.selected': (arg) => s.restore.restoreSelected(arg),

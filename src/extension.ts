@@ -3,8 +3,10 @@ import { registerCommands } from './commands';
 import { Config } from './config';
 import { ConnectionCommands } from './connections/connectionCommands';
 import { ConnectionStore } from './connections/connectionStore';
+import { ArchiveFolders } from './dumps/archiveFolders';
 import { DumpCommands } from './dumps/dumpCommands';
 import { OpenDumps } from './dumps/openDumps';
+import { ArchiveEditorProvider } from './editors/archiveEditor';
 import { Log } from './log';
 import { PlainDumps } from './plain/plainDumps';
 import { RestoreCommands } from './restore/restoreCommands';
@@ -22,15 +24,19 @@ export function activate(context: vscode.ExtensionContext): Services {
   const connections = new ConnectionStore(context, log);
   const connectionsTree = new ConnectionsTree(connections);
   const dumpCommands = new DumpCommands(dumps, log);
+  const archiveEditor = new ArchiveEditorProvider({ extensionUri: context.extensionUri, dumps, dumpCommands, config, log });
+  const archiveFolders = new ArchiveFolders();
   const restore = new RestoreCommands({ context, log, config, dumps, dumpCommands, connections });
   const plain = new PlainDumps({ context, log, config, dumps });
-  context.subscriptions.push(log, dumps, connections, connectionsTree, restore, plain);
+  context.subscriptions.push(log, dumps, connections, connectionsTree, archiveEditor, archiveFolders, restore, plain);
   const services: Services = {
     context,
     log,
     config,
     dumps,
     dumpCommands,
+    archiveEditor,
+    archiveFolders,
     restore,
     plain,
     connections,

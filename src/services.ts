@@ -2,8 +2,10 @@ import type * as vscode from 'vscode';
 import type { Config } from './config';
 import type { ConnectionCommands } from './connections/connectionCommands';
 import type { ConnectionStore } from './connections/connectionStore';
+import type { ArchiveFolders } from './dumps/archiveFolders';
 import type { DumpCommands } from './dumps/dumpCommands';
 import type { OpenDumps } from './dumps/openDumps';
+import type { ArchiveEditorProvider } from './editors/archiveEditor';
 import type { Log } from './log';
 import type { PlainDumps } from './plain/plainDumps';
 import type { RestoreCommands } from './restore/restoreCommands';
@@ -16,6 +18,10 @@ export interface Services {
   config: Config;
   dumps: OpenDumps;
   dumpCommands: DumpCommands;
+  /** The archive summary editor (custom editor `pgDumpExplorer.archive`). */
+  archiveEditor: ArchiveEditorProvider;
+  /** Folders holding a toc.dat, for the Explorer menu's when clause. */
+  archiveFolders: ArchiveFolders;
   restore: RestoreCommands;
   /** Plain SQL dumps: editor navigation and the Large Dump Viewer. */
   plain: PlainDumps;

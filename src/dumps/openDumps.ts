@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { openArchive, type OpenedArchive } from '../core/archive';
+import { directoryOfToc } from '../core/formats/detect';
 import { DumpOutline, OutlineFilter } from '../core/model/outline';
 import { Picks } from '../core/plan/picks';
 import { setContext } from '../util/contextKeys';
@@ -35,6 +36,12 @@ export class OpenDump {
   }
 }
 
+/** Where the dump at `uri` is: the folder of a directory dump for its toc.dat, else `uri` itself. */
+export function dumpLocation(uri: vscode.Uri): vscode.Uri {
+  const folder = uri.scheme === 'file' ? directoryOfToc(uri.fsPath) : undefined;
+  return folder ? vscode.Uri.file(folder) : uri;
+}
+
 export class OpenDumps extends Disposable {
   private readonly dumps = new Map<string, OpenDump>();
   private readonly opening = new Map<string, Promise<OpenDump>>();
@@ -54,8 +61,12 @@ export class OpenDumps extends Disposable {
     return this.dumps.get(key);
   }
 
-  /** Opens a dump (or returns it, when it is open already). Errors are one-line DumpErrors. */
-  open(uri: vscode.Uri): Promise<OpenDump> {
+  /**
+   * Opens a dump (or returns it, when it is open already). A directory dump's toc.dat opens its
+   * folder. Errors are one-line DumpErrors.
+   */
+  open(target: vscode.Uri): Promise<OpenDump> {
+    const uri = dumpLocation(target);
     const key = uri.toString();
     const known = this.dumps.get(key);
     if (known) return Promise.resolve(known);

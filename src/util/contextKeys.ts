@@ -1,7 +1,12 @@
 import * as vscode from 'vscode';
 
 /** Context keys this extension sets for `when` clauses; all prefixed `pgDumpExplorer.`. */
-export type ContextKey = 'pgDumpExplorer.hasOpenDumps' | 'pgDumpExplorer.treeFiltered' | 'pgDumpExplorer.hasPicks';
+export type ContextKey =
+  | 'pgDumpExplorer.hasOpenDumps'
+  | 'pgDumpExplorer.treeFiltered'
+  | 'pgDumpExplorer.hasPicks'
+  /** Folders of the workspace that hold a toc.dat (ArchiveFolders), for `resourcePath in …`. */
+  | 'pgDumpExplorer.archiveFolders';
 
 export function setContext(key: ContextKey, value: unknown): void {
   void vscode.commands.executeCommand('setContext', key, value);

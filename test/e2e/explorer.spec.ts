@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { projectRoot } from '../support/fixtures';
 import { e2e, screenshot } from './context';
-import { chooseMenuItem, closeAllEditors, explorerRow, openContextMenu, tabLabels, visibleEditorText } from './workbench';
+import type { Frame } from 'playwright-core';
+import { archiveSummaryFrame, chooseMenuItem, closeAllEditors, explorerRow, openContextMenu, tabLabels } from './workbench';
 
 interface Manifest {
   contributes: { commands: { command: string; title: string }[]; menus?: Record<string, { command: string }[]> };
@@ -55,23 +56,19 @@ describe('Explorer context menu', () => {
 
   it('clicking it on a .dump shows what the dump holds', async () => {
     const { page } = e2e();
-    const editor = page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
     // The workbench redraws its context menu while contributions load, and a click can land on
     // a menu that is going away: try the menu again (three times at most) when nothing opens.
-    for (let attempt = 1; ; attempt++) {
+    let frame: Frame | undefined;
+    for (let attempt = 1; !frame; attempt++) {
       await openContextMenu(page, explorerRow(page, 'rich.dump'), { waitFor: title });
       await chooseMenuItem(page, title);
-      const opened = await editor
-        .getByText('; Archive created at')
-        .waitFor({ timeout: 20_000 })
-        .then(() => true, (err: unknown) => (attempt >= 3 ? Promise.reject(err) : false));
-      if (opened) break;
-      await page.keyboard.press('Escape');
+      frame = await archiveSummaryFrame(page, 'rich.dump', 20_000).catch((err: unknown) => (attempt >= 3 ? Promise.reject(err) : undefined));
+      if (!frame) await page.keyboard.press('Escape');
     }
-    const text = await visibleEditorText(page);
-    assert.match(text, /dbname: rich/);
-    assert.match(text, /TOC Entries: \d+/);
-    assert.match(text, /TABLE sales customer/);
+    const summary = (await frame.locator('dl.summary').innerText()).replace(/\s+/g, ' ');
+    assert.match(summary, /Database rich/);
+    assert.match(summary, /Entries \d+/);
+    await frame.locator('.rows .row[data-dump-id]', { hasText: 'customer' }).first().waitFor({ timeout: 20_000 });
     assert.ok((await tabLabels(page)).length > 0, 'no editor tab');
     await screenshot('dump-summary', { readme: true });
     await closeAllEditors(page);

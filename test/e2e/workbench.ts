@@ -2,7 +2,7 @@
  * Driving VS Code's web workbench (code-server) from playwright: the Explorer, context menus, the
  * command palette, editors. Selectors are VS Code's own DOM (role and aria-label where it has them).
  */
-import type { Locator, Page } from 'playwright-core';
+import type { Frame, Locator, Page } from 'playwright-core';
 
 /** Resolves once the Explorer shows the workspace folder's files. */
 export async function waitForExplorer(page: Page, timeoutMs = 120_000): Promise<void> {
@@ -57,6 +57,21 @@ export async function chooseMenuItem(page: Page, label: string): Promise<void> {
   if (stillOpen) await page.keyboard.press('Enter');
 }
 
+/**
+ * The Explorer's files in the side bar, its folder section expanded: a test may have left another
+ * view there, or collapsed the section.
+ */
+export async function showExplorer(page: Page): Promise<void> {
+  const rows = page.locator('.explorer-folders-view .monaco-list-row').first();
+  if (await rows.isVisible()) return;
+  await runCommand(page, 'View: Show Explorer');
+  // The Explorer's first section is the workspace folder's files.
+  const folderSection = page.locator('.part.sidebar .pane-header').first();
+  await folderSection.waitFor({ timeout: 10_000 });
+  if ((await folderSection.getAttribute('aria-expanded')) === 'false') await folderSection.click();
+  await rows.waitFor({ timeout: 10_000 });
+}
+
 /** Runs a command from the palette by its title as the palette shows it (`Category: Title`). */
 export async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('F1');
@@ -88,4 +103,25 @@ export async function visibleEditorText(page: Page): Promise<string> {
 /** The labels of the open editor tabs. */
 export async function tabLabels(page: Page): Promise<string[]> {
   return (await page.locator('.tabs-container .tab .label-name').allTextContents()).map((l) => l.trim());
+}
+
+/**
+ * The frame of a webview whose content passes `matches`. A webview is two nested iframes (the
+ * workbench's host frame, then the extension's page): this looks at every frame of the page.
+ */
+export async function webviewFrame(page: Page, what: string, matches: (frame: Frame) => Promise<boolean>, timeoutMs = 60_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of page.frames()) {
+      if (frame === page.mainFrame() || frame.isDetached()) continue;
+      if (await matches(frame).catch(() => false)) return frame;
+    }
+    if (Date.now() > deadline) throw new Error(`no webview shows ${what} within ${timeoutMs / 1000} s`);
+    await page.waitForTimeout(200);
+  }
+}
+
+/** The archive summary editor's page for `title` (the dump's file or folder name), once it shows its facts. */
+export function archiveSummaryFrame(page: Page, title: string, timeoutMs?: number): Promise<Frame> {
+  return webviewFrame(page, `the archive summary of ${title}`, async (f) => (await f.locator('h1', { hasText: title }).count()) > 0 && (await f.locator('dl.summary, .problem').count()) > 0, timeoutMs);
 }

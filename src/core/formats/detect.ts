@@ -1,6 +1,6 @@
 import { createReadStream, type Stats } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
-import { basename, join, posix } from 'node:path';
+import { basename, dirname, join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DumpError } from '../errors';
 import { isJunkName } from '../io/directoryContainer';
@@ -24,7 +24,12 @@ export type DetectedDump =
 const HEAD_SIZE = 64 * 1024;
 
 /** Names pg_restore accepts for a directory dump's TOC (pg_dump itself writes only toc.dat). */
-const TOC_NAMES = ['toc.dat', 'toc.dat.gz', 'toc.dat.lz4', 'toc.dat.zst'];
+export const TOC_NAMES: readonly string[] = ['toc.dat', 'toc.dat.gz', 'toc.dat.lz4', 'toc.dat.zst'];
+
+/** A directory dump is opened as its folder: the folder of `path` when `path` is its toc.dat, else undefined. */
+export function directoryOfToc(path: string): string | undefined {
+  return TOC_NAMES.includes(basename(path)) ? dirname(path) : undefined;
+}
 
 const EXPECTED = 'expected a custom archive (PGDMP), a tar or directory archive, or a plain SQL dump';
 

@@ -43,6 +43,14 @@ export function isListedByDefault(e: TocEntry): boolean {
   return listedByDefault(e.desc, e.hadDumper, row, 0);
 }
 
+/** Whether `pg_restore -l` lists each entry (1) or not (0), by TOC position: read from the TOC's columns, without entry objects. */
+export function listedFlags(a: Archive): Uint8Array {
+  const t = a.table;
+  const flags = new Uint8Array(t.count);
+  for (let i = 0; i < t.count; i++) flags[i] = listedByDefault(t.get(i, 'desc'), t.hadDumper[i] === 1, t, i) ? 1 : 0;
+  return flags;
+}
+
 /** sanitize_line: CR and LF become spaces; NULL or "" print as `-` where a hyphen is wanted. */
 function sanitize(s: string | null, hyphen: boolean): string {
   if (!s) return hyphen ? '-' : '';

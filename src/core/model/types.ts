@@ -112,4 +112,10 @@ export interface Archive {
   stringEncoding: 'utf8' | 'latin1';
   /** Problems with data found while indexing (cheap checks only). */
   dataProblems: DataProblem[];
+  /**
+   * Custom archives: entries whose data offset pg_dump left unset, as it does when writing to a
+   * pipe (the reader finds their data by walking the blocks). pg_restore must read through the
+   * file to find such data. Absent for other formats.
+   */
+  unsetOffsets?: number;
 }

@@ -33,8 +33,11 @@ export function openCustomArchive(path: string): OpenedArchive {
       fs.readSync(fd, out, 0, len, pos);
       return out;
     });
+    // Counted before the walk over the data blocks fills in the positions it finds.
+    let unsetOffsets = 0;
+    for (let i = 0; i < table.count; i++) if (table.hadDumper[i] && table.data(i)?.kind === 'offset-not-set') unsetOffsets++;
     const dataProblems = indexCustomData(new FileWindow(fd, size), table, r.position, header.intSize, label);
-    const archive = archiveOf({ path, format: 'custom', container: 'file', header, table, dataProblems });
+    const archive = archiveOf({ path, format: 'custom', container: 'file', header, table, dataProblems, unsetOffsets });
     const compression: StreamCompression = header.compression === 'gzip' ? 'zlib' : header.compression;
     return new CustomArchive(archive, fd, size, compression, label);
   } catch (err) {
