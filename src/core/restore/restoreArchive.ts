@@ -125,9 +125,6 @@ export function restoreObstacle(opened: OpenedArchive, options: RestoreRunOption
   }
   if ((options.jobs ?? 1) > 1) {
     if (a.format === 'tar') return 'pg_restore cannot restore a tar archive in parallel: use --jobs 1 (custom and directory archives only)';
-    if (a.entries.some((e) => e.data?.kind === 'offset-not-set')) {
-      return 'this custom archive was written to a pipe and has no data offsets, so pg_restore cannot restore it in parallel: use --jobs 1';
-    }
   }
   return undefined;
 }

@@ -133,7 +133,6 @@ export function formProblems(form: RestoreForm, archive: Archive): string[] {
   if (!form.atomic) {
     if (!Number.isInteger(form.jobs) || form.jobs < 2) problems.push('parallel jobs: give a whole number of at least 2, or restore in one transaction');
     if (archive.format === 'tar') problems.push('pg_restore cannot restore a tar archive in parallel: restore in one transaction');
-    if (archive.entries.some((e) => e.data?.kind === 'offset-not-set')) problems.push('this archive was written to a pipe and has no data offsets, so pg_restore cannot restore it in parallel: restore in one transaction');
   }
   if (form.clean && form.mode === 'data-only') problems.push('--clean cannot be combined with a data-only restore: leave --clean out, or restore definitions too');
   if (form.disableTriggers && form.mode !== 'data-only') problems.push('disabling triggers only applies to a data-only restore');
