@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { DumpError } from '../errors';
 import { createDecompressor } from '../formats/compression';
 import { detectDump, type PlainCompression } from '../formats/detect';
+import { stateKey } from './stateLines';
 
 /**
  * An index of a plain SQL dump (`pg_dump -Fp`) built from the comment block pg_dump writes
@@ -16,10 +17,27 @@ import { detectDump, type PlainCompression } from '../formats/detect';
  * `; Tablespace: …` at the end when there is one). A section runs from the `--` line opening its
  * block to the start of the next block, or to the `-- PostgreSQL database dump complete` trailer.
  *
+ * The index is enough to open the dump as a model and to restore parts of it without reading
+ * the file again: each section's SQL (non-data sections, up to SQL_TEXT_LIMIT bytes), the COPY
+ * statement and data byte range of table data, the settings (`SET …`) in effect before each
+ * section, the preamble and the facts of the header comments. It is plain JSON-ready data, so
+ * it can be cached.
+ *
  * The file is read as a stream (decompressed as it is read) and never held in memory: lines are
- * found in Buffers, only comment lines become strings, and COPY data is skipped by searching for
- * its `\.` terminator. Offsets are of the SQL text (after decompression).
+ * found in Buffers, only comment and setting lines become strings, SQL text is copied out once
+ * per section, and COPY data is skipped by searching for its `\.` terminator. Offsets are of the
+ * SQL text (after decompression).
  */
+
+/** Bump when the shape or meaning of PlainIndex changes, so that cached indexes are rebuilt. */
+export const PLAIN_INDEX_VERSION = 2;
+
+/**
+ * The most SQL text kept per section in the index. pg_dump's DDL is small (a few hundred bytes a
+ * statement); a section above this (a function with a huge body, a comment holding a document)
+ * gets no `sql` and is read from the file, by its byte range, when needed.
+ */
+export const SQL_TEXT_LIMIT = 1 << 20;
 
 export interface PlainEntry {
   desc: string;
@@ -33,20 +51,66 @@ export interface PlainEntry {
   offset: number;
   /** Bytes of the section, its comment block included. */
   length: number;
+  /** 1-based line number of the section's first line. */
+  line: number;
+  /** Where the section's SQL starts: after its comment block and the blank line after it. */
+  bodyOffset: number;
+  /**
+   * Bytes of the section's SQL: to the start of the section, or of the setting lines pg_dump
+   * wrote for the next section (`SET default_tablespace = …;`), which are in `states` instead.
+   */
+  bodyLength: number;
+  /** Index in PlainIndex.states of the settings in effect when the section runs. */
+  state: number;
+  /** A `-- Data for Name:` section (TABLE DATA, BLOBS): its SQL is not kept in the index. */
+  data?: true;
+  /** The SQL of a non-data section (its body), unless longer than SQL_TEXT_LIMIT bytes. */
+  sql?: string;
+  /** TABLE DATA as COPY: the statement line, with its line feed. */
+  copyStmt?: string;
+  /** TABLE DATA as COPY: where the rows start (after the COPY line) and their bytes (without the `\.` line). */
+  dataOffset?: number;
+  dataLength?: number;
   /** Rows of a TABLE DATA section's COPY block (absent for INSERT data or no data). */
   rows?: number;
+  /** The COPY block runs to the end of the file without its `\.` line: the dump was cut short. */
+  dataIncomplete?: true;
 }
 
 export interface PlainIndex {
+  /** PLAIN_INDEX_VERSION of the code that made it. */
+  formatVersion: number;
   path: string;
   compression: PlainCompression;
   /** Bytes of SQL text (decompressed). */
   size: number;
+  /** Lines of SQL text. */
+  lines: number;
   /** Where the first object section starts: before it, the SET preamble. */
   preambleLength: number;
+  /** The setting statements of the preamble (`SET client_encoding = 'UTF8';`, …), in order. */
+  preamble: string[];
+  /**
+   * Lines of the preamble that are neither settings nor comments (the DROP statements of
+   * `pg_dump --clean`): a selective restore does not run them.
+   */
+  preambleSkipped: number;
   /** The key of `\restrict KEY`, when the dump has one. */
   restrictKey: string | null;
+  /**
+   * How the strings of the index were decoded from the file's bytes: UTF-8, or byte for byte
+   * ('latin1') when the preamble sets another client_encoding; `Buffer.from(s, encoding)` gives
+   * the file's bytes back.
+   */
+  encoding: 'utf8' | 'latin1';
+  /** `-- Dumped from database version X` and `-- Dumped by pg_dump version X`; null when absent. */
+  serverVersion: string | null;
+  pgDumpVersion: string | null;
+  /** Distinct sets of settings in effect before sections (each a list of statements, in order). */
+  states: string[][];
   entries: PlainEntry[];
+  /** The `-- PostgreSQL database dump complete` trailer was found. */
+  complete: boolean;
 }
 
 export interface IndexOptions {
@@ -57,28 +121,64 @@ export interface IndexOptions {
 
 const HEADER = /^-- (?:(Data|Statistics) for )?Name: (.*); Type: ([^;]*); Schema: (.*?); Owner: (.*?)(?:; Tablespace: (.*))?$/;
 const TRAILER = '-- PostgreSQL database dump complete';
+const DUMPED_FROM = '-- Dumped from database version ';
+const DUMPED_BY = '-- Dumped by pg_dump version ';
 const NL = 0x0a;
 const DASH = 0x2d;
+const BACKSLASH = 0x5c;
 const COPY_TERMINATOR = Buffer.from('\n\\.\n');
+const SET_PREFIX = Buffer.from('SET ');
+const RESET_PREFIX = Buffer.from('RESET ');
+const SET_CONFIG_PREFIX = Buffer.from('SELECT pg_catalog.set_config(');
 
 const dashToNull = (s: string | undefined): string | null => (s === undefined || s === '-' ? null : s);
 
+type HeaderFields = Pick<PlainEntry, 'desc' | 'namespace' | 'tag' | 'owner' | 'tablespace'>;
+
 /** One pg_dump object header line, or null when the line is not one. */
-export function parseHeaderLine(line: string): Omit<PlainEntry, 'offset' | 'length'> | null {
+export function parseHeaderLine(line: string): (HeaderFields & { data?: true }) | null {
   const m = HEADER.exec(line);
   if (!m) return null;
-  return { desc: m[3] ?? '', namespace: dashToNull(m[4]), tag: m[2] ?? '', owner: dashToNull(m[5]), tablespace: m[6] ?? null };
+  const fields: HeaderFields & { data?: true } = { desc: m[3] ?? '', namespace: dashToNull(m[4]), tag: m[2] ?? '', owner: dashToNull(m[5]), tablespace: m[6] ?? null };
+  if (m[1] === 'Data') fields.data = true;
+  return fields;
+}
+
+function startsWithBytes(buf: Buffer, at: number, end: number, prefix: Buffer): boolean {
+  if (end - at < prefix.length) return false;
+  for (let k = 0; k < prefix.length; k++) if (buf[at + k] !== prefix[k]) return false;
+  return true;
+}
+
+/** What a line between statements is, for the settings pg_dump writes before a section. */
+const enum LineKind {
+  Blank,
+  Comment,
+  /** `SET …`, `RESET …`, `SELECT pg_catalog.set_config(…)`. */
+  Setting,
+  /** `\connect`, `\restrict`, `\unrestrict`. */
+  Meta,
+  Content,
 }
 
 /**
  * Scans SQL text chunk by chunk. A header's section starts at the `--` line before it (pg_dump
- * writes `--`, the header, `--`).
+ * writes `--`, the header, `--`). Feed it with `push`, end with `finish`, then read `index()`.
  */
 export class PlainIndexer {
   readonly entries: PlainEntry[] = [];
   restrictKey: string | null = null;
-  /** Bytes of SQL text pushed so far. */
-  bytes = 0;
+  /** See PlainIndex.encoding; set by the preamble's client_encoding. */
+  encoding: 'utf8' | 'latin1' = 'utf8';
+  serverVersion: string | null = null;
+  pgDumpVersion: string | null = null;
+  /** Bytes of SQL text pushed so far (plus the start offset). */
+  bytes: number;
+  /** Lines seen so far. */
+  lines = 0;
+  readonly states: string[][] = [];
+  preamble: string[] = [];
+  preambleSkipped = 0;
   /** Bytes of an unfinished line carried over from the previous chunk. */
   private carry: Buffer | null = null;
   /** Offset of the last line that was exactly `--`. */
@@ -90,6 +190,33 @@ export class PlainIndexer {
   /** The last bytes of COPY data seen, to find a terminator split across chunks. */
   private copyTail: Buffer = Buffer.alloc(0);
   private ended = false;
+  /** Where the trailer's comment block starts. */
+  private endAt = 0;
+
+  /** The settings in effect now, by key, in the order they were first set. */
+  private readonly current = new Map<string, string>();
+  private readonly stateIds = new Map<string, number>();
+  /** Setting and meta lines since the last statement: the run pg_dump writes before a header. */
+  private pending: string[] = [];
+  /** Offset of the first line of that run; -1 when there is none. */
+  private runStart = -1;
+  /** The open section waits for the `--` line closing its comment block. */
+  private awaitingBlockEnd = false;
+  /** The open section's body starts with a blank line still to be skipped. */
+  private skipBlankAt = -1;
+  /** SQL text of the open section being copied out: absolute start, parts so far, bytes. */
+  private captureFrom = -1;
+  private captureParts: Buffer[] = [];
+  private captured = 0;
+  private captureOverflow = false;
+  /** The chunk being scanned and the absolute offset of its first byte. */
+  private buf: Buffer = Buffer.alloc(0);
+  private base = 0;
+
+  /** `startOffset`: where the text starts in a larger file (a database of a pg_dumpall script). */
+  constructor(startOffset = 0) {
+    this.bytes = startOffset;
+  }
 
   push(chunk: Buffer): void {
     let buf = chunk;
@@ -100,30 +227,48 @@ export class PlainIndexer {
       this.carry = null;
     }
     this.bytes += chunk.length;
+    this.buf = buf;
+    this.base = base;
     let pos = 0;
     while (pos < buf.length) {
       if (this.inCopy) {
-        pos = this.scanCopy(buf, pos);
+        pos = this.scanCopy(buf, pos, base);
         continue;
       }
       const nl = buf.indexOf(NL, pos);
       if (nl < 0) {
+        this.capture(buf, base, pos);
         this.carry = Buffer.from(buf.subarray(pos));
         return;
       }
       this.line(buf, pos, nl, base);
       pos = nl + 1;
     }
+    this.capture(buf, base, buf.length);
   }
 
   /** Ends the scan; returns the total number of bytes. */
   finish(): number {
     if (this.carry) {
       const buf = this.carry;
+      const base = this.bytes - buf.length;
       this.carry = null;
-      if (!this.inCopy) this.line(buf, 0, buf.length, this.bytes - buf.length);
+      this.buf = buf;
+      this.base = base;
+      if (!this.inCopy) this.line(buf, 0, buf.length, base);
+      this.capture(buf, base, buf.length);
+    }
+    if (this.inCopy) {
+      const last = this.entries.at(-1);
+      if (last && last.dataOffset !== undefined) {
+        last.dataLength = this.bytes - last.dataOffset;
+        last.rows = this.copyRows;
+        last.dataIncomplete = true;
+      }
+      this.inCopy = false;
     }
     this.closeLast(this.ended ? this.endAt : this.bytes);
+    if (this.firstSection < 0) this.preamble = [...this.current.values()];
     return this.bytes;
   }
 
@@ -131,62 +276,226 @@ export class PlainIndexer {
     return this.firstSection < 0 ? this.bytes : this.firstSection;
   }
 
-  /** Where the trailer's comment block starts. */
-  private endAt = 0;
+  get complete(): boolean {
+    return this.ended;
+  }
+
+  /** The index of what was scanned (after `finish`). */
+  index(path: string, compression: PlainCompression, startOffset = 0): PlainIndex {
+    return {
+      formatVersion: PLAIN_INDEX_VERSION,
+      path,
+      compression,
+      size: this.bytes,
+      lines: this.lines,
+      preambleLength: this.preambleLength - startOffset,
+      preamble: this.preamble,
+      preambleSkipped: this.preambleSkipped,
+      restrictKey: this.restrictKey,
+      encoding: this.encoding,
+      serverVersion: this.serverVersion,
+      pgDumpVersion: this.pgDumpVersion,
+      states: this.states,
+      entries: this.entries,
+      complete: this.ended,
+    };
+  }
 
   private line(buf: Buffer, start: number, end: number, base: number): void {
     const at = base + start;
-    const first = buf[start];
-    if (first === DASH && buf[start + 1] === DASH) {
-      const len = end - start;
-      if (len === 2) {
-        this.lastDashLine = at;
+    this.lines++;
+    const kind = this.classify(buf, start, end, at);
+    if (this.skipBlankAt === at) {
+      this.skipBlankAt = -1;
+      if (kind === LineKind.Blank) this.startBody(at + 1);
+    }
+    switch (kind) {
+      case LineKind.Blank:
+      case LineKind.Comment:
+        return;
+      case LineKind.Setting:
+      case LineKind.Meta: {
+        const text = buf.toString(this.encoding, start, end);
+        if (this.firstSection < 0) {
+          // Before the first section every setting counts: it is the preamble.
+          this.applySetting(text);
+          return;
+        }
+        if (this.runStart < 0) this.runStart = at;
+        this.pending.push(text);
         return;
       }
-      if (buf[start + 2] !== 0x20) return;
-      const text = buf.toString('utf8', start, end);
-      const header = parseHeaderLine(text);
-      // pg_dump's header follows a line holding only `--`; a look-alike comment elsewhere does not.
-      if (header && this.lastDashLine === at - 3) {
-        const sectionStart = this.lastDashLine;
-        this.closeLast(sectionStart);
-        if (this.firstSection < 0) this.firstSection = sectionStart;
-        this.entries.push({ ...header, offset: sectionStart, length: 0 });
-      } else if (text === TRAILER && !this.ended) {
-        this.ended = true;
-        this.endAt = this.lastDashLine === at - 3 ? this.lastDashLine : at;
-        this.closeLast(this.endAt);
+      case LineKind.Content:
+        if (this.firstSection < 0) {
+          if (!this.ended) this.preambleSkipped++;
+        } else {
+          this.pending = [];
+          this.runStart = -1;
+        }
+        if (this.isCopyStart(buf, start, end)) this.startCopy(buf, start, end, base);
+        return;
+    }
+  }
+
+  private classify(buf: Buffer, start: number, end: number, at: number): LineKind {
+    const len = end - start;
+    if (len === 0) return LineKind.Blank;
+    const first = buf[start];
+    if (first === DASH && buf[start + 1] === DASH) {
+      this.comment(buf, start, end, at);
+      return LineKind.Comment;
+    }
+    if (first === BACKSLASH) {
+      const text = buf.toString(this.encoding, start, end);
+      if (this.restrictKey === null && text.startsWith('\\restrict ')) this.restrictKey = text.slice('\\restrict '.length).trim();
+      return LineKind.Meta;
+    }
+    if (first === 0x53 /* S */ && (startsWithBytes(buf, start, end, SET_PREFIX) || startsWithBytes(buf, start, end, SET_CONFIG_PREFIX))) return LineKind.Setting;
+    if (first === 0x52 /* R */ && startsWithBytes(buf, start, end, RESET_PREFIX)) return LineKind.Setting;
+    return LineKind.Content;
+  }
+
+  private comment(buf: Buffer, start: number, end: number, at: number): void {
+    const len = end - start;
+    if (len === 2) {
+      this.lastDashLine = at;
+      if (this.awaitingBlockEnd) {
+        this.awaitingBlockEnd = false;
+        // The body starts after this line, and after the blank line pg_dump writes next.
+        this.skipBlankAt = at + 3;
+        this.startBody(at + 3);
       }
       return;
     }
-    if (first === 0x5c /* \ */ && this.restrictKey === null) {
-      const text = buf.toString('utf8', start, end);
-      if (text.startsWith('\\restrict ')) this.restrictKey = text.slice('\\restrict '.length).trim();
+    if (buf[start + 2] !== 0x20) return;
+    const text = buf.toString(this.encoding, start, end);
+    const header = parseHeaderLine(text);
+    // pg_dump's header follows a line holding only `--`; a look-alike comment elsewhere does not.
+    if (header && this.lastDashLine === at - 3 && !this.ended) {
+      this.openSection(header, this.lastDashLine);
+    } else if (text === TRAILER && !this.ended) {
+      this.ended = true;
+      this.endAt = this.lastDashLine === at - 3 ? this.lastDashLine : at;
+      this.closeLast(this.endAt);
+    } else if (this.firstSection < 0) {
+      if (text.startsWith(DUMPED_FROM)) this.serverVersion = text.slice(DUMPED_FROM.length).trim();
+      else if (text.startsWith(DUMPED_BY)) this.pgDumpVersion = text.slice(DUMPED_BY.length).trim();
+    }
+  }
+
+  private openSection(header: HeaderFields & { data?: true }, sectionStart: number): void {
+    this.closeLast(sectionStart);
+    if (this.firstSection < 0) {
+      this.firstSection = sectionStart;
+      this.preamble = [...this.current.values()];
+    }
+    for (const text of this.pending) this.applySetting(text);
+    this.pending = [];
+    this.runStart = -1;
+    const entry: PlainEntry = {
+      ...header,
+      offset: sectionStart,
+      length: 0,
+      // The `--` line opening the block is two lines up.
+      line: this.lines - 1,
+      bodyOffset: -1,
+      bodyLength: 0,
+      state: this.stateId(),
+    };
+    this.entries.push(entry);
+    this.awaitingBlockEnd = true;
+  }
+
+  private startBody(at: number): void {
+    const last = this.entries.at(-1);
+    if (!last) return;
+    last.bodyOffset = at;
+    this.captureParts = [];
+    this.captured = 0;
+    this.captureOverflow = false;
+    this.captureFrom = last.data ? -1 : at;
+  }
+
+  /** Copies the open section's SQL from `buf` (which starts at absolute `base`) up to `upto`. */
+  private capture(buf: Buffer, base: number, upto: number): void {
+    if (this.captureFrom < 0 || this.captureOverflow) return;
+    const from = this.captureFrom - base;
+    if (from >= upto) return;
+    const part = buf.subarray(Math.max(0, from), upto);
+    this.captured += part.length;
+    if (this.captured > SQL_TEXT_LIMIT + 64 * 1024) {
+      // More than a section's SQL is ever kept: stop copying (the section is read from the file).
+      this.captureOverflow = true;
+      this.captureParts = [];
       return;
     }
-    // `COPY … FROM stdin;` opens a data block that runs to a line holding only `\.`.
-    if (first === 0x43 /* C */ && end - start > 16 && buf.toString('latin1', start, start + 5) === 'COPY ' && buf.toString('latin1', end - 11, end) === 'FROM stdin;') {
-      this.inCopy = true;
-      this.copyRows = 0;
-      this.copyTail = Buffer.from('\n');
+    this.captureParts.push(Buffer.from(part));
+    this.captureFrom = base + upto;
+  }
+
+  private applySetting(text: string): void {
+    if (/^\\(connect|c)\s/.test(text)) {
+      // A new session: what was set before no longer holds.
+      this.current.clear();
+      return;
+    }
+    if (text.startsWith('\\')) return;
+    const key = stateKey(text);
+    if (key === null) return;
+    if (key === 'client_encoding') {
+      const name = (/'([^']*)'/.exec(text)?.[1] ?? 'UTF8').toUpperCase().replace(/[-_]/g, '');
+      this.encoding = name === 'UTF8' || name === 'UNICODE' ? 'utf8' : 'latin1';
+    }
+    if (text.startsWith('RESET ')) this.current.delete(key);
+    else {
+      this.current.delete(key);
+      this.current.set(key, text);
+    }
+  }
+
+  private stateId(): number {
+    const lines = [...this.current.values()];
+    const key = lines.join('\n');
+    let id = this.stateIds.get(key);
+    if (id === undefined) {
+      id = this.states.length;
+      this.states.push(lines);
+      this.stateIds.set(key, id);
+    }
+    return id;
+  }
+
+  /** `COPY … FROM stdin;` opens a data block that runs to a line holding only `\.`. */
+  private isCopyStart(buf: Buffer, start: number, end: number): boolean {
+    return buf[start] === 0x43 /* C */ && end - start > 16 && buf.toString('latin1', start, start + 5) === 'COPY ' && buf.toString('latin1', end - 11, end) === 'FROM stdin;';
+  }
+
+  private startCopy(buf: Buffer, start: number, end: number, base: number): void {
+    this.inCopy = true;
+    this.copyRows = 0;
+    this.copyTail = Buffer.from('\n');
+    const last = this.entries.at(-1);
+    if (last && last.desc === 'TABLE DATA' && last.copyStmt === undefined) {
+      last.copyStmt = `${buf.toString(this.encoding, start, end)}\n`;
+      last.dataOffset = base + end + 1;
     }
   }
 
   /** Skips COPY data from `pos`; returns where normal lines resume (or the chunk's end). */
-  private scanCopy(buf: Buffer, pos: number): number {
+  private scanCopy(buf: Buffer, pos: number, base: number): number {
     // The terminator may start in the previous chunk: look in the tail kept from it, joined.
     const joined = Buffer.concat([this.copyTail, buf.subarray(pos, Math.min(buf.length, pos + COPY_TERMINATOR.length))]);
     const early = joined.indexOf(COPY_TERMINATOR);
     if (early >= 0) {
       const resume = pos + (early + COPY_TERMINATOR.length - this.copyTail.length);
       this.countRows(buf, pos, resume - 3);
-      this.endCopy();
+      this.endCopy(base + resume - 3);
       return resume;
     }
     const hit = buf.indexOf(COPY_TERMINATOR, pos);
     if (hit >= 0) {
       this.countRows(buf, pos, hit + 1);
-      this.endCopy();
+      this.endCopy(base + hit + 1);
       return hit + COPY_TERMINATOR.length;
     }
     this.countRows(buf, pos, buf.length);
@@ -196,23 +505,43 @@ export class PlainIndexer {
   }
 
   private countRows(buf: Buffer, from: number, to: number): void {
+    let rows = 0;
     let i = buf.indexOf(NL, from);
     while (i >= 0 && i < to) {
-      this.copyRows++;
+      rows++;
       i = buf.indexOf(NL, i + 1);
     }
+    this.copyRows += rows;
   }
 
-  private endCopy(): void {
+  /** `at`: offset of the `\.` line. */
+  private endCopy(at: number): void {
     this.inCopy = false;
+    // The rows and the `\.` line.
+    this.lines += this.copyRows + 1;
     const last = this.entries.at(-1);
-    if (last && last.desc === 'TABLE DATA' && last.rows === undefined) last.rows = this.copyRows;
+    if (last && last.desc === 'TABLE DATA' && last.rows === undefined) {
+      last.rows = this.copyRows;
+      if (last.dataOffset !== undefined) last.dataLength = at - last.dataOffset;
+    }
     this.copyTail = Buffer.alloc(0);
   }
 
   private closeLast(end: number): void {
     const last = this.entries.at(-1);
-    if (last && last.length === 0) last.length = end - last.offset;
+    if (!last || last.length !== 0) return;
+    // What the chunk being scanned holds of the section's SQL.
+    this.capture(this.buf, this.base, Math.min(this.buf.length, Math.max(0, end - this.base)));
+    last.length = end - last.offset;
+    if (last.bodyOffset < 0) last.bodyOffset = end;
+    // The body ends where the settings for the next section start, or at the next section.
+    const bodyEnd = this.runStart >= last.bodyOffset ? this.runStart : end;
+    last.bodyLength = Math.max(0, bodyEnd - last.bodyOffset);
+    if (!last.data && this.captureFrom >= 0 && !this.captureOverflow && last.bodyLength <= SQL_TEXT_LIMIT) {
+      last.sql = Buffer.concat(this.captureParts).toString(this.encoding, 0, last.bodyLength);
+    }
+    this.captureFrom = -1;
+    this.captureParts = [];
   }
 }
 
@@ -225,14 +554,21 @@ export function plainText(file: string, compression: PlainCompression): Readable
   return input.pipe(out);
 }
 
-/** Indexes a plain dump (or a pg_dumpall dump's first database). Throws one line for anything else. */
+/** Indexes a plain dump made by pg_dump. Throws one line for anything else. */
 export async function indexPlainDump(file: string, options: IndexOptions = {}): Promise<PlainIndex> {
   const detected = await detectDump(file);
-  if (detected.kind !== 'plain' && detected.kind !== 'cluster') {
-    throw new DumpError('usage', `${file} is a ${detected.kind} ${detected.kind === 'globals' ? 'dump (roles and tablespaces only)' : 'archive'}, not a plain SQL dump: "list" shows what it holds`);
+  if (detected.kind === 'cluster' || detected.kind === 'globals') {
+    throw new DumpError('usage', `${file} is a pg_dumpall script (${detected.kind === 'cluster' ? 'roles and databases' : 'roles and tablespaces only'}), not the dump of one database: read it as a cluster dump ("index" shows its parts)`);
   }
-  const indexer = new PlainIndexer();
-  const stream = plainText(file, detected.compression);
+  if (detected.kind !== 'plain') {
+    throw new DumpError('usage', `${file} is a ${detected.kind} archive, not a plain SQL dump: "list" shows what it holds`);
+  }
+  return indexText(plainText(file, detected.compression), file, detected.compression, options);
+}
+
+/** Indexes SQL text from a stream (the whole of a plain dump, or one database of a cluster dump at `startOffset`). */
+export async function indexText(stream: Readable, file: string, compression: PlainCompression, options: IndexOptions = {}, startOffset = 0): Promise<PlainIndex> {
+  const indexer = new PlainIndexer(startOffset);
   let reported = 0;
   try {
     for await (const chunk of stream) {
@@ -249,5 +585,5 @@ export async function indexPlainDump(file: string, options: IndexOptions = {}): 
   }
   const size = indexer.finish();
   options.onProgress?.(size);
-  return { path: file, compression: detected.compression, size, preambleLength: indexer.preambleLength, restrictKey: indexer.restrictKey, entries: indexer.entries };
+  return indexer.index(file, compression, startOffset);
 }
