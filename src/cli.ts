@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { withArchive } from './core/archive';
+import { withDump } from './core/archive';
 import { copyRows } from './core/data/copyRows';
 import { DumpError, oneLine } from './core/errors';
 import { findByQualifiedName } from './core/model/find';
@@ -67,7 +67,7 @@ function reportDataProblems(a: Archive): boolean {
 }
 
 async function list(file: string, json: boolean): Promise<number> {
-  return withArchive(file, async (opened) => {
+  return withDump(file, async (opened) => {
     const a = opened.archive;
     if (json) await write(JSON.stringify(archiveToJson(a), null, 2) + '\n');
     else await write(formatRestoreList(a));
@@ -76,7 +76,7 @@ async function list(file: string, json: boolean): Promise<number> {
 }
 
 async function data(file: string, table: string, limit: number): Promise<number> {
-  return withArchive(file, async (opened) => {
+  return withDump(file, async (opened) => {
     const hits = findByQualifiedName(opened.archive.entries, table, ['TABLE DATA']);
     if (hits.length === 0) {
       const defined = findByQualifiedName(opened.archive.entries, table, ['TABLE', 'VIEW', 'MATERIALIZED VIEW', 'FOREIGN TABLE']);
@@ -108,7 +108,7 @@ interface PlanOptions {
 }
 
 async function plan(file: string, o: PlanOptions): Promise<number> {
-  return withArchive(file, async (opened) => {
+  return withDump(file, async (opened) => {
     const a = opened.archive;
     const p = buildPlan(a, { tables: o.tables, schemas: o.schemas, mode: o.mode, withDeps: o.withDeps, dropDanglingForeignKeys: o.dropDanglingForeignKeys });
     await write(Buffer.from(writeRestoreList(a, p), a.stringEncoding));
