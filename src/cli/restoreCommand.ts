@@ -1,5 +1,5 @@
 import * as readline from 'node:readline/promises';
-import { withArchive } from '../core/archive';
+import { withDump } from '../core/archive';
 import { looksLikeConnectionString } from '../core/connections/conninfo';
 import { resolveConnection, type ResolvedConnection } from '../core/connections/resolve';
 import { DumpError } from '../core/errors';
@@ -9,7 +9,7 @@ import { planWarnings } from '../core/plan/listFile';
 import type { Selection } from '../core/plan/selection';
 import { plainDumpUsesRestrict, readPlainDump, runPsqlRestore } from '../core/restore/psqlRestore';
 import { formatPreflight, formatProgress, formatRestoreError } from '../core/restore/reportText';
-import { runRestore } from '../core/restore/restoreArchive';
+import { describeTool, restoreObstacle, runRestore } from '../core/restore/restoreArchive';
 import { describePostRestore } from '../core/target/postRestore';
 import { preflight, psqlRestrictFinding } from '../core/target/preflight';
 import { openTargetSession } from '../core/target/session';
@@ -68,17 +68,28 @@ export async function restoreCommand(file: string, o: RestoreCommandOptions): Pr
   const connection = resolveConnection(looksLikeConnectionString(o.dbname) ? o.dbname : { dbname: o.dbname });
   for (const note of connection.notes) say(`note: ${note}`);
   const detected = await detectDump(file);
-  if (detected.kind === 'plain' || detected.kind === 'cluster' || detected.kind === 'globals') {
+  if (detected.kind === 'cluster' || detected.kind === 'globals') {
     return restorePlainWhole(detected.path, detected.compression, connection, o);
   }
-  return withArchive(file, async (opened) => {
+  const runOptions = { noOwner: o.noOwner, noPrivileges: o.noPrivileges, clean: o.clean, jobs: o.jobs };
+  return withDump(file, async (opened) => {
     const archive = opened.archive;
+    // Options psql cannot apply to a plain dump are refused before anything is asked of the target.
+    const obstacle = restoreObstacle(opened, runOptions);
+    if (obstacle) throw new DumpError('unsupported', obstacle);
     const plan = buildPlan(archive, o.selection);
     if (plan.entries.length === 0) throw new DumpError('usage', 'nothing to restore: the selection has no entries in this dump');
     for (const line of planWarnings(plan)) say(`warning: ${line}`);
-    say(`plan: ${plan.entries.length} entries of ${archive.table.length}`);
+    say(`plan: ${plan.entries.length} entries of ${archive.entries.length}${archive.format === 'plain' ? ' (plain dump: the sections are streamed to psql)' : ''}`);
 
     const report = await preflight(archive, plan, connection, { noOwner: o.noOwner, noPrivileges: o.noPrivileges, clean: o.clean });
+    if (archive.format === 'plain') {
+      // The psql that will run must read the dump's \restrict lines.
+      const psql = await findTool('psql').catch(() => undefined);
+      const restrict = psqlRestrictFinding(psql?.version ?? null, opened.plain?.restrictKey != null);
+      if (restrict) report.findings.push(restrict);
+      report.blocking ||= restrict?.severity === 'blocking';
+    }
     for (const line of formatPreflight(report)) say(line);
     if (report.blocking && !o.yes) {
       say('pre-flight found blocking problems: nothing was changed. Apply a fix above, or add --yes to restore anyway.');
@@ -98,7 +109,7 @@ export async function restoreCommand(file: string, o: RestoreCommandOptions): Pr
         opened,
         plan,
         connection,
-        { noOwner: o.noOwner, noPrivileges: o.noPrivileges, clean: o.clean, jobs: o.jobs },
+        runOptions,
         {
           signal: interrupt.signal,
           onEvent: (e) => {
@@ -123,7 +134,8 @@ export async function restoreCommand(file: string, o: RestoreCommandOptions): Pr
         say(`restore failed with ${result.errors.length || 'an'} error${result.errors.length === 1 ? '' : 's'}: ${unchanged}`);
         return EXIT_RESTORE_FAILED;
       }
-      say(`restored ${plan.entries.length} entries into ${report.target.where} in ${(result.durationMs / 1000).toFixed(1)} s with ${result.tool.tool} ${result.tool.version?.text ?? ''}`.trimEnd());
+      for (const note of result.notes) say(`note: ${note}`);
+      say(`restored ${plan.entries.length - result.notes.length} entries into ${report.target.where} in ${(result.durationMs / 1000).toFixed(1)} s with ${describeTool(result.tool)}`);
       if (result.postRestore) for (const line of describePostRestore(result.postRestore)) say(line);
       for (const p of result.problems) say(`problem: ${p}`);
       return result.problems.length > 0 || (result.postRestore?.problems.length ?? 0) > 0 ? EXIT_VERIFY_FAILED : 0;

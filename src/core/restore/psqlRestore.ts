@@ -18,7 +18,11 @@ import { findTool, type ToolCandidate } from '../tools/findTools';
 export interface PsqlRestoreOptions {
   /** Default true. */
   singleTransaction?: boolean;
+  /** `ON_ERROR_STOP=1`: stop at the first error. Default true. */
+  onErrorStop?: boolean;
   signal?: AbortSignal;
+  /** The psql to run, found before (skips finding one). */
+  tool?: ToolCandidate;
   /** A configured psql (the executable or its directory). */
   toolPath?: string;
   standardLocations?: boolean;
@@ -51,11 +55,11 @@ export interface PsqlRestoreResult {
 const PSQL_MESSAGE = /^psql:[^:]*:(\d+): (ERROR|FATAL|error):\s+(.*)$/;
 const CONTINUATION = /^(DETAIL|HINT|CONTEXT|LINE \d+|QUERY):\s/;
 
-export function psqlArguments(connection: ResolvedConnection, singleTransaction: boolean): string[] {
+export function psqlArguments(connection: ResolvedConnection, singleTransaction: boolean, onErrorStop = true): string[] {
   return [
     '--no-psqlrc',
     '--quiet',
-    '--set=ON_ERROR_STOP=1',
+    ...(onErrorStop ? ['--set=ON_ERROR_STOP=1'] : []),
     ...(singleTransaction ? ['--single-transaction'] : []),
     ...connection.toToolArgs(),
     '--file=-',
@@ -91,11 +95,12 @@ export async function plainDumpUsesRestrict(file: string, compression: PlainComp
 
 export async function runPsqlRestore(sql: Readable, connection: ResolvedConnection, options: PsqlRestoreOptions = {}): Promise<PsqlRestoreResult> {
   const started = Date.now();
-  const tool = await findTool('psql', {
-    ...(options.toolPath ? { configuredPath: options.toolPath } : {}),
-    ...(options.standardLocations === false ? { standardLocations: false } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  const tool = options.tool ??
+    (await findTool('psql', {
+      ...(options.toolPath ? { configuredPath: options.toolPath } : {}),
+      ...(options.standardLocations === false ? { standardLocations: false } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    }));
   let bytes = 0;
   let lastReport = 0;
   const counter = new Transform({
@@ -121,7 +126,7 @@ export async function runPsqlRestore(sql: Readable, connection: ResolvedConnecti
   try {
     const content = connection.toolPassfileContent();
     if (content !== undefined) passfile = await writeTemporaryPassfile(content);
-    const args = psqlArguments(connection, options.singleTransaction ?? true);
+    const args = psqlArguments(connection, options.singleTransaction ?? true, options.onErrorStop ?? true);
     let outcome;
     try {
       outcome = await run(tool.path, args, {
