@@ -125,8 +125,16 @@ async function index(file: string, json: boolean): Promise<number> {
     await write(JSON.stringify(idx, null, 2) + '\n');
     return 0;
   }
-  const lines = idx.entries.map((e) => [e.offset, e.length, e.desc, e.namespace ?? '-', e.tag, e.owner ?? '-'].join('\t'));
-  await write(lines.join('\n') + (lines.length > 0 ? '\n' : ''));
+  // In batches: a dump of 100,000 objects would otherwise be one string of several MB.
+  let batch = '';
+  for (const e of idx.entries) {
+    batch += `${e.offset}\t${e.length}\t${e.desc}\t${e.namespace ?? '-'}\t${e.tag}\t${e.owner ?? '-'}\n`;
+    if (batch.length >= 1 << 16) {
+      await write(batch);
+      batch = '';
+    }
+  }
+  if (batch !== '') await write(batch);
   return 0;
 }
 
