@@ -104,6 +104,8 @@ export interface PlainIndex {
    * the file's bytes back.
    */
   encoding: 'utf8' | 'latin1';
+  /** The database of a pg_dumpall part (its `-- Database "x" dump` block); absent for a pg_dump file. */
+  database?: string;
   /** `-- Dumped from database version X` and `-- Dumped by pg_dump version X`; null when absent. */
   serverVersion: string | null;
   pgDumpVersion: string | null;

@@ -130,7 +130,7 @@ export function plainDumpOf(index: PlainIndex, extraSql: ReadonlyMap<number, str
       compression: index.compression,
       compressionLevel: null,
       createdAt: null,
-      dbname: database?.tag ?? null,
+      dbname: database?.tag ?? index.database ?? null,
       serverVersion: index.serverVersion,
       pgDumpVersion: index.pgDumpVersion,
       tocCount: entries.length,
