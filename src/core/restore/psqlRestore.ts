@@ -150,14 +150,18 @@ export async function runPsqlRestore(sql: Readable, connection: ResolvedConnecti
         },
       });
     } catch (err) {
-      if (err instanceof CancelledError) {
-        return { ok: false, cancelled: true, command: err.command, tool, exitCode: null, errors, bytes, durationMs: Date.now() - started };
+      // Cancelled: psql ended (by the signal, or because the source stopped reading on it).
+      if (err instanceof CancelledError || options.signal?.aborted) {
+        return { ok: false, cancelled: true, command: err instanceof CancelledError ? err.command : '', tool, exitCode: null, errors, bytes, durationMs: Date.now() - started };
       }
       // The dump could not be read to its end: psql was killed before it saw the end of its
       // input, so its transaction was rolled back rather than committed.
       if (sourceError === undefined) throw err;
       errors.push({ message: `could not read the dump: ${sourceError instanceof Error ? sourceError.message : String(sourceError)}` });
       return { ok: false, cancelled: false, command: '', tool, exitCode: null, errors, bytes, durationMs: Date.now() - started };
+    }
+    if (options.signal?.aborted && outcome.exitCode !== 0) {
+      return { ok: false, cancelled: true, command: outcome.command, tool, exitCode: outcome.exitCode, errors, bytes, durationMs: Date.now() - started };
     }
     if (sourceError !== undefined) {
       // Should not happen (a source error ends the run above), but never report success for it.
