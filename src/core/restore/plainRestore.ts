@@ -119,7 +119,7 @@ export async function* sliceBytes(index: PlainIndex, slices: SlicePlan, onPiece:
  * dump: inside psql's single transaction, COMMIT would end it early and a later failure would
  * leave the target half restored.
  */
-class TransactionLineFilter {
+export class TransactionLineFilter {
   private carry: Buffer = Buffer.alloc(0);
 
   push(chunk: Buffer, last: boolean): Buffer {
