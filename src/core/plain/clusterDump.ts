@@ -3,7 +3,7 @@ import { DumpError } from '../errors';
 import type { OpenedArchive } from '../formats/archive/openedArchive';
 import { detectDump, type PlainCompression } from '../formats/detect';
 import type { PlainArchive } from '../model/types';
-import { indexText, scanChunks, type IndexOptions, type PlainIndex } from './indexer';
+import { indexFile, scanChunks, type IndexOptions, type PlainIndex } from './indexer';
 import { openPlainDump } from './plainDump';
 import { readRangeTexts } from './sqlRanges';
 import { isName, isWord, nameOf, splitStatements, tokenize, type Token } from './sqlLexer';
@@ -287,7 +287,7 @@ function classify(t: Token[], text: string): GlobalStatement {
 
 /** The index of one database of the script (byte range of the file; offsets of the whole file). */
 export async function indexClusterDatabase(cluster: ClusterIndex, part: ClusterPart, options: IndexOptions = {}): Promise<PlainIndex> {
-  const index = await indexText(scanChunks(cluster.path, cluster.compression, part), cluster.path, cluster.compression, options, part.offset);
+  const index = await indexFile(cluster.path, cluster.compression, options, part);
   return { ...index, database: part.database };
 }
 
