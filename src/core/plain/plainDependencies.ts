@@ -214,23 +214,19 @@ export function planRelations(sources: readonly SectionSource[]): PlainRelations
 
   // Key constraints and unique indexes of each table, for the key a foreign key references.
   const keysOf = new Map<number, { at: number; columns: string[]; rank: number }[]>();
-  const tokensCache = new Map<number, Token[]>();
-  const tokensOf = (i: number): Token[] => {
-    let t = tokensCache.get(i);
-    if (!t) tokensCache.set(i, (t = tokenize(sources[i]!.sql ?? '')));
-    return t;
-  };
+  // Tokens are made when needed and not kept: a dump of 90,000 sections has millions of them.
+  const tokensOf = (i: number): Token[] => tokenize(sources[i]!.sql ?? '');
   /** CONSTRAINT entries by schema and constraint name (their index has that name). */
   const constraints = new Map<string, number>();
   for (let i = 0; i < n; i++) {
     const { desc, namespace: ns } = sources[i]!;
     if (desc !== 'CONSTRAINT' && desc !== 'INDEX') continue;
+    const tokens = tokensOf(i);
     if (desc === 'CONSTRAINT') {
-      const tokens = tokensOf(i);
       const at = tokens.findIndex((t, k) => isWord(t, 'ADD') && isWord(tokens[k + 1], 'CONSTRAINT'));
       if (at >= 0 && isName(tokens[at + 2])) constraints.set(key(ns, nameOf(tokens[at + 2]!)), i);
     }
-    const found = keyColumns(tokensOf(i), desc);
+    const found = keyColumns(tokens, desc);
     if (!found) continue;
     const table = relations.get(key(found.table[0], found.table[1]));
     if (table === undefined) continue;
