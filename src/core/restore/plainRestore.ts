@@ -206,6 +206,7 @@ export async function runPlainRestore(
     },
   );
   const byId = new Map(plan.entries.map((p) => [p.entry.dumpId, p.entry]));
+  const items = new Map(slices.items.map((x) => [x.dumpId, x]));
   const total = slices.items.length;
   let startedItems = 0;
   let sent = 0;
@@ -226,7 +227,7 @@ export async function runPlainRestore(
     lines.mark(line, piece.dumpId ?? (startedItems === 0 ? 'preamble' : 'end'));
     if (piece.dumpId !== undefined && piece.dumpId !== currentItem) {
       currentItem = piece.dumpId;
-      const item = slices.items.find((x) => x.dumpId === piece.dumpId);
+      const item = items.get(piece.dumpId);
       startedItems++;
       running = [{ dumpId: piece.dumpId, desc: item?.desc ?? '', name: item?.name ?? '' }];
       emit({ kind: 'progress', snapshot: snapshot() });

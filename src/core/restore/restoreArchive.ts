@@ -11,10 +11,10 @@ import { CancelledError, run } from '../process/run';
 import { postRestore, type PostRestoreReport } from '../target/postRestore';
 import { findPgRestoreFor, formatToolVersion, type ToolCandidate } from '../tools/findTools';
 import { RestoreErrorParser, type RestoreError } from './errorParser';
-import { RestoreProgress, type ProgressSnapshot } from './verboseParser';
+import type { PlainArchive, TocArchive } from '../model/types';
 import { plainRestoreObstacle, runPlainRestore } from './plainRestore';
 import { countTargetRows, createRoles, dropRoles } from './targetPrep';
-import type { PlainArchive, TocArchive } from '../model/types';
+import { RestoreProgress, type ProgressSnapshot } from './verboseParser';
 
 /**
  * Runs a restore plan with pg_restore: the plan's `-L` list, the user's options, progress and
