@@ -1,10 +1,12 @@
 // `npm run bench`: speed and memory of the CLI against the PostgreSQL tool that does the same
 // job, in the same run, alternating, medians. Not a test: it prints figures for README.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 
 const require = createRequire(import.meta.url);
 require('tsx/cjs/api').register();
@@ -55,6 +57,63 @@ async function benchArchive() {
   }
 }
 
+const PLAIN_GENERATOR_VERSION = 1;
+/** Rows of the big table of the plain bench: about 105 bytes each in COPY text, 840 MB in all. */
+const BIG_ROWS = Number(process.env.BENCH_PLAIN_ROWS ?? 8_000_000);
+
+/**
+ * A plain dump of at least 800 MB and its .sql.gz, made once (cached in .cache/bench/): the
+ * 90,000-entry schema of the archive bench plus one table of 8 million rows.
+ */
+async function benchPlain() {
+  const server = await startServer();
+  try {
+    const pgDump = join(server.binDir, 'pg_dump');
+    const pgVersion = /\d+(\.\d+)?/.exec(sh(pgDump, ['--version']))?.[0] ?? 'unknown';
+    const file = join(cacheDir, `bench-plain-90k-${BIG_ROWS / 1e6}m-g${PLAIN_GENERATOR_VERSION}-pg${pgVersion}.sql`);
+    const gz = `${file}.gz`;
+    if (existsSync(file) && existsSync(gz)) return { file, gz };
+    mkdirSync(cacheDir, { recursive: true });
+    console.log(`generating ${file} and its .gz (once; a few minutes) ...`);
+    await createDatabase(server, 'bench');
+    for (let s = 1; s <= 100; s++) await query(server, 'bench', GENERATE_SCHEMA(s));
+    await query(
+      server,
+      'bench',
+      `CREATE TABLE public.big_rows (id bigint, label text, digest text, digest2 text, amount numeric(10,2), day date);
+       INSERT INTO public.big_rows
+       SELECT g, 'row ' || g, md5(g::text), md5((g * 7)::text), (g % 100000) / 100.0, date '2024-01-01' + g % 366
+       FROM generate_series(1, ${BIG_ROWS}) g;`,
+    );
+    const tmp = `${file}.part`;
+    sh(pgDump, ['-h', server.host, '-p', String(server.port), '-U', server.user, '-Fp', '-f', tmp, 'bench'], { env: { ...process.env, ...server.env } });
+    renameSync(tmp, file);
+    await pipeline(createReadStream(file), createGzip(), createWriteStream(`${gz}.part`));
+    renameSync(`${gz}.part`, gz);
+    return { file, gz };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Indexing a plain dump against grep counting its object headers, plain and gzip-compressed. */
+async function benchIndex() {
+  const { file, gz } = await benchPlain();
+  const headers = Number(sh('grep', ['-c', '^-- Name: ', file]).trim());
+  console.log(`\nplain dump: ${file} (${(statSync(file).size / 1e6).toFixed(0)} MB, ${headers} "-- Name:" headers; .gz ${(statSync(gz).size / 1e6).toFixed(0)} MB)`);
+  const cli = [process.execPath, [join(root, 'dist', 'cli.js'), 'index']];
+  const runs = Number(process.env.BENCH_INDEX_RUNS ?? 5);
+  const stdoutFile = join(cacheDir, 'index-output.txt');
+  await compare('index: node dist/cli.js index FILE.sql vs grep -c \'^-- Name: \' FILE.sql', [cli[0], [...cli[1], file]], ['grep', ['-c', '^-- Name: ', file]], { ratio: 1.5, rssMb: 150 }, { runs, stdoutFile });
+  await compare(
+    'index: node dist/cli.js index FILE.sql.gz vs zcat FILE.sql.gz | grep -c \'^-- Name: \'',
+    [cli[0], [...cli[1], gz]],
+    ['bash', ['-c', `zcat '${gz}' | grep -c '^-- Name: '`]],
+    { ratio: 1.5, rssMb: 150 },
+    { runs, stdoutFile },
+  );
+}
+
 function hasGnuTime() {
   return spawnSync('/usr/bin/time', ['-f', '%M', 'true'], { encoding: 'utf8' }).status === 0;
 }
@@ -64,11 +123,11 @@ function hasGnuTime() {
  * from the environment of both commands: the first makes every Node start-up parse a
  * certificate bundle, which has nothing to do with reading a dump.
  */
-function timeOnce(cmd, args) {
+function timeOnce(cmd, args, stdoutFile = '/dev/null') {
   const env = { ...process.env, LC_ALL: 'C' };
   delete env.NODE_EXTRA_CA_CERTS;
   delete env.NODE_OPTIONS;
-  const devnull = openSync('/dev/null', 'w');
+  const devnull = openSync(stdoutFile, 'w');
   try {
     const t0 = process.hrtime.bigint();
     const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { env, stdio: ['ignore', devnull, 'pipe'], encoding: 'utf8' });
@@ -88,13 +147,17 @@ const median = (xs) => {
 };
 
 /** `before(side)` runs untimed before each run (e.g. to make a fresh target database). */
-async function compare(title, ours, theirs, targets, { runs = RUNS, before } = {}) {
+/**
+ * `stdoutFile`: where both commands write (default /dev/null). GNU grep stops at the first match
+ * when its output is /dev/null, so a grep that must count everything writes to a file.
+ */
+async function compare(title, ours, theirs, targets, { runs = RUNS, before, stdoutFile } = {}) {
   const a = { ms: [], rss: [] };
   const b = { ms: [], rss: [] };
   for (let i = 0; i < runs; i++) {
     for (const [side, run] of i % 2 ? [[b, theirs], [a, ours]] : [[a, ours], [b, theirs]]) {
       const args = before ? await before(side === a ? 'ours' : 'theirs', run) : run;
-      const r = timeOnce(...args);
+      const r = timeOnce(...args, stdoutFile);
       side.ms.push(r.ms);
       side.rss.push(r.rssMb);
     }
@@ -145,15 +208,17 @@ async function benchRestore(archive, pgRestore) {
 async function main() {
   if (!existsSync(join(root, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run npm run build');
   if (!hasGnuTime()) throw new Error('the bench measures peak memory with GNU time: install Debian\'s "time" package');
+  const only = process.argv[2];
+  if (only === 'index') return benchIndex();
   const archive = await benchArchive();
   const pgRestore = sh('bash', ['-c', 'ls -d /usr/lib/postgresql/*/bin/pg_restore | sort -V | tail -1']).trim() || 'pg_restore';
   const entries = sh(pgRestore, ['-l', archive]).split('\n').filter((l) => /^\d+;/.test(l)).length;
   console.log(`archive: ${archive} (${(statSync(archive).size / 1e6).toFixed(1)} MB, ${entries} listed entries), ${RUNS} runs each, alternating`);
-  const only = process.argv[2];
   if (!only || only === 'list') {
     await compare('list: node dist/cli.js list FILE vs pg_restore -l FILE', [process.execPath, [join(root, 'dist', 'cli.js'), 'list', archive]], [pgRestore, ['-l', archive]], { ratio: 0.5, rssMb: 200 });
   }
   if (!only || only === 'restore') await benchRestore(archive, pgRestore);
+  if (!only) await benchIndex();
 }
 
 main().catch((err) => {

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { withArchive } from './core/archive';
+import { withDump } from './core/archive';
+import { detectDump } from './core/formats/detect';
 import { copyRows } from './core/data/copyRows';
 import { DumpError, oneLine } from './core/errors';
 import { findByQualifiedName } from './core/model/find';
@@ -26,7 +27,8 @@ const USAGE = `usage:
                                              and schemas with everything that belongs to them
   pg-dump-explorer index FILE [--json]       the objects of a plain SQL dump (.sql, .sql.gz, …):
                                              offset, length, type, schema, name and owner of
-                                             each section, tab-separated (or JSON)
+                                             each section, tab-separated (or JSON); for a
+                                             pg_dumpall script, its globals and databases
   pg-dump-explorer restore FILE --dbname CONNINFO_OR_URI [--table SCHEMA.NAME ...]
                     [--schema NAME ...] [--data-only | --schema-only] [--with-deps]
                     [--drop-dangling-fks] [--no-owner] [--no-privileges] [--clean]
@@ -34,7 +36,12 @@ const USAGE = `usage:
                                              checks the target, restores the selection (all
                                              of the dump without one) in one transaction,
                                              then runs ANALYZE, fixes sequences and compares
-                                             row counts with the dump
+                                             row counts with the dump; plain dumps (.sql,
+                                             .sql.gz) take the same selection options
+  pg-dump-explorer restore CLUSTER.sql --roles-only --dbname CONNINFO_OR_URI [--tablespaces] [--yes]
+                                             the roles of a pg_dumpall script (CREATE/ALTER
+                                             ROLE, memberships) in one transaction; roles the
+                                             target has already are left as they are
 
 exit codes: 0 done; 1 the input or the target could not be read; 2 usage; 3 some entries'
 data is missing; 4 the pre-flight check found blocking problems (nothing was changed);
@@ -67,7 +74,7 @@ function reportDataProblems(a: Archive): boolean {
 }
 
 async function list(file: string, json: boolean): Promise<number> {
-  return withArchive(file, async (opened) => {
+  return withDump(file, async (opened) => {
     const a = opened.archive;
     if (json) await write(JSON.stringify(archiveToJson(a), null, 2) + '\n');
     else await write(formatRestoreList(a));
@@ -76,7 +83,7 @@ async function list(file: string, json: boolean): Promise<number> {
 }
 
 async function data(file: string, table: string, limit: number): Promise<number> {
-  return withArchive(file, async (opened) => {
+  return withDump(file, async (opened) => {
     const hits = findByQualifiedName(opened.archive.entries, table, ['TABLE DATA']);
     if (hits.length === 0) {
       const defined = findByQualifiedName(opened.archive.entries, table, ['TABLE', 'VIEW', 'MATERIALIZED VIEW', 'FOREIGN TABLE']);
@@ -108,7 +115,7 @@ interface PlanOptions {
 }
 
 async function plan(file: string, o: PlanOptions): Promise<number> {
-  return withArchive(file, async (opened) => {
+  return withDump(file, async (opened) => {
     const a = opened.archive;
     const p = buildPlan(a, { tables: o.tables, schemas: o.schemas, mode: o.mode, withDeps: o.withDeps, dropDanglingForeignKeys: o.dropDanglingForeignKeys });
     await write(Buffer.from(writeRestoreList(a, p), a.stringEncoding));
@@ -120,13 +127,42 @@ async function plan(file: string, o: PlanOptions): Promise<number> {
 
 async function index(file: string, json: boolean): Promise<number> {
   const { indexPlainDump } = await import('./core/plain/indexer');
+  const detected = await detectDump(file);
+  if (detected.kind === 'cluster' || detected.kind === 'globals') return indexCluster(file, json);
   const idx = await indexPlainDump(file);
   if (json) {
     await write(JSON.stringify(idx, null, 2) + '\n');
     return 0;
   }
-  const lines = idx.entries.map((e) => [e.offset, e.length, e.desc, e.namespace ?? '-', e.tag, e.owner ?? '-'].join('\t'));
-  await write(lines.join('\n') + (lines.length > 0 ? '\n' : ''));
+  // In batches: a dump of 100,000 objects would otherwise be one string of several MB.
+  let batch = '';
+  for (const e of idx.entries) {
+    batch += `${e.offset}\t${e.length}\t${e.desc}\t${e.namespace ?? '-'}\t${e.tag}\t${e.owner ?? '-'}\n`;
+    if (batch.length >= 1 << 16) {
+      await write(batch);
+      batch = '';
+    }
+  }
+  if (batch !== '') await write(batch);
+  return 0;
+}
+
+/** The parts of a pg_dumpall script: its globals (roles, tablespaces) and each database's byte range. */
+async function indexCluster(file: string, json: boolean): Promise<number> {
+  const { readClusterDump } = await import('./core/plain/clusterDump');
+  const cluster = await readClusterDump(file);
+  if (json) {
+    // Statements' text stays out: role statements may hold password hashes.
+    const globals = { ...cluster.globals, statements: cluster.globals.statements.map(({ text: _text, ...rest }) => rest) };
+    await write(JSON.stringify({ ...cluster, globals }, null, 2) + '\n');
+    return 0;
+  }
+  const g = cluster.globals;
+  const list = (xs: string[]) => (xs.length > 0 ? xs.join(', ') : '-');
+  const memberships = g.statements.filter((x) => x.kind === 'membership').length;
+  let out = `${g.offset}\t${g.length}\tGLOBALS\t-\troles: ${list(cluster.roles)}; memberships: ${memberships}; tablespaces: ${list(cluster.tablespaces)}\n`;
+  for (const d of cluster.databases) out += `${d.offset}\t${d.length}\tDATABASE\t-\t${d.database}\n`;
+  await write(out);
   return 0;
 }
 
@@ -149,6 +185,8 @@ async function main(argv: string[]): Promise<number> {
       clean: { type: 'boolean', short: 'c' },
       jobs: { type: 'string', short: 'j' },
       yes: { type: 'boolean', short: 'y' },
+      'roles-only': { type: 'boolean' },
+      tablespaces: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -200,6 +238,8 @@ async function main(argv: string[]): Promise<number> {
         clean: values.clean ?? false,
         jobs,
         yes: values.yes ?? false,
+        rolesOnly: values['roles-only'] ?? false,
+        tablespaces: values.tablespaces ?? false,
       };
       // Loaded on use: node-postgres and the restore engine cost every other command start-up time.
       const { restoreCommand } = await import('./cli/restoreCommand');

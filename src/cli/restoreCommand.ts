@@ -1,5 +1,6 @@
+import { basename } from 'node:path';
 import * as readline from 'node:readline/promises';
-import { withArchive } from '../core/archive';
+import { withDump } from '../core/archive';
 import { looksLikeConnectionString } from '../core/connections/conninfo';
 import { resolveConnection, type ResolvedConnection } from '../core/connections/resolve';
 import { DumpError } from '../core/errors';
@@ -9,7 +10,9 @@ import { planWarnings } from '../core/plan/listFile';
 import type { Selection } from '../core/plan/selection';
 import { plainDumpUsesRestrict, readPlainDump, runPsqlRestore } from '../core/restore/psqlRestore';
 import { formatPreflight, formatProgress, formatRestoreError } from '../core/restore/reportText';
-import { runRestore } from '../core/restore/restoreArchive';
+import { describeTool, restoreObstacle, runRestore } from '../core/restore/restoreArchive';
+import { readClusterDump } from '../core/plain/clusterDump';
+import { restoreRoles, rolesPreflight } from '../core/restore/rolesRestore';
 import { describePostRestore } from '../core/target/postRestore';
 import { preflight, psqlRestrictFinding } from '../core/target/preflight';
 import { openTargetSession } from '../core/target/session';
@@ -25,6 +28,9 @@ export interface RestoreCommandOptions {
   clean: boolean;
   jobs: number;
   yes: boolean;
+  /** pg_dumpall scripts: restore the roles (and with `tablespaces`, the tablespaces) only. */
+  rolesOnly?: boolean;
+  tablespaces?: boolean;
 }
 
 export const EXIT_BLOCKED = 4;
@@ -68,17 +74,30 @@ export async function restoreCommand(file: string, o: RestoreCommandOptions): Pr
   const connection = resolveConnection(looksLikeConnectionString(o.dbname) ? o.dbname : { dbname: o.dbname });
   for (const note of connection.notes) say(`note: ${note}`);
   const detected = await detectDump(file);
-  if (detected.kind === 'plain' || detected.kind === 'cluster' || detected.kind === 'globals') {
+  if (detected.kind === 'cluster' || detected.kind === 'globals') {
+    if (o.rolesOnly) return restoreRolesOnly(detected.path, connection, o);
     return restorePlainWhole(detected.path, detected.compression, connection, o);
   }
-  return withArchive(file, async (opened) => {
+  if (o.rolesOnly) throw new DumpError('usage', `--roles-only applies to pg_dumpall scripts; ${file} is the dump of one database`);
+  const runOptions = { noOwner: o.noOwner, noPrivileges: o.noPrivileges, clean: o.clean, jobs: o.jobs };
+  return withDump(file, async (opened) => {
     const archive = opened.archive;
+    // Options psql cannot apply to a plain dump are refused before anything is asked of the target.
+    const obstacle = restoreObstacle(opened, runOptions);
+    if (obstacle) throw new DumpError('unsupported', obstacle);
     const plan = buildPlan(archive, o.selection);
     if (plan.entries.length === 0) throw new DumpError('usage', 'nothing to restore: the selection has no entries in this dump');
     for (const line of planWarnings(plan)) say(`warning: ${line}`);
-    say(`plan: ${plan.entries.length} entries of ${archive.entries.length}`);
+    say(`plan: ${plan.entries.length} entries of ${archive.entries.length}${archive.format === 'plain' ? ' (plain dump: the sections are streamed to psql)' : ''}`);
 
     const report = await preflight(archive, plan, connection, { noOwner: o.noOwner, noPrivileges: o.noPrivileges, clean: o.clean });
+    if (archive.format === 'plain') {
+      // The psql that will run must read the dump's \restrict lines.
+      const psql = await findTool('psql').catch(() => undefined);
+      const restrict = psqlRestrictFinding(psql?.version ?? null, opened.plain?.restrictKey != null);
+      if (restrict) report.findings.push(restrict);
+      report.blocking ||= restrict?.severity === 'blocking';
+    }
     for (const line of formatPreflight(report)) say(line);
     if (report.blocking && !o.yes) {
       say('pre-flight found blocking problems: nothing was changed. Apply a fix above, or add --yes to restore anyway.');
@@ -98,7 +117,7 @@ export async function restoreCommand(file: string, o: RestoreCommandOptions): Pr
         opened,
         plan,
         connection,
-        { noOwner: o.noOwner, noPrivileges: o.noPrivileges, clean: o.clean, jobs: o.jobs },
+        runOptions,
         {
           signal: interrupt.signal,
           onEvent: (e) => {
@@ -123,7 +142,8 @@ export async function restoreCommand(file: string, o: RestoreCommandOptions): Pr
         say(`restore failed with ${result.errors.length || 'an'} error${result.errors.length === 1 ? '' : 's'}: ${unchanged}`);
         return EXIT_RESTORE_FAILED;
       }
-      say(`restored ${plan.entries.length} entries into ${report.target.where} in ${(result.durationMs / 1000).toFixed(1)} s with ${result.tool.tool} ${result.tool.version?.text ?? ''}`.trimEnd());
+      for (const note of result.notes) say(`note: ${note}`);
+      say(`restored ${plan.entries.length - result.notes.length} entries into ${report.target.where} in ${(result.durationMs / 1000).toFixed(1)} s with ${describeTool(result.tool)}`);
       if (result.postRestore) for (const line of describePostRestore(result.postRestore)) say(line);
       for (const p of result.problems) say(`problem: ${p}`);
       return result.problems.length > 0 || (result.postRestore?.problems.length ?? 0) > 0 ? EXIT_VERIFY_FAILED : 0;
@@ -136,7 +156,7 @@ export async function restoreCommand(file: string, o: RestoreCommandOptions): Pr
 /** A plain (or pg_dumpall) dump restored whole through psql, in one transaction. */
 async function restorePlainWhole(file: string, compression: Parameters<typeof readPlainDump>[1], connection: ResolvedConnection, o: RestoreCommandOptions): Promise<number> {
   if (o.selection.tables?.length || o.selection.schemas?.length) {
-    throw new DumpError('unsupported', 'a selection from a plain SQL dump is not supported yet: restore it whole, or use a custom-format archive');
+    throw new DumpError('unsupported', 'a selection from a pg_dumpall script is not supported: restore it whole, restore --roles-only, or dump the one database with pg_dump');
   }
   if (o.jobs > 1) throw new DumpError('usage', 'psql restores a plain dump in one session: --jobs applies to custom and directory archives only');
   // Pre-flight for plain dumps: the target answers, and the psql found can read the dump.
@@ -170,6 +190,50 @@ async function restorePlainWhole(file: string, compression: Parameters<typeof re
       return EXIT_RESTORE_FAILED;
     }
     say(`restored ${file} (${result.bytes} bytes of SQL) in ${(result.durationMs / 1000).toFixed(1)} s with ${result.tool.tool} ${result.tool.version?.text ?? ''}`.trimEnd());
+    return 0;
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+/** The roles of a pg_dumpall script, in one transaction; roles the target has are left as they are. */
+async function restoreRolesOnly(file: string, connection: ResolvedConnection, o: RestoreCommandOptions): Promise<number> {
+  if (o.selection.tables?.length || o.selection.schemas?.length) throw new DumpError('usage', '--roles-only takes no --table or --schema');
+  const cluster = await readClusterDump(file);
+  const plan = await rolesPreflight(cluster, connection, { tablespaces: o.tablespaces ?? false });
+  const t = plan.target;
+  say(`target ${t.where}: PostgreSQL ${t.serverVersion}, connected as ${t.user}${t.isSuperuser ? ' (superuser)' : ''}`);
+  say(`roles in ${basename(file)}: ${cluster.roles.length}; to create: ${plan.create.join(', ') || 'none'}`);
+  if (plan.createTablespaces.length > 0) say(`tablespaces to create: ${plan.createTablespaces.join(', ')}`);
+  for (const line of plan.leftOut) say(`note: ${line}`);
+  if (!t.canCreateRoles && plan.create.length > 0) {
+    say(`blocking: ${t.user} may not create roles (it needs CREATEROLE or superuser): connect as a user who may`);
+    if (!o.yes) return EXIT_BLOCKED;
+  }
+  if (plan.statements.length === 0) {
+    say('nothing to restore: every role of the script exists in the target already');
+    return 0;
+  }
+  const how = plan.singleTransaction ? 'in one transaction' : 'statement by statement (CREATE TABLESPACE cannot run in a transaction: a failure can leave part of it done)';
+  say(`restoring ${plan.statements.length} statements into ${t.where} ${how}`);
+  if (!o.yes && !(await confirm(`Create ${plan.create.length} roles in ${t.where}?`))) {
+    say('not confirmed: nothing was changed');
+    return EXIT_BLOCKED;
+  }
+  const interrupt = cancelOnInterrupt();
+  try {
+    const result = await restoreRoles(cluster, plan, connection, { signal: interrupt.signal });
+    const unchanged = plan.singleTransaction ? 'nothing was changed (one transaction)' : 'what ran before the failure stays';
+    if (result.cancelled) {
+      say(`cancelled: ${unchanged}`);
+      return EXIT_CANCELLED;
+    }
+    if (!result.ok) {
+      for (const e of result.errors) say(`error: ${e.line !== undefined ? `line ${e.line}: ` : ''}${e.message.split('\n')[0]}`);
+      say(`restore failed: ${unchanged}`);
+      return EXIT_RESTORE_FAILED;
+    }
+    say(`created ${plan.create.length} roles (${plan.create.join(', ') || 'none'}) in ${t.where} in ${(result.durationMs / 1000).toFixed(1)} s with ${describeTool(result.tool)}`);
     return 0;
   } finally {
     interrupt.dispose();

@@ -4,14 +4,17 @@ import { openContainerArchive } from './formats/archive/containerArchive';
 import { openCustomArchive } from './formats/archive/customArchive';
 import type { OpenedArchive } from './formats/archive/openedArchive';
 import { detectDump } from './formats/detect';
+import type { TocArchive } from './model/types';
+import { openPlainDump, type OpenPlainOptions } from './plain/plainDump';
 import { openDirectoryContainer } from './io/directoryContainer';
 import { openTarContainer } from './io/tarContainer';
 import { openZipContainer } from './io/zipContainer';
 
 export type { OpenedArchive, LargeObject } from './formats/archive/openedArchive';
+export { openPlainDump, type OpenPlainOptions } from './plain/plainDump';
 
 /** Opens any pg_dump archive (custom, directory, tar, or a directory dump inside tar/zip). */
-export async function openArchive(path: string): Promise<OpenedArchive> {
+export async function openArchive(path: string): Promise<OpenedArchive<TocArchive>> {
   const detected = await detectDump(path);
   const label = basename(path);
   switch (detected.kind) {
@@ -36,8 +39,33 @@ export async function openArchive(path: string): Promise<OpenedArchive> {
   }
 }
 
+/**
+ * Opens any dump of one database: an archive (custom, directory, tar, wrapped) or a plain SQL
+ * dump (indexed here; `plainOptions.index` passes one made before). A pg_dumpall script is a
+ * DumpError('cluster-dump'): its databases are opened through plain/clusterDump.ts.
+ */
+export async function openDump(path: string, plainOptions: OpenPlainOptions = {}): Promise<OpenedArchive> {
+  const detected = await detectDump(path);
+  if (detected.kind === 'plain') return openPlainDump(path, plainOptions);
+  if (detected.kind === 'cluster' || detected.kind === 'globals') {
+    const what = detected.kind === 'cluster' ? 'roles, tablespaces and databases' : 'roles and tablespaces only';
+    throw new DumpError('cluster-dump', `${basename(path)} is a cluster dump made by pg_dumpall (${what}), not the dump of one database: open it as a cluster dump`);
+  }
+  return openArchive(path);
+}
+
+/** openDump for the length of `fn`, closed afterwards however `fn` ends. */
+export async function withDump<T>(path: string, fn: (opened: OpenedArchive) => Promise<T>): Promise<T> {
+  const opened = await openDump(path);
+  try {
+    return await fn(opened);
+  } finally {
+    await opened.close();
+  }
+}
+
 /** Opens an archive for the length of `fn` and closes it afterwards, however `fn` ends. */
-export async function withArchive<T>(path: string, fn: (opened: OpenedArchive) => Promise<T>): Promise<T> {
+export async function withArchive<T>(path: string, fn: (opened: OpenedArchive<TocArchive>) => Promise<T>): Promise<T> {
   const opened = await openArchive(path);
   try {
     return await fn(opened);

@@ -6,6 +6,8 @@ export type DumpErrorCode =
   | 'not-found'
   | 'not-a-dump'
   | 'plain-not-archive'
+  /** A pg_dumpall script: roles and several databases, read with the cluster reader (plain/clusterDump.ts). */
+  | 'cluster-dump'
   | 'unsupported-version'
   | 'truncated'
   | 'corrupt'

@@ -278,9 +278,11 @@ export class RestoreSession extends Disposable {
 
   /** The pg_restore the restore will run, for the pre-flight's check of the archive version. */
   private async pgRestoreVersion(): Promise<{ major: number; minor: number } | undefined> {
+    const archive = this.dump.opened.archive;
+    if (archive.format === 'plain') return undefined;
     const options = this.services.config.pgRestorePath ? { configuredPath: this.services.config.pgRestorePath } : {};
     try {
-      return (await findPgRestoreFor(this.dump.opened.archive.header.version, options)).version ?? undefined;
+      return (await findPgRestoreFor(archive.header.version, options)).version ?? undefined;
     } catch {
       // None can read it: the newest there is makes the pre-flight say which one is needed.
       const newest = await findTool('pg_restore', options).catch(() => undefined);

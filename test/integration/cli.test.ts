@@ -142,8 +142,8 @@ describe('cli errors: bad input gets one line on stderr and a non-zero exit', ()
     assertOneLineError(await cli(['list', file('random.dump', bytes)]), /not a PostgreSQL dump|not a pg_dump/);
   });
 
-  it('a plain dump where an archive is expected', async () => {
-    assertOneLineError(await cli(['list', fixturePath('plain.sql')]), /plain SQL dump.*psql/);
+  it('a pg_dumpall script where the dump of one database is expected', async () => {
+    assertOneLineError(await cli(['list', fixturePath('cluster.sql')]), /cluster dump made by pg_dumpall/);
   });
 
   it('archive version above 1.16', async () => {

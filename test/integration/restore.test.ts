@@ -9,35 +9,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { withArchive, type OpenedArchive } from '../../src/core/archive';
-import { resolveConnection, type ResolvedConnection } from '../../src/core/connections/resolve';
 import { buildPlan } from '../../src/core/plan/closure';
 import type { Selection } from '../../src/core/plan/selection';
 import { plainDumpUsesRestrict, readPlainDump, runPsqlRestore } from '../../src/core/restore/psqlRestore';
 import { runRestore, type RestoreEvent, type RestoreRunOptions } from '../../src/core/restore/restoreArchive';
 import { preflight } from '../../src/core/target/preflight';
 import { cli, fixturePath, pgTool, testEnv } from '../support/env';
-import { catalogSnapshot, tableFootprint } from '../support/catalog';
-import { createDatabase, query } from '../support/pgServer';
-
-let counter = 0;
-const created: string[] = [];
-
-/** A new empty database on the test server. */
-async function freshDatabase(label: string): Promise<string> {
-  const name = `pgdx_restore_${label}_${process.pid}_${++counter}`;
-  await createDatabase(testEnv().server, name);
-  created.push(name);
-  return name;
-}
-
-function connectionTo(db: string): ResolvedConnection {
-  const { server } = testEnv();
-  return resolveConnection({ host: server.host, port: server.port, user: server.user, dbname: db }, { env: {} });
-}
-
-/** Everything a restore can change in the database `db` of the test server (see catalogSnapshot). */
-const snapshot = (db: string) => catalogSnapshot(testEnv().server, db);
-const footprint = (db: string, table: string) => tableFootprint(testEnv().server, db, table);
+import { query } from '../support/pgServer';
+import { connectionTo, dropCreatedDatabases, footprint, freshDatabase, snapshot } from '../support/targetDb';
 
 async function restoreWith(file: string, db: string, selection: Selection, options: RestoreRunOptions = {}, hooks: { signal?: AbortSignal; onEvent?: (e: RestoreEvent) => void } = {}) {
   return withArchive(file, async (opened: OpenedArchive) => runRestore(opened, buildPlan(opened.archive, selection), connectionTo(db), options, hooks));
@@ -54,9 +33,7 @@ describe('restore engine against a real server', function () {
     assert.equal(r.exitCode, 0, r.stderr);
   });
 
-  after(async () => {
-    for (const db of created.splice(0)) await query(testEnv().server, 'postgres', `drop database if exists "${db}" with (force)`);
-  });
+  after(() => dropCreatedDatabases());
 
   for (const fixture of ['custom.dump', 'dir-gzip', 'archive.tar'] as const) {
     it(`${fixture}: one table arrives with the same indexes, constraints, triggers, sequence, comments, ACL and policy as in a full restore`, async () => {

@@ -10,7 +10,7 @@ import { directoryOfToc } from '../../src/core/formats/detect';
 import { EntryRows, MAX_ROWS_PER_REQUEST, searchTerms } from '../../src/core/model/entryRows';
 import { formatRestoreList } from '../../src/core/model/listing';
 import { compressionText, summarizeArchive } from '../../src/core/model/summary';
-import type { Archive, ArchiveHeader } from '../../src/core/model/types';
+import type { Archive, ArchiveHeader, TocArchive } from '../../src/core/model/types';
 import { archiveWarnings, type WarningInput } from '../../src/core/tools/archiveWarnings';
 import { parseToolVersion, type CandidateSource, type ToolCandidate } from '../../src/core/tools/findTools';
 import { writeCustomArchive } from '../support/archiveWriter';
@@ -35,8 +35,8 @@ function listedLines(a: Archive): string[] {
 }
 
 describe('archive summary', () => {
-  let rich: OpenedArchive;
-  let northwind: OpenedArchive;
+  let rich: OpenedArchive<TocArchive>;
+  let northwind: OpenedArchive<TocArchive>;
   before(async () => {
     rich = await openArchive(sharedFixture('pg18-rich.custom.dump'));
     northwind = await openArchive(sharedFixture('northwind-pg13.dump'));
@@ -214,8 +214,8 @@ describe('entry rows', () => {
 });
 
 describe('archive warnings', () => {
-  let rich: OpenedArchive;
-  let northwind: OpenedArchive;
+  let rich: OpenedArchive<TocArchive>;
+  let northwind: OpenedArchive<TocArchive>;
   before(async () => {
     rich = await openArchive(sharedFixture('pg18-rich.custom.dump'));
     northwind = await openArchive(sharedFixture('northwind-pg13.dump'));

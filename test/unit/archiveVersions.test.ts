@@ -8,7 +8,7 @@ import { openArchive, type OpenedArchive, withArchive } from '../../src/core/arc
 import { copyRows } from '../../src/core/data/copyRows';
 import { DumpError } from '../../src/core/errors';
 import { findByQualifiedName } from '../../src/core/model/find';
-import { type ArchiveHeader, type CompressionAlgorithm, Section, type TocEntry } from '../../src/core/model/types';
+import { type ArchiveHeader, type CompressionAlgorithm, Section, type TocArchive, type TocEntry } from '../../src/core/model/types';
 import { type WriteOptions, type WrittenArchive, writeCustomArchive } from '../support/archiveWriter';
 
 // Archive versions 1.10 to 1.16 and lz4 / zstd custom archives cannot be made with the local
@@ -111,7 +111,7 @@ describe('archive versions 1.10 to 1.16 and lz4 / zstd data, re-encoded from a p
   this.timeout(120_000);
 
   let dir: string;
-  let source: OpenedArchive;
+  let source: OpenedArchive<TocArchive>;
   let sourceHeader: ArchiveHeader;
   let sourceFields: Fields[];
   let sourceCustomerRows: string[];

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { openArchive, type OpenedArchive } from '../../src/core/archive';
+import type { TocArchive } from '../../src/core/model/types';
 import { buildPlan } from '../../src/core/plan/closure';
 import { applyFix, cleanDrops, confirmation, DEFAULT_RESTORE_FORM, fixApplied, formProblems, preflightOptions, runOptions, selectionOptions, type RestoreForm } from '../../src/core/restore/restoreForm';
 import { restoreArguments } from '../../src/core/restore/restoreArchive';
@@ -25,7 +26,7 @@ function report(findings: PreflightReport['findings'], target: Partial<Preflight
 }
 
 describe('restore form', () => {
-  let opened: OpenedArchive;
+  let opened: OpenedArchive<TocArchive>;
   before(async () => {
     opened = await openArchive(sharedFixture('pg18-rich.custom.dump'));
   });

@@ -143,5 +143,9 @@ export async function countArchiveRows(opened: OpenedArchive, entry: TocEntry, s
     throw new DumpError('unsupported', `the data of ${name} (entry ${entry.dumpId}) is not COPY text (a dump made with --inserts?): its rows cannot be counted`);
   }
   if (signal?.aborted) throw abortError(signal);
+  // A plain dump's index counted the COPY lines of the same bytes when it was made (reading a
+  // .sql.gz again for each table would decompress it from the start every time).
+  const indexed = opened.plain?.entries[entry.dumpId - 1];
+  if (opened.archive.format === 'plain' && indexed?.rows !== undefined && !indexed.dataIncomplete) return indexed.rows;
   return countCopyRows(opened.openData(entry), signal);
 }

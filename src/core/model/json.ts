@@ -9,7 +9,7 @@ export function archiveToJson(a: Archive): object {
     format: a.format,
     container: a.container,
     header: {
-      archiveVersion: `${h.version.major}.${h.version.minor}-${h.version.rev}`,
+      archiveVersion: h.version ? `${h.version.major}.${h.version.minor}-${h.version.rev}` : null,
       version: h.version,
       intSize: h.intSize,
       offSize: h.offSize,

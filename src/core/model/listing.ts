@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { NameField, TocTable } from '../formats/archive/toc';
-import type { Archive, ArchiveHeader, TocEntry, WallClock } from './types';
+import type { Archive, ArchiveHeader, PlainArchive, TocEntry, WallClock } from './types';
 
 /**
  * `pg_restore -l` output, reproduced from the archive model: the `;` header block, then one
@@ -43,8 +43,9 @@ export function isListedByDefault(e: TocEntry): boolean {
   return listedByDefault(e.desc, e.hadDumper, row, 0);
 }
 
-/** Whether `pg_restore -l` lists each entry (1) or not (0), by TOC position: read from the TOC's columns, without entry objects. */
+/** Whether `pg_restore -l` lists each entry (1) or not (0), by TOC position: read from the TOC's columns (an archive's), without entry objects. */
 export function listedFlags(a: Archive): Uint8Array {
+  if (a.format === 'plain') return Uint8Array.from(a.entries, (e) => (isListedByDefault(e) ? 1 : 0));
   const t = a.table;
   const flags = new Uint8Array(t.count);
   for (let i = 0; i < t.count; i++) flags[i] = listedByDefault(t.get(i, 'desc'), t.hadDumper[i] === 1, t, i) ? 1 : 0;
@@ -97,6 +98,7 @@ function compressionText(h: ArchiveHeader): string {
 const FORMAT_NAMES = { custom: 'CUSTOM', directory: 'DIRECTORY', tar: 'TAR' } as const;
 
 export function formatHeaderBlock(a: Archive): string {
+  if (a.format === 'plain') return plainHeaderBlock(a);
   const h = a.header;
   const lines = [
     ';',
@@ -108,6 +110,26 @@ export function formatHeaderBlock(a: Archive): string {
     `;     Format: ${FORMAT_NAMES[a.format]}`,
     `;     Integer: ${h.intSize} bytes`,
     `;     Offset: ${h.offSize} bytes`,
+  ];
+  if (h.serverVersion) lines.push(`;     Dumped from database version: ${h.serverVersion}`);
+  if (h.pgDumpVersion) lines.push(`;     Dumped by pg_dump version: ${h.pgDumpVersion}`);
+  lines.push(';', ';', '; Selected TOC Entries:', ';');
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * The header block of a plain dump's listing, in the same `;` form: only what the script's
+ * comments say (pg_restore cannot read a plain dump, so there is no listing of its own to match).
+ */
+function plainHeaderBlock(a: PlainArchive): string {
+  const h = a.header;
+  const lines = [
+    ';',
+    '; Plain SQL dump (restore it with psql, or selectively with this tool; pg_restore cannot read it)',
+    `;     dbname: ${sanitize(h.dbname, false)}`,
+    `;     Entries: ${h.tocCount}`,
+    `;     Compression: ${h.compression}`,
+    ';     Format: PLAIN',
   ];
   if (h.serverVersion) lines.push(`;     Dumped from database version: ${h.serverVersion}`);
   if (h.pgDumpVersion) lines.push(`;     Dumped by pg_dump version: ${h.pgDumpVersion}`);
@@ -214,6 +236,10 @@ const NEWLINE = 0x0a;
 
 /** `pg_restore -l` output as the bytes pg_restore writes. */
 export function formatRestoreList(a: Archive): Buffer {
+  if (a.format === 'plain') {
+    const lines = a.entries.filter(isListedByDefault).map((e) => `${restoreListLine(e)}\n`);
+    return Buffer.from(formatHeaderBlock(a) + lines.join(''), a.stringEncoding);
+  }
   const w = new ListWriter(64 + a.table.count * 64, a.stringEncoding);
   w.text(formatHeaderBlock(a));
   const t = a.table;

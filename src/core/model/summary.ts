@@ -1,6 +1,6 @@
 import { formatBytes } from '../restore/reportText';
 import { formatCreated, listedFlags } from './listing';
-import type { Archive, ArchiveHeader } from './types';
+import type { Archive, ArchiveHeader, PlainDumpHeader } from './types';
 
 /**
  * What the archive summary editor shows at the top: where the dump came from and what it holds,
@@ -52,7 +52,7 @@ function formatText(a: Archive): string {
  * Before 1.15 the header stores a zlib level (-1: zlib's default, 0: none); from 1.15 on it
  * names the algorithm and keeps no level.
  */
-export function compressionText(h: ArchiveHeader): string {
+export function compressionText(h: ArchiveHeader | PlainDumpHeader): string {
   if (h.compressionLevel === null) return h.compression;
   if (h.compressionLevel === 0) return 'none';
   return h.compressionLevel < 0 ? 'gzip, default level' : `gzip, level ${h.compressionLevel}`;
@@ -91,7 +91,7 @@ export function summarizeArchive(a: Archive, listed: Uint8Array = listedFlags(a)
     format: a.format,
     container: a.container,
     formatText: formatText(a),
-    archiveVersion: `${h.version.major}.${h.version.minor}-${h.version.rev}`,
+    archiveVersion: h.version ? `${h.version.major}.${h.version.minor}-${h.version.rev}` : 'none (a plain SQL script)',
     compression: compressionText(h),
     entries: a.entries.length,
     listedEntries: listedCount,

@@ -17,7 +17,9 @@ export const SECTION_NAMES: Record<Section, string> = {
   [Section.PostData]: 'post-data',
 };
 
-export type ArchiveFormat = 'custom' | 'directory' | 'tar';
+/** The archive formats pg_restore reads (with a TOC), and plain SQL scripts (no TOC: an index of their comment headers). */
+export type ArchiveFormat = 'custom' | 'directory' | 'tar' | 'plain';
+export type TocFormat = Exclude<ArchiveFormat, 'plain'>;
 
 /** Compression algorithms, numbered as pg_compress_algorithm stores them on disk (1.15+). */
 export type CompressionAlgorithm = 'none' | 'gzip' | 'lz4' | 'zstd';
@@ -60,7 +62,8 @@ export type DataLocation =
   | { kind: 'offset'; offset: number } // custom, K_OFFSET_POS_SET
   | { kind: 'offset-not-set' } // custom written to a pipe
   | { kind: 'no-data' } // custom, K_OFFSET_NO_DATA
-  | { kind: 'file'; name: string }; // directory and tar: the member / file name as stored
+  | { kind: 'file'; name: string } // directory and tar: the member / file name as stored
+  | { kind: 'range'; offset: number; length: number }; // plain: bytes of the (decompressed) SQL text
 
 export interface TocEntry {
   dumpId: number;
@@ -98,15 +101,34 @@ export interface DataProblem {
   detail: string;
 }
 
-export interface Archive {
+/**
+ * What a plain SQL dump says about itself, in the comments pg_dump writes at its top: the
+ * archive-only fields are null (a script has no format version, integer sizes or creation time).
+ */
+export interface PlainDumpHeader {
+  version: null;
+  intSize: null;
+  offSize: null;
+  formatByte: null;
+  /** How the file is compressed (`.sql.gz`, …); the SQL inside is text. */
+  compression: CompressionAlgorithm;
+  compressionLevel: null;
+  createdAt: null;
+  /** From the DATABASE entry (`pg_dump --create`) or the `\connect` of a pg_dumpall part; else null. */
+  dbname: string | null;
+  /** `-- Dumped from database version X`. */
+  serverVersion: string | null;
+  /** `-- Dumped by pg_dump version X`. */
+  pgDumpVersion: string | null;
+  /** Number of object sections (entries). */
+  tocCount: number;
+}
+
+interface ArchiveCommon {
   path: string;
-  format: ArchiveFormat;
   /** How the archive reached us: as itself, or inside a tar or zip file. */
   container: 'file' | 'directory' | 'tar' | 'zip';
-  header: ArchiveHeader;
-  /** The TOC as columns, for readers of every entry (the listing) that need no objects. */
-  table: TocTable;
-  /** One object per entry, in TOC order; made on first use. */
+  /** One object per entry, in TOC order (plain dumps: file order); made on first use. */
   readonly entries: TocEntry[];
   /** How TOC strings were decoded: UTF-8, or byte for byte for other client encodings. */
   stringEncoding: 'utf8' | 'latin1';
@@ -119,3 +141,21 @@ export interface Archive {
    */
   unsetOffsets?: number;
 }
+
+/** An archive with a TOC: custom, directory or tar. */
+export interface TocArchive extends ArchiveCommon {
+  format: TocFormat;
+  header: ArchiveHeader;
+  /** The TOC as columns, for readers of every entry (the listing) that need no objects. */
+  table: TocTable;
+}
+
+/** A plain SQL dump seen through its index: entries made from pg_dump's comment headers. */
+export interface PlainArchive extends ArchiveCommon {
+  format: 'plain';
+  header: PlainDumpHeader;
+  table?: undefined;
+}
+
+/** Switch on `format` where the two differ: only archives have a format version and a TOC table. */
+export type Archive = TocArchive | PlainArchive;

@@ -86,7 +86,7 @@ export function writeRestoreList(archive: Archive, plan: RestorePlan): string {
     'Restore plan: use with pg_restore -L FILE',
     `Archive: ${basename(archive.path)}`,
     `    dbname: ${h.dbname ?? ''}`,
-    `    Dump Version: ${h.version.major}.${h.version.minor}-${h.version.rev}`,
+    h.version ? `    Dump Version: ${h.version.major}.${h.version.minor}-${h.version.rev}` : '    Format: plain SQL (pg_restore cannot read it: restore the plan with this tool, which runs psql)',
     `    TOC Entries: ${h.tocCount}`,
     `Selected: ${describeSelection(plan.selection)}`,
     `Mode: ${MODE_TEXT[plan.mode]}`,

@@ -18,7 +18,11 @@ import { findTool, type ToolCandidate } from '../tools/findTools';
 export interface PsqlRestoreOptions {
   /** Default true. */
   singleTransaction?: boolean;
+  /** `ON_ERROR_STOP=1`: stop at the first error. Default true. */
+  onErrorStop?: boolean;
   signal?: AbortSignal;
+  /** The psql to run, found before (skips finding one). */
+  tool?: ToolCandidate;
   /** A configured psql (the executable or its directory). */
   toolPath?: string;
   standardLocations?: boolean;
@@ -51,11 +55,11 @@ export interface PsqlRestoreResult {
 const PSQL_MESSAGE = /^psql:[^:]*:(\d+): (ERROR|FATAL|error):\s+(.*)$/;
 const CONTINUATION = /^(DETAIL|HINT|CONTEXT|LINE \d+|QUERY):\s/;
 
-export function psqlArguments(connection: ResolvedConnection, singleTransaction: boolean): string[] {
+export function psqlArguments(connection: ResolvedConnection, singleTransaction: boolean, onErrorStop = true): string[] {
   return [
     '--no-psqlrc',
     '--quiet',
-    '--set=ON_ERROR_STOP=1',
+    ...(onErrorStop ? ['--set=ON_ERROR_STOP=1'] : []),
     ...(singleTransaction ? ['--single-transaction'] : []),
     ...connection.toToolArgs(),
     '--file=-',
@@ -91,11 +95,12 @@ export async function plainDumpUsesRestrict(file: string, compression: PlainComp
 
 export async function runPsqlRestore(sql: Readable, connection: ResolvedConnection, options: PsqlRestoreOptions = {}): Promise<PsqlRestoreResult> {
   const started = Date.now();
-  const tool = await findTool('psql', {
-    ...(options.toolPath ? { configuredPath: options.toolPath } : {}),
-    ...(options.standardLocations === false ? { standardLocations: false } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  const tool = options.tool ??
+    (await findTool('psql', {
+      ...(options.toolPath ? { configuredPath: options.toolPath } : {}),
+      ...(options.standardLocations === false ? { standardLocations: false } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    }));
   let bytes = 0;
   let lastReport = 0;
   const counter = new Transform({
@@ -121,7 +126,7 @@ export async function runPsqlRestore(sql: Readable, connection: ResolvedConnecti
   try {
     const content = connection.toolPassfileContent();
     if (content !== undefined) passfile = await writeTemporaryPassfile(content);
-    const args = psqlArguments(connection, options.singleTransaction ?? true);
+    const args = psqlArguments(connection, options.singleTransaction ?? true, options.onErrorStop ?? true);
     let outcome;
     try {
       outcome = await run(tool.path, args, {
@@ -145,14 +150,18 @@ export async function runPsqlRestore(sql: Readable, connection: ResolvedConnecti
         },
       });
     } catch (err) {
-      if (err instanceof CancelledError) {
-        return { ok: false, cancelled: true, command: err.command, tool, exitCode: null, errors, bytes, durationMs: Date.now() - started };
+      // Cancelled: psql ended (by the signal, or because the source stopped reading on it).
+      if (err instanceof CancelledError || options.signal?.aborted) {
+        return { ok: false, cancelled: true, command: err instanceof CancelledError ? err.command : '', tool, exitCode: null, errors, bytes, durationMs: Date.now() - started };
       }
       // The dump could not be read to its end: psql was killed before it saw the end of its
       // input, so its transaction was rolled back rather than committed.
       if (sourceError === undefined) throw err;
       errors.push({ message: `could not read the dump: ${sourceError instanceof Error ? sourceError.message : String(sourceError)}` });
       return { ok: false, cancelled: false, command: '', tool, exitCode: null, errors, bytes, durationMs: Date.now() - started };
+    }
+    if (options.signal?.aborted && outcome.exitCode !== 0) {
+      return { ok: false, cancelled: true, command: outcome.command, tool, exitCode: outcome.exitCode, errors, bytes, durationMs: Date.now() - started };
     }
     if (sourceError !== undefined) {
       // Should not happen (a source error ends the run above), but never report success for it.

@@ -9,9 +9,11 @@ import type { RestorePlan } from '../plan/closure';
 import { writeRestoreList } from '../plan/listFile';
 import { CancelledError, run } from '../process/run';
 import { postRestore, type PostRestoreReport } from '../target/postRestore';
-import { openTargetSession } from '../target/session';
 import { findPgRestoreFor, formatToolVersion, type ToolCandidate } from '../tools/findTools';
 import { RestoreErrorParser, type RestoreError } from './errorParser';
+import type { PlainArchive, TocArchive } from '../model/types';
+import { plainRestoreObstacle, runPlainRestore } from './plainRestore';
+import { countTargetRows, createRoles, dropRoles } from './targetPrep';
 import { RestoreProgress, type ProgressSnapshot } from './verboseParser';
 
 /**
@@ -69,6 +71,8 @@ export interface RestoreHooks {
   onEvent?: (event: RestoreEvent) => void;
   /** A configured pg_restore (the executable or its directory). */
   toolPath?: string;
+  /** A configured psql (plain dumps). */
+  psqlPath?: string;
   /** Where to look for pg_restore besides the configured path (tests: PATH only). */
   standardLocations?: boolean;
 }
@@ -89,8 +93,10 @@ export interface RestoreResult {
   /** One line each: what went wrong outside pg_restore's own errors (e.g. post-restore). */
   problems: string[];
   durationMs: number;
-  /** The `-L` list pg_restore was given. */
+  /** The `-L` list pg_restore was given (plain dumps: the plan in that form, for the record). */
   restoreList: string;
+  /** One line each: planned entries the options left out (plain dumps: ACLs with --no-privileges, …). */
+  notes: string[];
   progress: ProgressSnapshot;
 }
 
@@ -120,6 +126,7 @@ export function restoreArguments(options: RestoreRunOptions): string[] {
 /** Why pg_restore cannot restore this archive with these options; undefined when it can. */
 export function restoreObstacle(opened: OpenedArchive, options: RestoreRunOptions): string | undefined {
   const a = opened.archive;
+  if (a.format === 'plain') return plainRestoreObstacle(options);
   if (a.format === 'directory' && a.container !== 'directory') {
     return `pg_restore cannot read a directory dump inside a ${a.container} file: unpack ${path.basename(a.path)} and restore the directory`;
   }
@@ -129,12 +136,27 @@ export function restoreObstacle(opened: OpenedArchive, options: RestoreRunOption
   return undefined;
 }
 
+/**
+ * Restores a plan: archives through pg_restore (below), plain dumps through psql
+ * (plainRestore.ts). The one entry point for the CLI and the extension.
+ */
 export async function runRestore(
   opened: OpenedArchive,
   plan: RestorePlan,
   connection: ResolvedConnection,
   options: RestoreRunOptions = {},
   hooks: RestoreHooks = {},
+): Promise<RestoreResult> {
+  if (opened.archive.format === 'plain') return runPlainRestore(opened as OpenedArchive<PlainArchive>, plan, connection, options, hooks);
+  return runArchiveRestore(opened as OpenedArchive<TocArchive>, plan, connection, options, hooks);
+}
+
+async function runArchiveRestore(
+  opened: OpenedArchive<TocArchive>,
+  plan: RestorePlan,
+  connection: ResolvedConnection,
+  options: RestoreRunOptions,
+  hooks: RestoreHooks,
 ): Promise<RestoreResult> {
   const started = Date.now();
   const emit = (e: RestoreEvent) => hooks.onEvent?.(e);
@@ -166,6 +188,7 @@ export async function runRestore(
     durationMs: Date.now() - started,
     restoreList,
     progress: progress.snapshot(),
+    notes: [],
     ...fields,
   });
 
@@ -247,7 +270,7 @@ export async function runRestore(
 }
 
 /** The plan with the archive's DATABASE and DATABASE PROPERTIES entries, which `--create` needs in the list. */
-function withDatabaseEntries(opened: OpenedArchive, plan: RestorePlan): RestorePlan {
+function withDatabaseEntries(opened: OpenedArchive<TocArchive>, plan: RestorePlan): RestorePlan {
   const planned = new Set(plan.entries.map((p) => p.entry.dumpId));
   const extra = opened.archive.entries.filter((e) => (e.desc === 'DATABASE' || e.desc === 'DATABASE PROPERTIES') && !planned.has(e.dumpId));
   if (extra.length === 0) return plan;
@@ -255,58 +278,6 @@ function withDatabaseEntries(opened: OpenedArchive, plan: RestorePlan): RestoreP
   const entries = [...plan.entries, ...extra.map((entry) => ({ entry, reason: { kind: 'selected' as const, as: 'the database (--create)' } }))];
   entries.sort((x, y) => (order.get(x.entry.dumpId) ?? 0) - (order.get(y.entry.dumpId) ?? 0));
   return { ...plan, entries };
-}
-
-/** `select count(*)` of each table whose data is planned, for a data-only restore. */
-async function countTargetRows(connection: ResolvedConnection, plan: RestorePlan): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  const tables = plan.entries.filter((p) => p.entry.desc === 'TABLE DATA' && p.entry.namespace !== null && p.entry.tag !== null).map((p) => p.entry);
-  if (tables.length === 0) return counts;
-  const session = await openTargetSession(connection);
-  try {
-    for (const e of tables) {
-      const name = `${session.client.escapeIdentifier(e.namespace as string)}.${session.client.escapeIdentifier(e.tag as string)}`;
-      const exists = await session.client.query<{ ok: boolean }>('select to_regclass($1) is not null as ok', [name]);
-      if (!exists.rows[0]?.ok) continue;
-      const row = await session.client.query<{ n: string }>(`select count(*) as n from only ${name}`);
-      counts.set(`${e.namespace}.${e.tag}`, Number(row.rows[0]?.n ?? 0));
-    }
-  } finally {
-    await session.close();
-  }
-  return counts;
-}
-
-/** Creates the roles that do not exist yet (NOLOGIN); returns those it created. */
-async function createRoles(connection: ResolvedConnection, roles: readonly string[]): Promise<string[]> {
-  if (roles.length === 0) return [];
-  const created: string[] = [];
-  const session = await openTargetSession(connection);
-  try {
-    for (const role of roles) {
-      const exists = await session.client.query('select 1 from pg_roles where rolname = $1', [role]);
-      if (exists.rowCount) continue;
-      await session.client.query(`create role ${session.client.escapeIdentifier(role)} nologin`);
-      created.push(role);
-    }
-  } catch (err) {
-    await session.close();
-    await dropRoles(connection, created);
-    throw new DumpError('connection', `could not create role: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  }
-  await session.close();
-  return created;
-}
-
-/** Drops roles this restore created, so that a failed or cancelled restore leaves the cluster as it was. */
-async function dropRoles(connection: ResolvedConnection, roles: readonly string[]): Promise<void> {
-  if (roles.length === 0) return;
-  const session = await openTargetSession(connection);
-  try {
-    for (const role of roles) await session.client.query(`drop role if exists ${session.client.escapeIdentifier(role)}`);
-  } finally {
-    await session.close();
-  }
 }
 
 /** "pg_restore 15.18 at /usr/bin/pg_restore" */

@@ -247,10 +247,10 @@ function serverFindings(j: Judge): void {
       fixes: [],
     });
   }
-  if (options.pgRestoreVersion) {
-    const need = minimumMajorFor(archive.header.version);
+  if (options.pgRestoreVersion && archive.header.version) {
+    const v = archive.header.version;
+    const need = minimumMajorFor(v);
     if (options.pgRestoreVersion.major < need) {
-      const v = archive.header.version;
       j.add({
         severity: 'blocking',
         code: 'pg-restore-too-old',
@@ -426,7 +426,10 @@ function conflictFindings(j: Judge, extensionConflicts: ReadonlySet<string>): Ta
     j.add({
       severity: 'blocking',
       code: 'conflict',
-      message: `${plural(conflicts.length, 'planned object')} already exist in the target (${some(all.map((d) => d.label))}): restore with --clean --if-exists to drop and re-create them, or into an empty database`,
+      message: `${plural(conflicts.length, 'planned object')} already exist in the target (${some(all.map((d) => d.label))}): ${
+        // A plain dump has no DROP statements of its objects: --clean is for archives.
+        j.archive.format === 'plain' ? 'drop them first' : 'restore with --clean --if-exists to drop and re-create them'
+      }, or restore into an empty database`,
       fixes: drops.length > 0 ? [{ kind: 'clean', drops }] : [],
       dumpIds,
     });

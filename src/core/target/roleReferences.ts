@@ -348,6 +348,7 @@ const PLAIN_DEFINITION_KINDS = new Set([
   'ROW SECURITY',
 ]);
 const MAY_NAME_ROLES = /\bOWNER\s+TO\b|\bSESSION\s+AUTHORIZATION\b/i;
+const SETS_OWNER = /^ALTER [A-Z]+(?: [A-Z]+)* .* OWNER TO /m;
 
 /**
  * The roles restoring `e` needs: its owner when pg_restore sets it, and the roles its SQL names.
@@ -356,7 +357,8 @@ const MAY_NAME_ROLES = /\bOWNER\s+TO\b|\bSESSION\s+AUTHORIZATION\b/i;
 export function entryRoles(e: TocEntry): RoleReference[] {
   const out: RoleReference[] = [];
   const desc = e.desc ?? '';
-  if (OWNED_KINDS.has(desc) && e.owner && e.dropStmt) out.push({ role: e.owner, use: 'owner' });
+  // pg_restore sets the owner of entries with a DROP statement; a plain dump's section says it itself.
+  if (OWNED_KINDS.has(desc) && e.owner && (e.dropStmt || (e.dropStmt === null && e.defn !== null && SETS_OWNER.test(e.defn)))) out.push({ role: e.owner, use: 'owner' });
   const naming = ROLE_NAMING_KINDS.has(desc);
   if (!naming && PLAIN_DEFINITION_KINDS.has(desc)) return out;
   const sql = e.defn;

@@ -33,7 +33,8 @@ export interface ArchiveWarning {
 }
 
 export interface WarningInput {
-  archive: Pick<Archive, 'path' | 'format' | 'container' | 'header' | 'entries' | 'dataProblems' | 'unsetOffsets'>;
+  /** What the warnings read of the archive (picked from each kind, so that `format` still tells them apart). */
+  archive: Archive extends infer A ? (A extends Archive ? Pick<A, 'path' | 'format' | 'container' | 'header' | 'entries' | 'dataProblems' | 'unsetOffsets'> : never) : never;
   /** Every pg_restore found (findToolCandidates('pg_restore', { configuredPath })), best first. */
   pgRestore: readonly ToolCandidate[];
   /** The setting that names a pg_restore, for messages. */
@@ -57,6 +58,8 @@ function toolWarnings({ archive, pgRestore, settingName = 'pgDumpExplorer.pgRest
   if (!toolsChecked) {
     return [{ severity: 'info', code: 'tools-not-checked', message: 'pg_restore was not looked for: this workspace is not trusted, and no program runs until it is; browsing works without it', details: [] }];
   }
+  // A plain SQL dump goes to psql, not pg_restore: the restore's pre-flight checks that one.
+  if (archive.format === 'plain') return [];
   const version = archive.header.version;
   const format = `${version.major}.${version.minor}`;
   let needed: number;

@@ -10,18 +10,12 @@ import * as vscode from 'vscode';
 import type { OpenDump } from '../../../src/dumps/openDumps';
 import type { RestoreSession } from '../../../src/restore/restoreSession';
 import type { Services } from '../../../src/services';
-import { catalogSnapshot, tableFootprint } from '../../support/catalog';
 import { fixturePath, pgTool, testEnv } from '../../support/env';
-import { createDatabase, query } from '../../support/pgServer';
-
-const created: string[] = [];
-let counter = 0;
+import { query } from '../../support/pgServer';
+import { dropCreatedDatabases, footprint, freshDatabase as newDatabase, snapshot } from '../../support/targetDb';
 
 async function freshDatabase(label: string): Promise<string> {
-  const name = `pgdx_vscode_${label}_${process.pid}_${++counter}`;
-  await createDatabase(testEnv().server, name);
-  created.push(name);
-  return name;
+  return newDatabase(`vscode_${label}`);
 }
 
 function uriOf(db: string): string {
@@ -80,9 +74,7 @@ describe('restore flow', function () {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
-  after(async () => {
-    for (const db of created.splice(0)) await query(testEnv().server, 'postgres', `drop database if exists "${db}" with (force)`);
-  });
+  after(() => dropCreatedDatabases());
 
   it('restores a ticked table with its indexes, constraints, trigger and rows, after the pre-flight\'s fix', async () => {
     const dump = await openDump(s, 'rich.dump');
@@ -115,7 +107,7 @@ describe('restore flow', function () {
     const { server } = testEnv();
     const reference = await pgTool('pg_restore', ['-d', full, fixturePath('custom.dump')], { encoding: 'utf8' });
     assert.equal(reference.exitCode, 0, reference.stderr);
-    assert.deepEqual(await tableFootprint(server, db, 'sales."order"'), await tableFootprint(server, full, 'sales."order"'));
+    assert.deepEqual(await footprint(db, 'sales."order"'), await footprint(full, 'sales."order"'));
     const [rows] = await query<{ n: string }>(server, db, 'select count(*)::text as n from sales."order"');
     assert.ok(Number(rows?.n) > 0, 'rows arrived');
     const counts = session.state().result?.post?.rowCounts ?? [];
@@ -128,7 +120,7 @@ describe('restore flow', function () {
     const db = await freshDatabase('fails');
     // The target has sales.customer already, with a row whose key the dump's rows repeat.
     await query(testEnv().server, db, 'create schema sales; create table sales.customer (id bigint primary key, name text)');
-    const before = await catalogSnapshot(testEnv().server, db);
+    const before = await snapshot(db);
     const session = await startRestore(dump, db);
     assert.equal(session.state().preflight.blocking, true, 'the existing table is a conflict');
     const result = await session.restore({ confirmed: true });
@@ -138,7 +130,7 @@ describe('restore flow', function () {
     assert.equal(view.outcome, 'failed');
     assert.match(view.targetState ?? '', /Nothing was changed/);
     assert.ok(view.errors.some((e) => e.dumpId !== undefined), 'an error is tied to an entry');
-    assert.deepEqual(await catalogSnapshot(testEnv().server, db), before);
+    assert.deepEqual(await snapshot(db), before);
   });
 
   it('cancelling a running restore rolls it back', async () => {
@@ -156,7 +148,7 @@ describe('restore flow', function () {
     const setup = await startRestore(dump, db);
     setup.setForm({ ...setup.state().form, mode: 'data-only' });
     await setup.check();
-    const before = await catalogSnapshot(server, db);
+    const before = await snapshot(db);
 
     const blocker = new Client({ host: server.host, port: server.port, user: server.user, database: db });
     blocker.on('error', () => undefined);
@@ -182,7 +174,7 @@ describe('restore flow', function () {
       await blocker.query('rollback').catch(() => undefined);
       await blocker.end();
     }
-    assert.deepEqual(await catalogSnapshot(server, db), before);
+    assert.deepEqual(await snapshot(db), before);
   });
 });
 

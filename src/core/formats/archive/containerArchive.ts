@@ -2,7 +2,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DumpError } from '../../errors';
 import type { Container, ContainerMember } from '../../io/container';
-import type { Archive, DataProblem, TocEntry } from '../../model/types';
+import type { DataProblem, TocArchive, TocEntry } from '../../model/types';
 import { createDecompressor, type StreamCompression } from '../compression';
 import { ByteReader } from './byteReader';
 import { collect } from './customArchive';
@@ -21,7 +21,7 @@ const SUFFIXES: readonly [string, StreamCompression][] = [
  * A directory-format dump, or a `pg_dump -Ft` tar archive, read through a Container: `toc.dat`
  * holds the header and TOC (format byte 3), and each data entry names its own file or member.
  */
-export async function openContainerArchive(container: Container, format: 'directory' | 'tar', label: string): Promise<OpenedArchive> {
+export async function openContainerArchive(container: Container, format: 'directory' | 'tar', label: string): Promise<OpenedArchive<TocArchive>> {
   const toc = findCompressed(container, 'toc.dat');
   if (!toc) throw new DumpError('not-a-dump', `${label} holds no toc.dat: not a directory-format dump`);
   const tocLabel = `${label}/${toc.member.name}`;
@@ -109,9 +109,9 @@ async function indexMemberData(container: Container, entries: TocEntry[], archiv
   return problems;
 }
 
-class ContainerArchive implements OpenedArchive {
+class ContainerArchive implements OpenedArchive<TocArchive> {
   constructor(
-    readonly archive: Archive,
+    readonly archive: TocArchive,
     private readonly container: Container,
     private readonly label: string,
   ) {}

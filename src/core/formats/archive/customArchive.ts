@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DumpError } from '../../errors';
-import type { Archive, DataProblem, TocEntry } from '../../model/types';
+import type { DataProblem, TocArchive, TocEntry } from '../../model/types';
 import { createDecompressor, type StreamCompression } from '../compression';
 import { AsyncFileReader, chunkList } from './asyncReader';
 import { BLK_BLOBS, BLK_DATA, FileWindow, intAt, walkBlock } from './blocks';
@@ -17,7 +17,7 @@ import { basename } from 'node:path';
  * entry with data. Sizes come from offset deltas when pg_dump could seek back and write them,
  * and from a walk over block headers when it could not (output written to a pipe).
  */
-export function openCustomArchive(path: string): OpenedArchive {
+export function openCustomArchive(path: string): OpenedArchive<TocArchive> {
   const label = basename(path);
   const fd = fs.openSync(path, 'r');
   try {
@@ -118,11 +118,11 @@ function indexCustomData(w: FileWindow, t: TocTable, dataStart: number, intSize:
   return problems;
 }
 
-class CustomArchive implements OpenedArchive {
+class CustomArchive implements OpenedArchive<TocArchive> {
   private closed = false;
 
   constructor(
-    readonly archive: Archive,
+    readonly archive: TocArchive,
     /** Kept open for reading SQL texts of the TOC on demand; closed by close(). */
     private readonly fd: number,
     private readonly size: number,

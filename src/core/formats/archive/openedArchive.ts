@@ -1,23 +1,33 @@
 import type { Readable } from 'node:stream';
-import type { Archive, TocEntry } from '../../model/types';
+import type { Archive, TocArchive, TocEntry } from '../../model/types';
+import type { PlainIndex } from '../../plain/indexer';
 
 export interface LargeObject {
   oid: number;
   data: Buffer;
 }
 
-/** An archive whose TOC has been read, with access to its entries' data. */
-export interface OpenedArchive {
-  readonly archive: Archive;
+/**
+ * An archive whose TOC has been read (or a plain dump whose index has been made), with access
+ * to its entries' data. `openArchive` gives `OpenedArchive<TocArchive>`, `openPlainDump`
+ * `OpenedArchive<PlainArchive>`, `openDump` either.
+ */
+export interface OpenedArchive<A extends Archive = Archive> {
+  readonly archive: A;
   /** The entry's data, decompressed (COPY text for TABLE DATA). Errors name the entry and file. */
   openData(entry: TocEntry): Readable;
   /** The large objects of a BLOBS entry, in stored order. */
   largeObjects(entry: TocEntry): AsyncGenerator<LargeObject>;
   close(): Promise<void>;
+  /**
+   * Plain dumps only: the index the entries were made from (entry i is the entry with dumpId
+   * i + 1), for byte ranges, state lines and the preamble.
+   */
+  readonly plain?: PlainIndex;
 }
 
 /** The Archive model over a TOC table: entries are made on first use, strings decode as stored. */
-export function archiveOf(fields: Omit<Archive, 'entries' | 'stringEncoding'>): Archive {
+export function archiveOf(fields: Omit<TocArchive, 'entries' | 'stringEncoding'>): TocArchive {
   const { table } = fields;
   return {
     ...fields,

@@ -310,6 +310,7 @@ export class TocTable {
       this.dataOffset[i] = data.offset;
     } else if (data.kind === 'offset-not-set') this.dataKind[i] = DATA_OFFSET_NOT_SET;
     else if (data.kind === 'no-data') this.dataKind[i] = DATA_NO_DATA;
+    else if (data.kind === 'range') throw new Error('a TOC entry has no byte range of SQL text (plain dumps only)');
     else {
       this.dataKind[i] = DATA_FILE;
       this.fileNames.set(i, data.name);

@@ -1,12 +1,34 @@
 /**
- * What a restore changed in a database, as comparable values: the catalogs (objects,
- * definitions, privileges, comments, sequences) and the rows of every table. Tests compare a
- * snapshot before and after a restore that must leave the target as it was.
+ * Target databases for restore tests: fresh empty ones on the harness's servers, connections to
+ * them, and the catalogs as comparable text (what a restore can change; what a table brings).
  */
-import { query, type ServerAddress } from './pgServer';
+import { resolveConnection, type ResolvedConnection } from '../../src/core/connections/resolve';
+import { testEnv } from './env';
+import { createDatabase, query, type ServerAddress } from './pgServer';
+
+let counter = 0;
+const created: { server: ServerAddress; name: string }[] = [];
+
+/** A new empty database on the test server (or `server`); dropped by dropCreatedDatabases. */
+export async function freshDatabase(label: string, server: ServerAddress = testEnv().server): Promise<string> {
+  const name = `pgdx_restore_${label}_${process.pid}_${++counter}`;
+  await createDatabase(server, name);
+  created.push({ server, name });
+  return name;
+}
+
+/** Drops the databases freshDatabase made. */
+export async function dropCreatedDatabases(): Promise<void> {
+  for (const { server, name } of created.splice(0)) await query(server, 'postgres', `drop database if exists "${name}" with (force)`);
+}
+
+/** A resolved connection to `db` on the test server (or `server`), without the caller's PG* variables. */
+export function connectionTo(db: string, server: ServerAddress = testEnv().server): ResolvedConnection {
+  return resolveConnection({ host: server.host, port: server.port, user: server.user, dbname: db }, { env: {} });
+}
 
 /** Everything a restore can change in a database, as comparable text: objects, definitions, privileges, comments, rows. */
-export async function catalogSnapshot(server: ServerAddress, db: string): Promise<Record<string, unknown>> {
+export async function snapshot(db: string, server: ServerAddress = testEnv().server): Promise<Record<string, unknown>> {
   const rows = await query<{ kind: string; item: string }>(
     server,
     db,
@@ -40,7 +62,7 @@ export async function catalogSnapshot(server: ServerAddress, db: string): Promis
 }
 
 /** What a table brings along, in the catalogs, with OIDs and generated names kept out. */
-export async function tableFootprint(server: ServerAddress, db: string, table: string): Promise<Record<string, unknown>> {
+export async function footprint(db: string, table: string, server: ServerAddress = testEnv().server): Promise<Record<string, unknown>> {
   const [row] = await query<Record<string, unknown>>(
     server,
     db,
@@ -59,4 +81,3 @@ export async function tableFootprint(server: ServerAddress, db: string, table: s
   );
   return row ?? {};
 }
-

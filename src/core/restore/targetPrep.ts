@@ -1,0 +1,62 @@
+import type { ResolvedConnection } from '../connections/resolve';
+import { DumpError } from '../errors';
+import type { RestorePlan } from '../plan/closure';
+import { openTargetSession } from '../target/session';
+
+/**
+ * What a restore does on the target around the restore program itself, whichever program it is
+ * (pg_restore for archives, psql for plain dumps): roles created on request (and dropped again
+ * when the restore does not succeed), and row counts before a data-only restore.
+ */
+
+/** `select count(*)` of each table whose data is planned, for a data-only restore. */
+export async function countTargetRows(connection: ResolvedConnection, plan: RestorePlan): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  const tables = plan.entries.filter((p) => p.entry.desc === 'TABLE DATA' && p.entry.namespace !== null && p.entry.tag !== null).map((p) => p.entry);
+  if (tables.length === 0) return counts;
+  const session = await openTargetSession(connection);
+  try {
+    for (const e of tables) {
+      const name = `${session.client.escapeIdentifier(e.namespace as string)}.${session.client.escapeIdentifier(e.tag as string)}`;
+      const exists = await session.client.query<{ ok: boolean }>('select to_regclass($1) is not null as ok', [name]);
+      if (!exists.rows[0]?.ok) continue;
+      const row = await session.client.query<{ n: string }>(`select count(*) as n from only ${name}`);
+      counts.set(`${e.namespace}.${e.tag}`, Number(row.rows[0]?.n ?? 0));
+    }
+  } finally {
+    await session.close();
+  }
+  return counts;
+}
+
+/** Creates the roles that do not exist yet (NOLOGIN); returns those it created. */
+export async function createRoles(connection: ResolvedConnection, roles: readonly string[]): Promise<string[]> {
+  if (roles.length === 0) return [];
+  const created: string[] = [];
+  const session = await openTargetSession(connection);
+  try {
+    for (const role of roles) {
+      const exists = await session.client.query('select 1 from pg_roles where rolname = $1', [role]);
+      if (exists.rowCount) continue;
+      await session.client.query(`create role ${session.client.escapeIdentifier(role)} nologin`);
+      created.push(role);
+    }
+  } catch (err) {
+    await session.close();
+    await dropRoles(connection, created);
+    throw new DumpError('connection', `could not create role: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  await session.close();
+  return created;
+}
+
+/** Drops roles this restore created, so that a failed or cancelled restore leaves the cluster as it was. */
+export async function dropRoles(connection: ResolvedConnection, roles: readonly string[]): Promise<void> {
+  if (roles.length === 0) return;
+  const session = await openTargetSession(connection);
+  try {
+    for (const role of roles) await session.client.query(`drop role if exists ${session.client.escapeIdentifier(role)}`);
+  } finally {
+    await session.close();
+  }
+}
