@@ -384,8 +384,8 @@ function partWhy(part: TocEntry, owner: TocEntry, index: TocIndex, own: Ownershi
   }
 }
 
-/** What `dep` is to `by`, which depends on it. */
-function dependencyWhy(by: TocEntry, dep: TocEntry, own: Ownership): string {
+/** What `dep` is to `by`, which depends on it: `the table the foreign key references`. */
+export function dependencyWhy(by: TocEntry, dep: TocEntry, own: Ownership): string {
   const b = by.desc ?? '';
   const d = dep.desc ?? '';
   if (d === 'SCHEMA') return 'its schema';
