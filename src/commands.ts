@@ -11,9 +11,24 @@ export type CommandHandler = (...args: unknown[]) => unknown;
 
 export function commandTable(s: Services): Record<string, CommandHandler> {
   return {
-    'pgDumpExplorer.open': (uri, uris) => s.dumpCommands.open(uri, uris),
+    'pgDumpExplorer.open': async (uri, uris) => {
+      const opened = await s.dumpCommands.open(uri, uris);
+      const last = opened[opened.length - 1];
+      if (last) await s.tree.revealDump(last);
+      return opened;
+    },
     'pgDumpExplorer.dumps.close': (node) => s.dumpCommands.close(node),
     'pgDumpExplorer.dumps.showListing': (target) => s.dumpCommands.showListing(target),
+    'pgDumpExplorer.tree.filter': () => s.treeCommands.filter(),
+    'pgDumpExplorer.tree.clearFilter': () => s.treeCommands.clearFilter(),
+    'pgDumpExplorer.tree.selectMatching': (target) => s.treeCommands.selectMatching(target),
+    'pgDumpExplorer.tree.clearSelection': (target) => s.treeCommands.clearSelection(target),
+    'pgDumpExplorer.entry.previewDefinition': (target) => s.entryCommands.previewDefinition(target),
+    'pgDumpExplorer.entry.previewData': (target) => s.entryCommands.previewData(target),
+    'pgDumpExplorer.entry.showDependencies': (target) => s.entryCommands.showDependencies(target),
+    'pgDumpExplorer.entry.copyRestoreList': (target) => s.entryCommands.copyRestoreList(target),
+    /** Internal, not in package.json: `{ dumpKey, dumpId }` → the entry's node, revealed and selected. */
+    'pgDumpExplorer.entry.reveal': (target) => s.entryCommands.reveal(target),
   };
 }
 

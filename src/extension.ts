@@ -5,6 +5,11 @@ import { DumpCommands } from './dumps/dumpCommands';
 import { OpenDumps } from './dumps/openDumps';
 import { Log } from './log';
 import type { Services } from './services';
+import { DefinitionDocuments, DEFINITION_SCHEME } from './views/definitionDocuments';
+import { DumpTreeView } from './views/dumpTree';
+import { EntryCommands } from './views/entryCommands';
+import { TreeCommands } from './views/treeCommands';
+import { DataPreviewPanels } from './webviews/dataPreviewPanel';
 
 /**
  * Activation wiring only: make the services once, register the views, editors and the command
@@ -14,8 +19,20 @@ export function activate(context: vscode.ExtensionContext): Services {
   const log = new Log();
   const config = new Config();
   const dumps = new OpenDumps();
-  context.subscriptions.push(log, dumps);
-  const services: Services = { context, log, config, dumps, dumpCommands: new DumpCommands(dumps, log) };
+  const tree = new DumpTreeView(dumps, log);
+  const previews = new DataPreviewPanels(context.extensionUri);
+  context.subscriptions.push(log, dumps, tree, previews);
+  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(DEFINITION_SCHEME, new DefinitionDocuments(dumps)));
+  const services: Services = {
+    context,
+    log,
+    config,
+    dumps,
+    dumpCommands: new DumpCommands(dumps, log),
+    tree,
+    treeCommands: new TreeCommands(dumps, tree),
+    entryCommands: new EntryCommands(dumps, tree, previews),
+  };
   registerCommands(context, services);
   return services;
 }

@@ -3,6 +3,9 @@ import type { Config } from './config';
 import type { DumpCommands } from './dumps/dumpCommands';
 import type { OpenDumps } from './dumps/openDumps';
 import type { Log } from './log';
+import type { DumpTreeView } from './views/dumpTree';
+import type { EntryCommands } from './views/entryCommands';
+import type { TreeCommands } from './views/treeCommands';
 
 /** What activation makes once and every feature is given: no feature makes its own. */
 export interface Services {
@@ -11,4 +14,8 @@ export interface Services {
   config: Config;
   dumps: OpenDumps;
   dumpCommands: DumpCommands;
+  /** The Dump Explorer tree: revealEntry(dumpKey, dumpId) shows an entry's node (e.g. one a restore error names). */
+  tree: DumpTreeView;
+  treeCommands: TreeCommands;
+  entryCommands: EntryCommands;
 }
