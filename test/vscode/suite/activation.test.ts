@@ -84,14 +84,14 @@ describe('activation', () => {
   });
 });
 
-describe('pgDumpExplorer.showSummary', () => {
+describe('pgDumpExplorer.dumps.showListing', () => {
   afterEach(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
   it('opens a .dump as the pg_restore -l listing', async () => {
     const uri = workspaceFile('rich.dump');
-    await vscode.commands.executeCommand('pgDumpExplorer.showSummary', uri);
+    await vscode.commands.executeCommand('pgDumpExplorer.dumps.showListing', uri);
     const doc = vscode.window.activeTextEditor?.document;
     assert.ok(doc, 'no active editor after the command');
     assert.equal(doc.isUntitled, true);
