@@ -25,11 +25,13 @@ function el(tag: string, className?: string, text?: string): HTMLElement {
   return e;
 }
 
-function cell(value: PreviewValue): HTMLElement {
-  const c = el('vscode-table-cell', value === null ? 'value null' : value === '' ? 'value empty' : 'value');
-  c.textContent = value === null ? 'NULL' : value;
+/** A cell; its text in a span of its own, so that only the value keeps its white space. */
+function cell(value: PreviewValue, className = 'value'): HTMLElement {
+  const c = el('vscode-table-cell');
+  const text = el('span', value === null ? `${className} null` : value === '' ? `${className} empty` : className, value === null ? 'NULL' : value);
   if (value === null) c.title = 'NULL';
   else if (value === '') c.title = 'empty string';
+  c.append(text);
   return c;
 }
 
@@ -50,7 +52,7 @@ function render(content: DataPreviewContent): void {
   body.slot = 'body';
   content.rows.forEach((values, i) => {
     const row = el('vscode-table-row');
-    if (content.rowSources) row.append(el('vscode-table-cell', 'value source', content.rowSources[i] ?? ''));
+    if (content.rowSources) row.append(cell(content.rowSources[i] ?? '', 'value source'));
     // A row with fewer values than columns (a damaged archive) still fills its line.
     for (let k = 0; k < Math.max(content.columns.length, values.length); k++) row.append(cell(values[k] ?? null));
     body.append(row);

@@ -159,7 +159,7 @@ describe('Dump Explorer tree', () => {
     assert.equal(doc.languageId, 'sql');
     assert.equal(doc.uri.scheme, 'pgdx-definition');
     const text = doc.getText();
-    assert.match(text, /-- Name: order; Type: TABLE; Schema: sales; Owner: \S+\n--\n\nCREATE TABLE sales\."order" \(\n    id integer NOT NULL,/);
+    assert.match(text, /-- Name: order; Type: TABLE; Schema: sales; Owner: \S+\n--\n\nCREATE TABLE sales\."order" \(\n {4}id integer NOT NULL,/);
     assert.match(text, /CREATE INDEX order_created_idx ON sales\."order"/);
     assert.match(text, /-- Data for Name: order; Type: TABLE DATA;[^\n]*\n--\n\nCOPY sales\."order" \(/);
     // A content provider's document: VS Code shows it read-only and never offers to save it.
