@@ -1,58 +1,24 @@
 // `npm run bench`: speed and memory of the CLI against the PostgreSQL tool that does the same
 // job, in the same run, alternating, medians. Not a test: it prints figures for README.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { benchArchive } from './archives.mjs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 require('tsx/cjs/api').register();
-const { startServer, query, createDatabase } = require('../test/support/pgServer.ts');
+const { startServer, createDatabase } = require('../test/support/pgServer.ts');
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const cacheDir = join(root, '.cache', 'bench');
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
-const GENERATOR_VERSION = 1;
 
 function sh(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30, ...opts });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr || r.error}`);
   return r.stdout;
-}
-
-/** 100 schemas x 100 tables, each with a serial primary key, a second index, a comment, 2 rows. */
-const GENERATE_SCHEMA = (s) => `
-DO $$
-BEGIN
-  EXECUTE 'CREATE SCHEMA s${s}';
-  FOR t IN 1..100 LOOP
-    EXECUTE format('CREATE TABLE s${s}.t%s (id serial PRIMARY KEY, v text)', t);
-    EXECUTE format('CREATE INDEX ON s${s}.t%s (v)', t);
-    EXECUTE format('COMMENT ON TABLE s${s}.t%s IS %L', t, 'table ' || t);
-    EXECUTE format('INSERT INTO s${s}.t%s (v) VALUES (''a''), (''b'')', t);
-  END LOOP;
-END $$;`;
-
-async function benchArchive() {
-  const server = await startServer();
-  try {
-    const pgDump = join(server.binDir, 'pg_dump');
-    const version = sh(pgDump, ['--version']).trim();
-    const pgVersion = /\d+(\.\d+)?/.exec(version)?.[0] ?? "unknown";
-    const file = join(cacheDir, `bench-90k-g${GENERATOR_VERSION}-pg${pgVersion}.dump`);
-    if (existsSync(file)) return file;
-    mkdirSync(cacheDir, { recursive: true });
-    console.log(`generating ${file} (once; about a minute) ...`);
-    await createDatabase(server, 'bench');
-    for (let s = 1; s <= 100; s++) await query(server, 'bench', GENERATE_SCHEMA(s));
-    const tmp = `${file}.part`;
-    sh(pgDump, ['-h', server.host, '-p', String(server.port), '-U', server.user, '-Fc', '-f', tmp, 'bench'], { env: { ...process.env, ...server.env } });
-    renameSync(tmp, file);
-    return file;
-  } finally {
-    await server.stop();
-  }
 }
 
 function hasGnuTime() {

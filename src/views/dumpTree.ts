@@ -9,8 +9,12 @@ import { dumpRootItem, outlineNodeItem, type DumpElement } from './dumpTreeItems
 
 export type { DumpElement } from './dumpTreeItems';
 
-/** How long ticking must pause before the plan summary is worked out again. */
-const SUMMARY_DELAY_MS = 200;
+/**
+ * How long ticking must pause before the plan summary is worked out again: planning 10,000
+ * tables takes a tenth of a second, so it waits until VS Code has redrawn the tree (VS Code
+ * batches a tree's changes for 200 ms).
+ */
+const SUMMARY_DELAY_MS = 300;
 
 /**
  * The Dump Explorer tree: one root per open dump, then its outline (schema → kind → object →
@@ -26,6 +30,8 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
   private readonly elements = new Map<string, Map<string, DumpElement>>();
   private summaryTimer: NodeJS.Timeout | undefined;
   private filterPattern: string | undefined;
+  /** Dumps whose root the user has collapsed; a dump opens expanded. */
+  private readonly collapsed = new Set<string>();
 
   constructor(
     private readonly dumps: OpenDumps,
@@ -39,6 +45,7 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
     this.register(
       dumps.onDidChange(() => {
         for (const key of [...this.elements.keys()]) if (!dumps.get(key)) this.elements.delete(key);
+        for (const key of [...this.collapsed]) if (!dumps.get(key)) this.collapsed.delete(key);
         // A dump opened while a filter is on is filtered too.
         if (this.filterPattern !== undefined) for (const d of dumps.list()) d.filter ??= new OutlineFilter(d.outline, this.filterPattern);
         this.changed.fire(undefined);
@@ -53,20 +60,28 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
       }),
     );
     this.register({ dispose: () => clearTimeout(this.summaryTimer) });
+    this.register(this.view.onDidCollapseElement((e) => !e.element.node && this.collapsed.add(e.element.dumpKey)));
+    this.register(this.view.onDidExpandElement((e) => !e.element.node && this.collapsed.delete(e.element.dumpKey)));
   }
 
   /** Called by VS Code for each element it shows. */
   getTreeItem(element: DumpElement): vscode.TreeItem {
     const dump = this.dumps.get(element.dumpKey);
     if (!dump) return new vscode.TreeItem('(closed)');
-    if (!element.node) return dumpRootItem(dump, element);
+    if (!element.node) {
+      const item = dumpRootItem(dump, element);
+      if (!this.collapsed.has(dump.key)) item.collapsibleState = vscode.TreeItemCollapsibleState.Expanded;
+      return item;
+    }
     const parent = element.node.kind === 'part' ? dump.outline.parent(element.node) : null;
     return outlineNodeItem(dump, element, parent ? (parent.schema && parent.kind === 'object' ? `${parent.schema}.${parent.label}` : parent.label) : undefined);
   }
 
   /** Called by VS Code when an element is expanded (or the view first shows). */
   getChildren(element?: DumpElement): DumpElement[] {
-    if (!element) return this.dumps.list().map((d) => this.rootOf(d));
+    if (!element) {
+      return this.dumps.list().map((d) => this.rootOf(d));
+    }
     const dump = this.dumps.get(element.dumpKey);
     if (!dump) return [];
     const nodes = dump.outline.children(element.node);
@@ -123,6 +138,8 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
 
   /** Shows a dump's root, expanded, selected and focused (after the dump was opened). */
   async revealDump(dump: OpenDump): Promise<void> {
+    // A hidden view asks for nothing: show it first, so that the reveal finds the new root.
+    if (!this.view.visible) await vscode.commands.executeCommand('pgDumpExplorer.dumps.focus');
     await this.view.reveal(this.rootOf(dump), { select: true, focus: true, expand: true });
   }
 
@@ -182,6 +199,8 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
       const matches = open.reduce((n, d) => n + (d.filter?.matchCount ?? 0), 0);
       lines.push(`Filter "${this.filterPattern}": ${matches.toLocaleString('en-US')} object${matches === 1 ? '' : 's'} match`);
     }
-    this.view.message = lines.length > 0 ? lines.join('\n') : undefined;
+    // Setting the message, even to what it was, makes VS Code hold back the tree's next redraw.
+    const message = lines.length > 0 ? lines.join('\n') : undefined;
+    if (message !== this.view.message) this.view.message = message;
   }
 }

@@ -1,30 +1,13 @@
 import assert from 'node:assert/strict';
-import type { FrameLocator, Locator, Page } from 'playwright-core';
+import type { FrameLocator, Page } from 'playwright-core';
 import { e2e, screenshot } from './context';
-import { chooseMenuItem, closeAllEditors, explorerRow, openContextMenu, runCommand } from './workbench';
+import { chooseMenuItem, closeAllEditors, dumpsPane, expandTreeRow as expand, explorerRow, openContextMenu, runCommand, treeRow } from './workbench';
 
 /**
  * The Dump Explorer tree as a user meets it: the Explorer's context menu opens a dump in the
  * Dumps view, the user expands it, ticks a table by clicking its check-box, reads what is picked
  * and what the plan takes, and previews the table's rows.
  */
-
-/** The Dumps view's pane, in the PG Dump Explorer view container (the Explorer's folder pane may be named "dumps" too). */
-const dumpsPane = (page: Page): Locator => page.locator('[id="workbench.view.extension.pgDumpExplorer"] .pane:has(.pane-header[aria-label="Dumps Section"])');
-
-const exactly = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-
-/** A row of the Dumps view by its label (the row's aria-label starts with it). */
-function treeRow(page: Page, label: string): Locator {
-  return dumpsPane(page).locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: exactly(label) }) }).first();
-}
-
-async function expand(page: Page, label: string): Promise<void> {
-  const row = treeRow(page, label);
-  await row.waitFor({ timeout: 30_000 });
-  if ((await row.getAttribute('aria-expanded')) !== 'true') await row.locator('.monaco-tl-twistie').click();
-  await page.waitForFunction((el) => el?.getAttribute('aria-expanded') === 'true', await row.elementHandle(), { timeout: 10_000 });
-}
 
 /** The webview's content frame: VS Code puts the page in an iframe inside the webview's iframe. */
 function webviewFrame(page: Page): FrameLocator {

@@ -89,3 +89,25 @@ export async function visibleEditorText(page: Page): Promise<string> {
 export async function tabLabels(page: Page): Promise<string[]> {
   return (await page.locator('.tabs-container .tab .label-name').allTextContents()).map((l) => l.trim());
 }
+
+/** The Dumps view's pane, in the PG Dump Explorer view container (the Explorer's folder pane may be named "dumps" too). */
+export function dumpsPane(page: Page): Locator {
+  return page.locator('[id="workbench.view.extension.pgDumpExplorer"] .pane:has(.pane-header[aria-label="Dumps Section"])');
+}
+
+const exactly = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+
+/** A row of the Dumps view by its label, exactly; with `level`, only rows at that depth (1: a dump's root). */
+export function treeRow(page: Page, label: string, level?: number): Locator {
+  return dumpsPane(page)
+    .locator(level === undefined ? '.monaco-list-row' : `.monaco-list-row[aria-level="${level}"]`, { has: page.locator('.label-name', { hasText: exactly(label) }) })
+    .first();
+}
+
+/** Expands a row of the Dumps view (when it is not expanded yet) and waits until it is. */
+export async function expandTreeRow(page: Page, label: string, level?: number): Promise<void> {
+  const row = treeRow(page, label, level);
+  await row.waitFor({ timeout: 30_000 });
+  if ((await row.getAttribute('aria-expanded')) !== 'true') await row.locator('.monaco-tl-twistie').click();
+  await page.waitForFunction((el) => el?.getAttribute('aria-expanded') === 'true', await row.elementHandle(), { timeout: 10_000 });
+}
