@@ -84,16 +84,15 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
     }
     const dump = this.dumps.get(element.dumpKey);
     if (!dump) return [];
-    const nodes = dump.outline.children(element.node);
-    const shown = dump.filter ? nodes.filter((n) => dump.filter!.shows(n)) : nodes;
-    return shown.map((n) => this.elementOf(dump, n));
+    const nodes = dump.filter ? dump.filter.children(element.node) : dump.outline.children(element.node);
+    return nodes.map((n) => this.elementOf(dump, n));
   }
 
   /** Called by VS Code to reveal an element: the path up to its dump's root. */
   getParent(element: DumpElement): DumpElement | undefined {
     const dump = this.dumps.get(element.dumpKey);
     if (!dump || !element.node) return undefined;
-    const parent = dump.outline.parent(element.node);
+    const parent = dump.filter ? dump.filter.parent(element.node) : dump.outline.parent(element.node);
     return parent ? this.elementOf(dump, parent) : this.rootOf(dump);
   }
 

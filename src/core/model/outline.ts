@@ -420,6 +420,15 @@ export class DumpOutline {
   }
   private positions: Map<number, number> | undefined;
 
+  /** The top-level leaves (objects, not partitions) of a group or range, in order. */
+  topLevelLeaves(node: OutlineNode): number[] {
+    const all = this.groupMembers.get(node.id);
+    if (!all || (node.kind !== 'group' && node.kind !== 'range')) return [];
+    const out: number[] = [];
+    for (const leaf of all) if (leaf >= node.start && leaf < node.end) out.push(leaf);
+    return out;
+  }
+
   /** A group's (or range's) top-level objects, split into ranges when there are too many. */
   private rangeChildren(node: OutlineNode): OutlineNode[] {
     const groupId = node.kind === 'group' ? node.id : node.id.slice(0, node.id.lastIndexOf('/'));
@@ -592,5 +601,41 @@ export class OutlineFilter {
   /** Whether a leaf is shown (it matches, or it is a partition of a table that does). */
   showsLeaf(leaf: number): boolean {
     return this.shownBefore[leaf + 1]! - this.shownBefore[leaf]! > 0;
+  }
+
+  /** Groups (by id) whose shown objects fit one level, listed without their ranges. */
+  private readonly flat = new Map<string, number[] | null>();
+
+  /** The shown top-level objects of a group split into ranges, when they fit one level; null otherwise. */
+  private flatMembers(group: OutlineNode): number[] | null {
+    let known = this.flat.get(group.id);
+    if (known !== undefined) return known;
+    known = null;
+    if (group.kind === 'group' && group.end - group.start > RANGE_SIZE && this.outline.children(group).some((c) => c.kind === 'range')) {
+      const shown = this.outline.topLevelLeaves(group).filter((leaf) => this.showsLeaf(leaf));
+      if (shown.length <= RANGE_SIZE) known = shown;
+    }
+    this.flat.set(group.id, known);
+    return known;
+  }
+
+  /**
+   * The children the tree shows under this filter: what the node has that the filter shows,
+   * except that a group of ranges whose shown objects fit one level lists those objects at once
+   * (a filter that leaves 30 of 10,000 tables needs no ranges to reach them).
+   */
+  children(node?: OutlineNode): OutlineNode[] {
+    const flat = node ? this.flatMembers(node) : null;
+    if (flat) return flat.map((leaf) => this.outline.objectNode(leaf));
+    return this.outline.children(node).filter((c) => this.shows(c));
+  }
+
+  /** The parent the tree shows under this filter (see children); null for roots. */
+  parent(node: OutlineNode): OutlineNode | null {
+    const parent = this.outline.parent(node);
+    if (parent?.kind !== 'range') return parent;
+    let group: OutlineNode | null = parent;
+    while (group && group.kind === 'range') group = this.outline.parent(group);
+    return group && this.flatMembers(group) ? group : parent;
   }
 }
