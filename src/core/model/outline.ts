@@ -1,4 +1,5 @@
 import { ownership } from '../plan/closure';
+import { tocIndex } from '../plan/dependencies';
 import { isListedByDefault } from './listing';
 import type { Archive, TocEntry } from './types';
 
@@ -114,24 +115,23 @@ export class DumpOutline {
     this.descs = new Array(n);
     this.namespaces = new Array(n);
     this.tags = new Array(n);
-    const position = new Map<number, number>();
+    const position = tocIndex(archive);
     const listed = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       const e = entries[i]!;
       this.descs[i] = e.desc ?? '';
       this.namespaces[i] = e.namespace;
       this.tags[i] = e.tag ?? '';
-      position.set(e.dumpId, i);
       listed[i] = isListedByDefault(e) ? 1 : 0;
     }
 
     // Objects: listed, owned by nothing, not a schema. Partitions: tables owned by a table.
-    const isObject = (i: number) => listed[i] === 1 && this.descs[i] !== 'SCHEMA' && own.owners(entries[i]!.dumpId).length === 0;
+    const isObject = (i: number) => listed[i] === 1 && this.descs[i] !== 'SCHEMA' && !own.isOwned(entries[i]!.dumpId);
     const partitionsOf = (i: number): number[] =>
       own
         .parts(entries[i]!.dumpId)
         .filter((p) => TABLE_LIKE.has(p.desc ?? '') && TABLE_LIKE.has(this.descs[i]!))
-        .map((p) => position.get(p.dumpId)!)
+        .map((p) => position.position(p.dumpId))
         .sort((a, b) => collator.compare(this.tags[a]!, this.tags[b]!));
 
     const schemaEntries = new Map<string, number>();
@@ -410,15 +410,8 @@ export class DumpOutline {
   }
 
   private positionOf(dumpId: number): number {
-    const entries = this.archive.entries;
-    // Entries are in archive order; dumpIds are mostly but not always increasing: a map, once.
-    if (!this.positions) {
-      this.positions = new Map();
-      for (let i = 0; i < entries.length; i++) this.positions.set(entries[i]!.dumpId, i);
-    }
-    return this.positions.get(dumpId) ?? -1;
+    return tocIndex(this.archive).position(dumpId);
   }
-  private positions: Map<number, number> | undefined;
 
   /** The top-level leaves (objects, not partitions) of a group or range, in order. */
   topLevelLeaves(node: OutlineNode): number[] {
