@@ -1,4 +1,4 @@
-// Bundles the extension (CommonJS, `vscode` external), the CLI and one script per webview
+// Bundles the extension (CommonJS, `vscode` external), its plain-dump indexing worker, the CLI and one script per webview
 // (webview/<name>/main.ts → dist/webview/<name>.js), and copies the codicon font the webviews
 // use. Type-checking is separate (`npm run typecheck`): esbuild only strips types.
 import * as esbuild from 'esbuild';
@@ -32,6 +32,15 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     external: ['vscode', 'pg-native'],
+  },
+  {
+    // A worker thread's script is a file of its own (worker_threads loads it by path).
+    ...common,
+    entryPoints: ['src/core/plain/indexWorker.ts'],
+    outfile: 'dist/plainIndexWorker.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
   },
   {
     ...common,

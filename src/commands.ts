@@ -29,6 +29,10 @@ export function commandTable(s: Services): Record<string, CommandHandler> {
     'pgDumpExplorer.entry.copyRestoreList': (target) => s.entryCommands.copyRestoreList(target),
     /** Internal, not in package.json: `{ dumpKey, dumpId }` → the entry's node, revealed and selected. */
     'pgDumpExplorer.entry.reveal': (target) => s.entryCommands.reveal(target),
+    'pgDumpExplorer.restore.selected': (arg) => s.restore.restoreSelected(arg),
+    'pgDumpExplorer.plain.openViewer': (target) => s.plain.openViewer(target),
+    'pgDumpExplorer.plain.restoreObject': (args) => s.plain.restoreObject(args),
+    'pgDumpExplorer.plain.nextPage': (target) => s.plain.nextPage(target),
   };
 }
 

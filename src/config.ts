@@ -22,6 +22,12 @@ export class Config {
     return this.settings.get<string>('psqlPath')?.trim() || undefined;
   }
 
+  /** Plain dumps larger than this (bytes) opened in the text editor are offered the Large Dump Viewer. */
+  get plainViewerThresholdBytes(): number {
+    const mb = this.settings.get<number>('plainViewerThresholdMB', 50);
+    return (Number.isFinite(mb) && mb > 0 ? mb : 50) * 1024 * 1024;
+  }
+
   /** Fires when a setting of this extension changes. */
   onDidChange(listener: () => void): vscode.Disposable {
     return vscode.workspace.onDidChangeConfiguration((e) => {

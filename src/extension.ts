@@ -4,6 +4,8 @@ import { Config } from './config';
 import { DumpCommands } from './dumps/dumpCommands';
 import { OpenDumps } from './dumps/openDumps';
 import { Log } from './log';
+import { PlainDumps } from './plain/plainDumps';
+import { RestoreCommands } from './restore/restoreCommands';
 import type { Services } from './services';
 import { DefinitionDocuments, DEFINITION_SCHEME } from './views/definitionDocuments';
 import { DumpTreeView } from './views/dumpTree';
@@ -23,12 +25,18 @@ export function activate(context: vscode.ExtensionContext): Services {
   const previews = new DataPreviewPanels(context.extensionUri);
   context.subscriptions.push(log, dumps, tree, previews);
   context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(DEFINITION_SCHEME, new DefinitionDocuments(dumps)));
+  const dumpCommands = new DumpCommands(dumps, log);
+  const restore = new RestoreCommands({ context, log, config, dumps, dumpCommands });
+  const plain = new PlainDumps({ context, log, config, dumps });
+  context.subscriptions.push(restore, plain);
   const services: Services = {
     context,
     log,
     config,
     dumps,
-    dumpCommands: new DumpCommands(dumps, log),
+    dumpCommands,
+    restore,
+    plain,
     tree,
     treeCommands: new TreeCommands(dumps, tree),
     entryCommands: new EntryCommands(dumps, tree, previews),

@@ -76,7 +76,7 @@ export async function restoreCommand(file: string, o: RestoreCommandOptions): Pr
     const plan = buildPlan(archive, o.selection);
     if (plan.entries.length === 0) throw new DumpError('usage', 'nothing to restore: the selection has no entries in this dump');
     for (const line of planWarnings(plan)) say(`warning: ${line}`);
-    say(`plan: ${plan.entries.length} entries of ${archive.table.length}`);
+    say(`plan: ${plan.entries.length} entries of ${archive.entries.length}`);
 
     const report = await preflight(archive, plan, connection, { noOwner: o.noOwner, noPrivileges: o.noPrivileges, clean: o.clean });
     for (const line of formatPreflight(report)) say(line);

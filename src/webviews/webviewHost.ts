@@ -20,9 +20,10 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
 
 /**
  * The page of a webview: `dist/webview/<script>.js` (built from webview/<script>/main.ts), the
- * shared stylesheet and the codicon font, under `default-src 'none'`.
+ * shared stylesheet (and the webview's own from media/, when given) and the codicon font, under
+ * `default-src 'none'`.
  */
-export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, options: { script: string; title: string }): string {
+export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, options: { script: string; title: string; stylesheet?: string }): string {
   const nonce = randomBytes(16).toString('base64');
   const asset = (...parts: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...parts)).toString();
   const csp = [
@@ -40,7 +41,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, o
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${asset('dist', 'webview', 'codicons', 'codicon.css')}" id="vscode-codicon-stylesheet">
-<link rel="stylesheet" href="${asset('media', 'webview.css')}">
+<link rel="stylesheet" href="${asset('media', 'webview.css')}">${options.stylesheet ? `\n<link rel="stylesheet" href="${asset('media', options.stylesheet)}">` : ''}
 <title>${escape(options.title)}</title>
 </head>
 <body>

@@ -113,10 +113,13 @@ function command(runAs: RunAs | null, program: string, args: string[]): [string,
 
 const serverProgramEnv = (): NodeJS.ProcessEnv => ({ ...withoutPgVars(process.env), LC_ALL: 'C', LC_MESSAGES: 'C' });
 
-/** The environment without the caller's `PG*` variables, so nothing leaks into a test's connection. */
+/**
+ * The environment without the caller's `PG*` variables, so nothing leaks into a test's
+ * connection. The harness's own `PGDX_*` settings stay.
+ */
 export function withoutPgVars(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(env)) if (!/^PG/.test(key)) out[key] = value;
+  for (const [key, value] of Object.entries(env)) if (!/^PG/.test(key) || key.startsWith('PGDX_')) out[key] = value;
   return out;
 }
 

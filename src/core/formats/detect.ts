@@ -7,6 +7,7 @@ import { isJunkName } from '../io/directoryContainer';
 import { indexTar, isTarHeader } from '../io/tarContainer';
 import { openZipContainer } from '../io/zipContainer';
 import { createDecompressor } from './compression';
+import { plainHeaderKind } from '../plain/header';
 
 export type PlainCompression = 'none' | 'gzip' | 'lz4' | 'zstd';
 
@@ -252,8 +253,9 @@ async function detectCompressed(path: string, label: string, compression: Exclud
 async function detectText(path: string, label: string, head: Buffer, compression: PlainCompression, source: ByteSource | null): Promise<DetectedDump> {
   const inner = compression === 'none' ? '' : `${COMPRESSION_NAMES[compression]}-compressed `;
   const text = head.toString('latin1', startsWith(head, MAGIC.utf8Bom) ? 3 : 0, Math.min(head.length, 4096));
-  if (/^--\r?\n-- PostgreSQL database dump\r?\n--\r?\n/.test(text)) return { kind: 'plain', path, compression };
-  if (/^--\r?\n-- PostgreSQL database cluster dump\r?\n--\r?\n/.test(text)) {
+  const header = plainHeaderKind(text);
+  if (header === 'pg_dump') return { kind: 'plain', path, compression };
+  if (header === 'pg_dumpall') {
     const own = source ?? new ByteSource(path, 'none', label);
     try {
       const databases = await hasDatabases(own, label, compression);

@@ -76,6 +76,11 @@ function otherGroup(desc: string): KindGroup {
   return { key: noun.replace(/\s+/g, '-'), label: plural.charAt(0).toUpperCase() + plural.slice(1), noun, descs: [desc] };
 }
 
+/** The kind group entries of `desc` are shown under: `FUNCTION` → Functions, `PROCEDURE` too. */
+export function kindGroupOf(desc: string): KindGroup {
+  return GROUP_OF_DESC.get(desc) ?? otherGroup(desc);
+}
+
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
 const TABLE_LIKE = new Set(['TABLE', 'FOREIGN TABLE']);
@@ -143,7 +148,7 @@ export class DumpOutline {
     for (let i = 0; i < n; i++) {
       if (!isObject(i)) continue;
       const desc = this.descs[i]!;
-      const group = GROUP_OF_DESC.get(desc) ?? otherGroup(desc);
+      const group = kindGroupOf(desc);
       const schema = this.namespaces[i] ?? null;
       let groups = bySchema.get(schema);
       if (!groups) bySchema.set(schema, (groups = new Map()));

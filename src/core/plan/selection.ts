@@ -11,8 +11,9 @@ import { tocIndex } from './dependencies';
  * `pg_restore -l` shows them, or by `schema.name` for every overload.
  */
 
-/** Definition and data; definition only (no rows, no sequence values); data only (no DDL). */
-export type RestoreMode = 'definition-and-data' | 'definition-only' | 'data-only';
+import type { RestoreMode } from './mode';
+
+export type { RestoreMode };
 
 export type SectionName = 'pre-data' | 'data' | 'post-data';
 

@@ -1,0 +1,24 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { DumpError, oneLine } from '../errors';
+import { indexPlainDump } from './indexer';
+import type { WorkerReply, WorkerRequest } from './indexInWorker';
+
+/**
+ * The worker thread that indexes a plain dump (bundled on its own as dist/plainIndexWorker.js):
+ * a pass over gigabytes must not hold up the extension host's thread. It reports progress, ends
+ * with the index or one line of error, and stops when told to cancel.
+ */
+
+const port = parentPort;
+if (port) {
+  const controller = new AbortController();
+  port.on('message', (m: WorkerRequest) => {
+    if (m.kind === 'cancel') controller.abort();
+  });
+  const { file } = workerData as { file: string };
+  const post = (m: WorkerReply) => port.postMessage(m);
+  indexPlainDump(file, { signal: controller.signal, onProgress: (bytes) => post({ kind: 'progress', bytes }) }).then(
+    (index) => post({ kind: 'done', index }),
+    (err: unknown) => post({ kind: 'error', code: err instanceof DumpError ? err.code : 'usage', message: oneLine(err), cancelled: controller.signal.aborted }),
+  );
+}

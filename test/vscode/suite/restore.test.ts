@@ -1,0 +1,188 @@
+/**
+ * The restore flow inside a real VS Code, into the real test server: a ticked table restored
+ * with what it brings, the pre-flight's findings and fixes, a failing restore and a cancelled one
+ * that leave the target as it was. The panel's buttons call the session's methods; the tests
+ * call the same methods (the extension host cannot click in a webview; the end-to-end test does).
+ */
+import assert from 'node:assert/strict';
+import { Client } from 'pg';
+import * as vscode from 'vscode';
+import type { OpenDump } from '../../../src/dumps/openDumps';
+import type { RestoreSession } from '../../../src/restore/restoreSession';
+import type { Services } from '../../../src/services';
+import { catalogSnapshot, tableFootprint } from '../../support/catalog';
+import { fixturePath, pgTool, testEnv } from '../../support/env';
+import { createDatabase, query } from '../../support/pgServer';
+
+const created: string[] = [];
+let counter = 0;
+
+async function freshDatabase(label: string): Promise<string> {
+  const name = `pgdx_vscode_${label}_${process.pid}_${++counter}`;
+  await createDatabase(testEnv().server, name);
+  created.push(name);
+  return name;
+}
+
+function uriOf(db: string): string {
+  const { server } = testEnv();
+  return `postgresql://${encodeURIComponent(server.user)}@${server.host}:${server.port}/${db}`;
+}
+
+async function services(): Promise<Services> {
+  const ext = vscode.extensions.all.find((e) => e.packageJSON?.name === 'pg-dump-explorer');
+  assert.ok(ext, 'the extension is not loaded');
+  return (await ext.activate()) as Services;
+}
+
+function workspaceFile(name: string): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder);
+  return vscode.Uri.joinPath(folder.uri, name);
+}
+
+/** Ticks an object of the dump, as the tree's check-box handler does. */
+function tick(s: Services, dump: OpenDump, desc: string, schema: string, name: string): void {
+  const entry = dump.opened.archive.entries.find((e) => e.desc === desc && e.namespace === schema && e.tag === name);
+  assert.ok(entry, `no ${desc} ${schema}.${name} in ${dump.label}`);
+  const node = dump.outline.nodeOfEntry(entry.dumpId);
+  assert.ok(node && node.kind === 'object', `${schema}.${name} is not an object of the outline`);
+  dump.picks.set(node, true);
+  s.dumps.picksDidChange(dump);
+}
+
+async function openDump(s: Services, name: string): Promise<OpenDump> {
+  const [dump] = (await vscode.commands.executeCommand('pgDumpExplorer.open', workspaceFile(name))) as OpenDump[];
+  assert.ok(dump);
+  dump.picks.clear();
+  s.dumps.picksDidChange(dump);
+  return dump;
+}
+
+async function startRestore(dump: OpenDump, db: string): Promise<RestoreSession> {
+  const session = (await vscode.commands.executeCommand('pgDumpExplorer.restore.selected', { dumpKey: dump.key, target: { connection: uriOf(db), name: 'test server' } })) as RestoreSession | undefined;
+  assert.ok(session, 'no restore session');
+  await session.check();
+  return session;
+}
+
+const findingCodes = (session: RestoreSession) => session.state().preflight.findings.map((f) => `${f.severity}: ${f.message}`);
+
+describe('restore flow', function () {
+  this.timeout(120_000);
+  let s: Services;
+
+  before(async () => {
+    s = await services();
+  });
+
+  afterEach(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  after(async () => {
+    for (const db of created.splice(0)) await query(testEnv().server, 'postgres', `drop database if exists "${db}" with (force)`);
+  });
+
+  it('restores a ticked table with its indexes, constraints, trigger and rows, after the pre-flight\'s fix', async () => {
+    const dump = await openDump(s, 'rich.dump');
+    tick(s, dump, 'TABLE', 'sales', 'order');
+    const db = await freshDatabase('one_table');
+    const session = await startRestore(dump, db);
+
+    // An empty database lacks the schema and the table the foreign key references.
+    const state = session.state();
+    assert.equal(state.target?.where.endsWith(`/${db}`), true, state.target?.where);
+    assert.equal(state.preflight.status, 'done', state.preflight.error);
+    assert.equal(state.preflight.blocking, true, findingCodes(session).join('\n'));
+    const i = state.preflight.findings.findIndex((f) => f.fixes.some((x) => x.label === 'Include what the selection needs'));
+    assert.ok(i >= 0, `no "include dependencies" fix among:\n${findingCodes(session).join('\n')}`);
+    await session.applyFix(i, state.preflight.findings[i]!.fixes.findIndex((x) => x.label === 'Include what the selection needs'));
+    await session.check();
+    const after = session.state();
+    assert.equal(after.form.withDeps, true);
+    assert.equal(after.preflight.blocking, false, findingCodes(session).join('\n'));
+    assert.ok(after.plan.rows.some((r) => r.name === 'sales.customer'), 'the referenced table is planned');
+
+    const result = await session.restore({ confirmed: true });
+    assert.ok(result, 'no result');
+    assert.equal(result.ok, true, result.errors.map((e) => e.message).join('\n'));
+    assert.equal(session.state().phase, 'done');
+    assert.equal(session.state().result?.outcome, 'restored', JSON.stringify(session.state().result?.problems));
+
+    // The table arrives as a full restore of the archive by pg_restore makes it.
+    const full = await freshDatabase('full');
+    const { server } = testEnv();
+    const reference = await pgTool('pg_restore', ['-d', full, fixturePath('custom.dump')], { encoding: 'utf8' });
+    assert.equal(reference.exitCode, 0, reference.stderr);
+    assert.deepEqual(await tableFootprint(server, db, 'sales."order"'), await tableFootprint(server, full, 'sales."order"'));
+    const [rows] = await query<{ n: string }>(server, db, 'select count(*)::text as n from sales."order"');
+    assert.ok(Number(rows?.n) > 0, 'rows arrived');
+    const counts = session.state().result?.post?.rowCounts ?? [];
+    assert.ok(counts.length >= 2 && counts.every((c) => c.matches), JSON.stringify(counts));
+  });
+
+  it('a restore that fails leaves the target as it was, and says which entry failed', async () => {
+    const dump = await openDump(s, 'rich.dump');
+    tick(s, dump, 'TABLE', 'sales', 'customer');
+    const db = await freshDatabase('fails');
+    // The target has sales.customer already, with a row whose key the dump's rows repeat.
+    await query(testEnv().server, db, 'create schema sales; create table sales.customer (id bigint primary key, name text)');
+    const before = await catalogSnapshot(testEnv().server, db);
+    const session = await startRestore(dump, db);
+    assert.equal(session.state().preflight.blocking, true, 'the existing table is a conflict');
+    const result = await session.restore({ confirmed: true });
+    assert.ok(result);
+    assert.equal(result.ok, false);
+    const view = session.state().result!;
+    assert.equal(view.outcome, 'failed');
+    assert.match(view.targetState ?? '', /Nothing was changed/);
+    assert.ok(view.errors.some((e) => e.dumpId !== undefined), 'an error is tied to an entry');
+    assert.deepEqual(await catalogSnapshot(testEnv().server, db), before);
+  });
+
+  it('cancelling a running restore rolls it back', async () => {
+    const dump = await openDump(s, 'rich.dump');
+    tick(s, dump, 'TABLE', 'sales', 'order_line');
+    tick(s, dump, 'TABLE', 'public', 'bulk_rows');
+    const db = await freshDatabase('cancel');
+    const { server } = testEnv();
+    // The whole dump restored by pg_restore, then the two tables emptied: a data-only restore of
+    // them runs while another session holds a SHARE lock on order_line, so it is certainly
+    // still running (waiting on the lock) when it is cancelled.
+    const full = await pgTool('pg_restore', ['-d', db, fixturePath('custom.dump')], { encoding: 'utf8' });
+    assert.equal(full.exitCode, 0, full.stderr);
+    await query(server, db, 'delete from sales.order_line; delete from public.bulk_rows');
+    const setup = await startRestore(dump, db);
+    setup.setForm({ ...setup.state().form, mode: 'data-only' });
+    await setup.check();
+    const before = await catalogSnapshot(server, db);
+
+    const blocker = new Client({ host: server.host, port: server.port, user: server.user, database: db });
+    blocker.on('error', () => undefined);
+    await blocker.connect();
+    try {
+      await blocker.query('begin; lock table sales.order_line in share mode');
+      const sawWaiting = new Promise<void>((resolve) => {
+        const sub = setup.onDidChange((state) => {
+          if (state.progress?.current.includes('order_line')) {
+            sub.dispose();
+            resolve();
+          }
+        });
+      });
+      const running = setup.restore({ confirmed: true });
+      await sawWaiting;
+      await new Promise((r2) => setTimeout(r2, 300));
+      setup.cancel();
+      const result = await running;
+      assert.equal(result?.cancelled, true);
+      assert.equal(setup.state().result?.outcome, 'cancelled');
+    } finally {
+      await blocker.query('rollback').catch(() => undefined);
+      await blocker.end();
+    }
+    assert.deepEqual(await catalogSnapshot(server, db), before);
+  });
+});
+
