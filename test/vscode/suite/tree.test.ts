@@ -60,6 +60,8 @@ describe('Dump Explorer tree', () => {
 
   before(async () => {
     s = await services();
+    // Other suites may leave dumps open (with picks): start from none.
+    for (const d of s.dumps.list()) await s.dumps.close(d.key);
   });
 
   afterEach(async () => {
