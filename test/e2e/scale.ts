@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { projectRoot } from '../support/fixtures';
 import { benchArchives } from '../support/workspace';
 import { e2e, screenshot } from './context';
-import { chooseMenuItem, dumpsPane, explorerRow, openContextMenu, runCommand, treeRow } from './workbench';
+import { chooseMenuItem, dumpsPane, explorerRow, openContextMenu, runCommand, showExplorerFiles, treeRow } from './workbench';
 
 interface Manifest {
   contributes: { commands: { command: string; title: string }[]; menus?: Record<string, { command: string }[]>; views?: Record<string, { id: string; name: string }[]> };
@@ -44,7 +44,7 @@ async function linkIntoWorkspace(page: Page, file: string, name: string): Promis
   const link = path.join(e2e().session.workspace, name);
   fs.rmSync(link, { force: true });
   fs.symlinkSync(file, link);
-  await runCommand(page, 'View: Show Explorer');
+  await showExplorerFiles(page);
   // The file watcher may not report a new link at once.
   await runCommand(page, 'Refresh Explorer');
   await explorerRow(page, name).waitFor({ timeout: 30_000 });
@@ -61,7 +61,7 @@ async function timeTreeOpen(page: Page, name: string, firstSchema: string): Prom
     await dumpsPane(page).hover();
     await collapseAll.click();
   }
-  await runCommand(page, 'View: Show Explorer');
+  await showExplorerFiles(page);
   await openContextMenu(page, explorerRow(page, name), { waitFor: title });
   const started = Date.now();
   await chooseMenuItem(page, title);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { FrameLocator, Page } from 'playwright-core';
 import { e2e, screenshot } from './context';
-import { chooseMenuItem, closeAllEditors, dumpsPane, expandTreeRow as expand, explorerRow, openContextMenu, runCommand, treeRow } from './workbench';
+import { chooseMenuItem, closeAllEditors, dumpsPane, expandTreeRow as expand, explorerRow, openContextMenu, showExplorerFiles, treeRow } from './workbench';
 
 /**
  * The Dump Explorer tree as a user meets it: the Explorer's context menu opens a dump in the
@@ -23,7 +23,7 @@ describe('Dump Explorer tree', () => {
 
   it('opens rich.dump from the Explorer\'s context menu in the Dumps view', async () => {
     const { page } = e2e();
-    await runCommand(page, 'View: Show Explorer');
+    await showExplorerFiles(page);
     for (let attempt = 1; ; attempt++) {
       await openContextMenu(page, explorerRow(page, 'rich.dump'), { waitFor: title });
       await chooseMenuItem(page, title);

@@ -111,3 +111,13 @@ export async function expandTreeRow(page: Page, label: string, level?: number): 
   if ((await row.getAttribute('aria-expanded')) !== 'true') await row.locator('.monaco-tl-twistie').click();
   await page.waitForFunction((el) => el?.getAttribute('aria-expanded') === 'true', await row.elementHandle(), { timeout: 10_000 });
 }
+
+/** Shows the Explorer with the workspace folder's files (expanding its section when another spec collapsed it). */
+export async function showExplorerFiles(page: Page): Promise<void> {
+  await runCommand(page, 'View: Show Explorer');
+  // The workspace folder's section is the Explorer's first.
+  const header = page.locator('[id="workbench.view.explorer"] .pane > .pane-header').first();
+  await header.waitFor({ timeout: 10_000 });
+  if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+  await waitForExplorer(page, 30_000);
+}
