@@ -32,6 +32,19 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
   private filterPattern: string | undefined;
   /** Dumps whose root the user has collapsed; a dump opens expanded. */
   private readonly collapsed = new Set<string>();
+  /** Dumps opened whose root VS Code has not drawn yet, with who waits for it. */
+  private readonly unseen = new Map<string, (() => void)[]>();
+
+  /**
+   * VS Code asks for a root's children once its tree holds the root (a new root is drawn
+   * expanded): from then on the root can be revealed.
+   */
+  private rootDrawn(dump: OpenDump): void {
+    const waiters = this.unseen.get(dump.key);
+    if (!waiters) return;
+    this.unseen.delete(dump.key);
+    for (const waiter of waiters) setTimeout(waiter, 0);
+  }
 
   constructor(
     private readonly dumps: OpenDumps,
@@ -46,6 +59,7 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
       dumps.onDidChange(() => {
         for (const key of [...this.elements.keys()]) if (!dumps.get(key)) this.elements.delete(key);
         for (const key of [...this.collapsed]) if (!dumps.get(key)) this.collapsed.delete(key);
+        for (const d of dumps.list()) if (!this.elements.has(d.key) && !this.unseen.has(d.key)) this.unseen.set(d.key, []);
         // A dump opened while a filter is on is filtered too.
         if (this.filterPattern !== undefined) for (const d of dumps.list()) d.filter ??= new OutlineFilter(d.outline, this.filterPattern);
         this.changed.fire(undefined);
@@ -79,11 +93,10 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
 
   /** Called by VS Code when an element is expanded (or the view first shows). */
   getChildren(element?: DumpElement): DumpElement[] {
-    if (!element) {
-      return this.dumps.list().map((d) => this.rootOf(d));
-    }
+    if (!element) return this.dumps.list().map((d) => this.rootOf(d));
     const dump = this.dumps.get(element.dumpKey);
     if (!dump) return [];
+    if (!element.node) this.rootDrawn(dump);
     const nodes = dump.filter ? dump.filter.children(element.node) : dump.outline.children(element.node);
     return nodes.map((n) => this.elementOf(dump, n));
   }
@@ -137,9 +150,20 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
 
   /** Shows a dump's root, expanded, selected and focused (after the dump was opened). */
   async revealDump(dump: OpenDump): Promise<void> {
-    // A hidden view asks for nothing: show it first, so that the reveal finds the new root.
+    // A hidden view asks for nothing: show it first. VS Code asks for the roots a moment after a
+    // change (it batches them): revealing a root before its tree holds it fails ("node not found").
     if (!this.view.visible) await vscode.commands.executeCommand('pgDumpExplorer.dumps.focus');
-    await this.view.reveal(this.rootOf(dump), { select: true, focus: true, expand: true });
+    const waiting = this.unseen.get(dump.key);
+    if (waiting) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 5_000);
+        waiting.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    await this.reveal(this.rootOf(dump), { select: true, focus: true, expand: true });
   }
 
   /**
@@ -152,8 +176,25 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
     const node = dump?.outline.nodeOfEntry(dumpId);
     if (!dump || !node) return false;
     if (dump.filter && !dump.filter.shows(node)) this.setFilter(undefined);
-    await this.view.reveal(this.elementOf(dump, node), { select: true, focus: true, expand: false });
+    await this.reveal(this.elementOf(dump, node), { select: true, focus: true, expand: false });
     return true;
+  }
+
+  /**
+   * view.reveal, again a moment later when VS Code's tree does not hold the element yet: it
+   * draws a change a little after it hears of it, and a reveal in between fails with "Tree
+   * element not found" / "Data tree node not found".
+   */
+  private async reveal(element: DumpElement, options: { select: boolean; focus: boolean; expand: boolean }): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.view.reveal(element, options);
+        return;
+      } catch (err) {
+        if (attempt >= 10 || !/not found/i.test(err instanceof Error ? err.message : String(err))) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
   }
 
   /** The name filter of every open dump (undefined: none). */
@@ -199,7 +240,7 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
       lines.push(`Filter "${this.filterPattern}": ${matches.toLocaleString('en-US')} object${matches === 1 ? '' : 's'} match`);
     }
     // Setting the message, even to what it was, makes VS Code hold back the tree's next redraw.
-    const message = lines.length > 0 ? lines.join('\n') : undefined;
+    const message = lines.length > 0 ? lines.join(' — ') : undefined;
     if (message !== this.view.message) this.view.message = message;
   }
 }

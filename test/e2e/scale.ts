@@ -104,6 +104,8 @@ async function measureTree(page: Page, bench: string, wide: string | undefined, 
     await dumpsPane(page).locator('.message', { hasText: /10,000 objects picked/ }).waitFor({ timeout: 60_000 });
     const messageMs = Date.now() - started;
     await screenshot('scale-wide-schema-ticked');
+    const errors = (await page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts()).filter((t) => /error/i.test(t));
+    if (errors.length > 0) lines.push(`scale: the workbench showed: ${errors.join(' | ')}`);
     lines.push(`scale: ${path.basename(wide)}: opened in the tree in ${wideOpenMs} ms; ticking its schema of 10,000 tables: ${tickMs} ms from the click to the tree showing it ticked (target <= 300 ms), ${messageMs} ms to the view's message counting the plan`);
   }
   const after = rss();

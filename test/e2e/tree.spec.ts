@@ -35,6 +35,8 @@ describe('Dump Explorer tree', () => {
     }
     const description = await treeRow(page, 'rich.dump').locator('.label-description').innerText();
     assert.match(description, /^custom · \d+ entries$/);
+    const toasts = await page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts();
+    assert.deepEqual(toasts.filter((t) => /error/i.test(t)), [], 'no error shows');
   });
 
   it('ticking sales → Tables → order by its check-box picks it, and the view counts the plan', async () => {
