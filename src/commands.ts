@@ -26,7 +26,7 @@ export function commandTable(s: Services): Record<string, CommandHandler> {
     'pgDumpExplorer.entry.previewDefinition': (target) => s.entryCommands.previewDefinition(target),
     'pgDumpExplorer.entry.previewData': (target) => s.entryCommands.previewData(target),
     'pgDumpExplorer.entry.showDependencies': (target) => s.entryCommands.showDependencies(target),
-    'pgDumpExplorer.entry.copyRestoreList': (target) => s.entryCommands.copyRestoreList(target),
+    'pgDumpExplorer.entry.copyRestoreList': (target, selected) => s.entryCommands.copyRestoreList(target, selected),
     /** Internal, not in package.json: `{ dumpKey, dumpId }` → the entry's node, revealed and selected. */
     'pgDumpExplorer.entry.reveal': (target) => s.entryCommands.reveal(target),
     'pgDumpExplorer.restore.selected': (arg) => s.restore.restoreSelected(arg),

@@ -30,6 +30,8 @@ export class DefinitionDocuments implements vscode.TextDocumentContentProvider {
     const node = dump.outline.node(query.get('node') ?? '') ?? (entry ? dump.outline.nodeOfEntry(Number(entry)) : undefined);
     if (!node) return `-- ${dump.label} has no such object.\n`;
     const what = node.kind === 'part' ? `${(node.desc ?? '').toLowerCase()} ${node.label}` : node.kind === 'object' ? `${(node.desc ?? '').toLowerCase()} ${node.schema ? `${node.schema}.` : ''}${node.label}` : `${node.kind} ${node.label}`;
-    return definitionText(dump.opened.archive, nodeSelection(dump.outline, node), `${what} in ${dump.label}`);
+    // A schema's definition is its own entry (and its comment, privileges), not all it holds.
+    const selection = node.kind === 'schema' && node.dumpId !== undefined ? { objects: [node.dumpId] } : nodeSelection(dump.outline, node);
+    return definitionText(dump.opened.archive, selection, `${what} in ${dump.label}`);
   }
 }

@@ -83,16 +83,22 @@ export class EntryCommands {
     if (!(await this.tree.revealEntry(dump.key, picked.dumpId))) void vscode.window.showInformationMessage(`${picked.label} is not shown in the tree (it belongs to no object the tree lists)`);
   }
 
-  /** A pg_restore -L list of the item (or, on a dump's root, of what is picked in it), to the clipboard. */
-  async copyRestoreList(target: unknown): Promise<string> {
+  /**
+   * A pg_restore -L list of the item (or, on a dump's root, of what is picked in it), to the
+   * clipboard. With several items of one dump selected (VS Code passes them second), of all of them.
+   */
+  async copyRestoreList(target: unknown, selected?: unknown): Promise<string> {
     const { dump, node } = this.resolve(target);
     const archive = dump.opened.archive;
     if (!node && dump.picks.count === 0) throw new Error(`Nothing is picked in ${dump.label}: tick what to restore first`);
-    const plan = buildPlan(archive, node ? nodeSelection(dump.outline, node) : dump.picks.toSelection());
+    const others = node && Array.isArray(selected) ? (selected as unknown[]).map((t) => this.resolve(t)).filter((t) => t.dump === dump && t.node) : [];
+    const nodes = others.length > 1 ? others.map((t) => t.node!) : node ? [node] : [];
+    const objects = [...new Set(nodes.flatMap((n) => nodeSelection(dump.outline, n).objects ?? []))];
+    const plan = buildPlan(archive, nodes.length > 0 ? { objects } : dump.picks.toSelection());
     const list = writeRestoreList(archive, plan);
     await vscode.env.clipboard.writeText(list);
     const warnings = planWarnings(plan).length;
-    const what = node ? nameOf(node) : `the picks in ${dump.label}`;
+    const what = nodes.length > 1 ? `${nodes.length} items` : node ? nameOf(node) : `the picks in ${dump.label}`;
     void vscode.window.showInformationMessage(
       `Copied a restore list of ${plural(plan.entries.length, 'entry', 'entries')} for ${what}: use it with pg_restore -L${warnings > 0 ? ` (${plural(warnings, 'line')} in it say${warnings === 1 ? 's' : ''} what may fail)` : ''}`,
     );

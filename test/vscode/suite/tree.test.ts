@@ -196,6 +196,38 @@ describe('Dump Explorer tree', () => {
     assert.equal(await vscode.env.clipboard.readText(), list, 'the same plan: only sales.order is picked');
   });
 
+  it('show dependencies lists what an object needs; choosing one shows it in the tree', async () => {
+    await vscode.commands.executeCommand('pgDumpExplorer.open', workspaceFile('rich.dump'));
+    const root = rootOf('rich.dump');
+    const sales = child(root, 'sales');
+    const order = child(child(sales, 'Tables'), 'order');
+    // The quick pick waits for a choice: accept its first item (under "Needs": the schema sales)
+    // as a user pressing Enter would.
+    const shown = vscode.commands.executeCommand('pgDumpExplorer.entry.showDependencies', order);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    await shown;
+    assert.equal(s.tree.view.selection[0]?.id, sales.id, 'sales.order needs its schema first');
+  });
+
+  it('copy restore list of several selected items lists them all', async () => {
+    await vscode.commands.executeCommand('pgDumpExplorer.open', workspaceFile('rich.dump'));
+    const tables = child(child(rootOf('rich.dump'), 'sales'), 'Tables');
+    const order = child(tables, 'order');
+    const customer = child(tables, 'customer');
+    await vscode.commands.executeCommand('pgDumpExplorer.entry.copyRestoreList', order, [order, customer]);
+    const ids = (await vscode.env.clipboard.readText()).split('\n').filter((l) => /^\d+;/.test(l)).map((l) => Number(l.split(';')[0]));
+    assert.ok(ids.includes(order.dumpId!) && ids.includes(customer.dumpId!), 'both tables');
+  });
+
+  it('preview definition of a schema is its own SQL, not all it holds', async () => {
+    await vscode.commands.executeCommand('pgDumpExplorer.open', workspaceFile('rich.dump'));
+    await vscode.commands.executeCommand('pgDumpExplorer.entry.previewDefinition', child(rootOf('rich.dump'), 'sales'));
+    const text = vscode.window.activeTextEditor?.document.getText() ?? '';
+    assert.match(text, /CREATE SCHEMA sales;/);
+    assert.doesNotMatch(text, /CREATE TABLE/);
+  });
+
   it('show dependencies and reveal find an entry\'s node; a part reveals under its object', async () => {
     await vscode.commands.executeCommand('pgDumpExplorer.open', workspaceFile('rich.dump'));
     const root = rootOf('rich.dump');
