@@ -109,7 +109,7 @@ async function measureTree(page: Page, bench: string, wide: string | undefined, 
     lines.push(`scale: ${path.basename(wide)}: opened in the tree in ${wideOpenMs} ms; ticking its schema of 10,000 tables: ${tickMs} ms from the click to the tree showing it ticked (target <= 300 ms), ${messageMs} ms to the view's message counting the plan`);
   }
   const after = rss();
-  const mb = (n: number | undefined, since?: number) => (n === undefined ? '? MB' : `${n} MB${since !== undefined ? ` (+${n - since} MB)` : ''}`);
+  const mb = (n: number | undefined, since?: number) => (n === undefined ? '? MB' : `${n} MB${since !== undefined ? ` (${n >= since ? '+' : '−'}${Math.abs(n - since)} MB)` : ''}`);
   lines.push(
     `scale: extension host RSS ${mb(before)} before, ${mb(afterOpen, before)} with the 90,000-entry archive open (target <= +200 MB)` +
       `${wide ? `, ${mb(wideOpen, afterOpen)} with the 10,000-table archive open too, ${mb(after, wideOpen)} after ticking its schema and planning it` : ''}`,
