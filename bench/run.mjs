@@ -1,117 +1,23 @@
 // `npm run bench`: speed and memory of the CLI against the PostgreSQL tool that does the same
 // job, in the same run, alternating, medians. Not a test: it prints figures for README.
 import { spawnSync } from 'node:child_process';
-import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { benchArchive, cacheDir, plainBenchDump } from './archives.mjs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 
 const require = createRequire(import.meta.url);
 require('tsx/cjs/api').register();
-const { startServer, query, createDatabase } = require('../test/support/pgServer.ts');
+const { startServer, createDatabase } = require('../test/support/pgServer.ts');
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const cacheDir = join(root, '.cache', 'bench');
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
-const GENERATOR_VERSION = 1;
 
 function sh(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30, ...opts });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr || r.error}`);
   return r.stdout;
-}
-
-/** 100 schemas x 100 tables, each with a serial primary key, a second index, a comment, 2 rows. */
-const GENERATE_SCHEMA = (s) => `
-DO $$
-BEGIN
-  EXECUTE 'CREATE SCHEMA s${s}';
-  FOR t IN 1..100 LOOP
-    EXECUTE format('CREATE TABLE s${s}.t%s (id serial PRIMARY KEY, v text)', t);
-    EXECUTE format('CREATE INDEX ON s${s}.t%s (v)', t);
-    EXECUTE format('COMMENT ON TABLE s${s}.t%s IS %L', t, 'table ' || t);
-    EXECUTE format('INSERT INTO s${s}.t%s (v) VALUES (''a''), (''b'')', t);
-  END LOOP;
-END $$;`;
-
-async function benchArchive() {
-  const server = await startServer();
-  try {
-    const pgDump = join(server.binDir, 'pg_dump');
-    const version = sh(pgDump, ['--version']).trim();
-    const pgVersion = /\d+(\.\d+)?/.exec(version)?.[0] ?? "unknown";
-    const file = join(cacheDir, `bench-90k-g${GENERATOR_VERSION}-pg${pgVersion}.dump`);
-    if (existsSync(file)) return file;
-    mkdirSync(cacheDir, { recursive: true });
-    console.log(`generating ${file} (once; about a minute) ...`);
-    await createDatabase(server, 'bench');
-    for (let s = 1; s <= 100; s++) await query(server, 'bench', GENERATE_SCHEMA(s));
-    const tmp = `${file}.part`;
-    sh(pgDump, ['-h', server.host, '-p', String(server.port), '-U', server.user, '-Fc', '-f', tmp, 'bench'], { env: { ...process.env, ...server.env } });
-    renameSync(tmp, file);
-    return file;
-  } finally {
-    await server.stop();
-  }
-}
-
-const PLAIN_GENERATOR_VERSION = 1;
-/** Rows of the big table of the plain bench: about 105 bytes each in COPY text, 840 MB in all. */
-const BIG_ROWS = Number(process.env.BENCH_PLAIN_ROWS ?? 8_000_000);
-
-/**
- * A plain dump of at least 800 MB and its .sql.gz, made once (cached in .cache/bench/): the
- * 90,000-entry schema of the archive bench plus one table of 8 million rows.
- */
-async function benchPlain() {
-  const server = await startServer();
-  try {
-    const pgDump = join(server.binDir, 'pg_dump');
-    const pgVersion = /\d+(\.\d+)?/.exec(sh(pgDump, ['--version']))?.[0] ?? 'unknown';
-    const file = join(cacheDir, `bench-plain-90k-${BIG_ROWS / 1e6}m-g${PLAIN_GENERATOR_VERSION}-pg${pgVersion}.sql`);
-    const gz = `${file}.gz`;
-    if (existsSync(file) && existsSync(gz)) return { file, gz };
-    mkdirSync(cacheDir, { recursive: true });
-    console.log(`generating ${file} and its .gz (once; a few minutes) ...`);
-    await createDatabase(server, 'bench');
-    for (let s = 1; s <= 100; s++) await query(server, 'bench', GENERATE_SCHEMA(s));
-    await query(
-      server,
-      'bench',
-      `CREATE TABLE public.big_rows (id bigint, label text, digest text, digest2 text, amount numeric(10,2), day date);
-       INSERT INTO public.big_rows
-       SELECT g, 'row ' || g, md5(g::text), md5((g * 7)::text), (g % 100000) / 100.0, date '2024-01-01' + g % 366
-       FROM generate_series(1, ${BIG_ROWS}) g;`,
-    );
-    const tmp = `${file}.part`;
-    sh(pgDump, ['-h', server.host, '-p', String(server.port), '-U', server.user, '-Fp', '-f', tmp, 'bench'], { env: { ...process.env, ...server.env } });
-    renameSync(tmp, file);
-    await pipeline(createReadStream(file), createGzip(), createWriteStream(`${gz}.part`));
-    renameSync(`${gz}.part`, gz);
-    return { file, gz };
-  } finally {
-    await server.stop();
-  }
-}
-
-/** Indexing a plain dump against grep counting its object headers, plain and gzip-compressed. */
-async function benchIndex() {
-  const { file, gz } = await benchPlain();
-  const headers = Number(sh('grep', ['-c', '^-- Name: ', file]).trim());
-  console.log(`\nplain dump: ${file} (${(statSync(file).size / 1e6).toFixed(0)} MB, ${headers} "-- Name:" headers; .gz ${(statSync(gz).size / 1e6).toFixed(0)} MB)`);
-  const cli = [process.execPath, [join(root, 'dist', 'cli.js'), 'index']];
-  const runs = Number(process.env.BENCH_INDEX_RUNS ?? 5);
-  const stdoutFile = join(cacheDir, 'index-output.txt');
-  await compare('index: node dist/cli.js index FILE.sql vs grep -c \'^-- Name: \' FILE.sql', [cli[0], [...cli[1], file]], ['grep', ['-c', '^-- Name: ', file]], { ratio: 1.5, rssMb: 150 }, { runs, stdoutFile });
-  await compare(
-    'index: node dist/cli.js index FILE.sql.gz vs zcat FILE.sql.gz | grep -c \'^-- Name: \'',
-    [cli[0], [...cli[1], gz]],
-    ['bash', ['-c', `zcat '${gz}' | grep -c '^-- Name: '`]],
-    { ratio: 1.5, rssMb: 150 },
-    { runs, stdoutFile },
-  );
 }
 
 function hasGnuTime() {
@@ -203,6 +109,24 @@ async function benchRestore(archive, pgRestore) {
   } finally {
     await server.stop();
   }
+}
+
+/** Indexing a plain dump against grep counting its object headers, plain and gzip-compressed. */
+async function benchIndex() {
+  const { file, gz } = await plainBenchDump();
+  const headers = Number(sh('grep', ['-c', '^-- Name: ', file]).trim());
+  console.log(`\nplain dump: ${file} (${(statSync(file).size / 1e6).toFixed(0)} MB, ${headers} "-- Name:" headers; .gz ${(statSync(gz).size / 1e6).toFixed(0)} MB)`);
+  const cli = [process.execPath, [join(root, 'dist', 'cli.js'), 'index']];
+  const runs = Number(process.env.BENCH_INDEX_RUNS ?? 5);
+  const stdoutFile = join(cacheDir, 'index-output.txt');
+  await compare("index: node dist/cli.js index FILE.sql vs grep -c '^-- Name: ' FILE.sql", [cli[0], [...cli[1], file]], ['grep', ['-c', '^-- Name: ', file]], { ratio: 1.5, rssMb: 150 }, { runs, stdoutFile });
+  await compare(
+    "index: node dist/cli.js index FILE.sql.gz vs zcat FILE.sql.gz | grep -c '^-- Name: '",
+    [cli[0], [...cli[1], gz]],
+    ['bash', ['-c', `zcat '${gz}' | grep -c '^-- Name: '`]],
+    { ratio: 1.5, rssMb: 150 },
+    { runs, stdoutFile },
+  );
 }
 
 async function main() {

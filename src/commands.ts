@@ -11,15 +11,27 @@ export type CommandHandler = (...args: unknown[]) => unknown;
 
 export function commandTable(s: Services): Record<string, CommandHandler> {
   return {
-    // An archive opened from the Explorer shows its summary too.
+    // Opened from the Explorer: shown in the Dumps view, and an archive's summary beside it.
     'pgDumpExplorer.open': async (uri, uris) => {
       const opened = await s.dumpCommands.open(uri, uris);
-      for (const dump of opened) await s.archiveEditor.showSummary(dump.uri);
+      const last = opened[opened.length - 1];
+      if (last) await s.tree.revealDump(last);
+      for (const dump of opened) if (dump.opened.archive.format !== 'plain') await s.archiveEditor.showSummary(dump.uri);
       return opened;
     },
     'pgDumpExplorer.dumps.showSummary': (target) => s.archiveEditor.showSummary(target),
     'pgDumpExplorer.dumps.close': (node) => s.dumpCommands.close(node),
     'pgDumpExplorer.dumps.showListing': (target) => s.dumpCommands.showListing(target),
+    'pgDumpExplorer.tree.filter': () => s.treeCommands.filter(),
+    'pgDumpExplorer.tree.clearFilter': () => s.treeCommands.clearFilter(),
+    'pgDumpExplorer.tree.selectMatching': (target) => s.treeCommands.selectMatching(target),
+    'pgDumpExplorer.tree.clearSelection': (target) => s.treeCommands.clearSelection(target),
+    'pgDumpExplorer.entry.previewDefinition': (target) => s.entryCommands.previewDefinition(target),
+    'pgDumpExplorer.entry.previewData': (target) => s.entryCommands.previewData(target),
+    'pgDumpExplorer.entry.showDependencies': (target) => s.entryCommands.showDependencies(target),
+    'pgDumpExplorer.entry.copyRestoreList': (target, selected) => s.entryCommands.copyRestoreList(target, selected),
+    /** Internal, not in package.json: `{ dumpKey, dumpId }` → the entry's node, revealed and selected. */
+    'pgDumpExplorer.entry.reveal': (target) => s.entryCommands.reveal(target),
     'pgDumpExplorer.restore.selected': (arg) => s.restore.restoreSelected(arg),
     'pgDumpExplorer.plain.openViewer': (target) => s.plain.openViewer(target),
     'pgDumpExplorer.plain.restoreObject': (args) => s.plain.restoreObject(args),

@@ -12,6 +12,11 @@ import { PlainDumps } from './plain/plainDumps';
 import { RestoreCommands } from './restore/restoreCommands';
 import type { Services } from './services';
 import { ConnectionsTree } from './views/connectionsTree';
+import { DefinitionDocuments, DEFINITION_SCHEME } from './views/definitionDocuments';
+import { DumpTreeView } from './views/dumpTree';
+import { EntryCommands } from './views/entryCommands';
+import { TreeCommands } from './views/treeCommands';
+import { DataPreviewPanels } from './webviews/dataPreviewPanel';
 
 /**
  * Activation wiring only: make the services once, register the views, editors and the command
@@ -23,12 +28,15 @@ export function activate(context: vscode.ExtensionContext): Services {
   const dumps = new OpenDumps();
   const connections = new ConnectionStore(context, log);
   const connectionsTree = new ConnectionsTree(connections);
+  const tree = new DumpTreeView(dumps, log);
+  const previews = new DataPreviewPanels(context.extensionUri);
   const dumpCommands = new DumpCommands(dumps, log);
   const archiveEditor = new ArchiveEditorProvider({ extensionUri: context.extensionUri, dumps, dumpCommands, config, log });
   const archiveFolders = new ArchiveFolders();
   const restore = new RestoreCommands({ context, log, config, dumps, dumpCommands, connections });
   const plain = new PlainDumps({ context, log, config, dumps });
-  context.subscriptions.push(log, dumps, connections, connectionsTree, archiveEditor, archiveFolders, restore, plain);
+  context.subscriptions.push(log, dumps, connections, connectionsTree, tree, previews, archiveEditor, archiveFolders, restore, plain);
+  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(DEFINITION_SCHEME, new DefinitionDocuments(dumps)));
   const services: Services = {
     context,
     log,
@@ -42,6 +50,9 @@ export function activate(context: vscode.ExtensionContext): Services {
     connections,
     connectionCommands: new ConnectionCommands(connections, connectionsTree, log),
     connectionsTree,
+    tree,
+    treeCommands: new TreeCommands(dumps, tree),
+    entryCommands: new EntryCommands(dumps, tree, previews),
   };
   registerCommands(context, services);
   return services;

@@ -10,6 +10,9 @@ import type { Log } from './log';
 import type { PlainDumps } from './plain/plainDumps';
 import type { RestoreCommands } from './restore/restoreCommands';
 import type { ConnectionsTree } from './views/connectionsTree';
+import type { DumpTreeView } from './views/dumpTree';
+import type { EntryCommands } from './views/entryCommands';
+import type { TreeCommands } from './views/treeCommands';
 
 /** What activation makes once and every feature is given: no feature makes its own. */
 export interface Services {
@@ -29,4 +32,8 @@ export interface Services {
   connections: ConnectionStore;
   connectionCommands: ConnectionCommands;
   connectionsTree: ConnectionsTree;
+  /** The Dump Explorer tree: revealEntry(dumpKey, dumpId) shows an entry's node (e.g. one a restore error names). */
+  tree: DumpTreeView;
+  treeCommands: TreeCommands;
+  entryCommands: EntryCommands;
 }

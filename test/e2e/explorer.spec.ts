@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { projectRoot } from '../support/fixtures';
 import { e2e, screenshot } from './context';
 import type { Frame } from 'playwright-core';
-import { archiveSummaryFrame, chooseMenuItem, closeAllEditors, explorerRow, openContextMenu, tabLabels } from './workbench';
+import { archiveSummaryFrame, chooseMenuItem, closeAllEditors, explorerRow, openContextMenu, runCommand, tabLabels } from './workbench';
 
 interface Manifest {
   contributes: { commands: { command: string; title: string }[]; menus?: Record<string, { command: string }[]> };
@@ -54,8 +54,10 @@ describe('Explorer context menu', () => {
     assert.ok(!labels.includes(title), `offered on notes.txt: ${labels.join(' | ')}`);
   });
 
-  it('clicking it on a .dump shows what the dump holds', async () => {
+  it('clicking it on a .dump shows what the dump holds in the Dumps view', async () => {
     const { page } = e2e();
+    const pane = page.locator('[id="workbench.view.extension.pgDumpExplorer"] .pane:has(.pane-header[aria-label="Dumps Section"])');
+    const root = pane.locator('.monaco-list-row[aria-level="1"]', { has: page.locator('.label-name', { hasText: /^rich\.dump$/ }) });
     // The workbench redraws its context menu while contributions load, and a click can land on
     // a menu that is going away: try the menu again (three times at most) when nothing opens.
     let frame: Frame | undefined;
@@ -65,12 +67,21 @@ describe('Explorer context menu', () => {
       frame = await archiveSummaryFrame(page, 'rich.dump', 20_000).catch((err: unknown) => (attempt >= 3 ? Promise.reject(err) : undefined));
       if (!frame) await page.keyboard.press('Escape');
     }
+    // The summary editor shows the archive's facts and entries…
     const summary = (await frame.locator('dl.summary').innerText()).replace(/\s+/g, ' ');
     assert.match(summary, /Database rich/);
     assert.match(summary, /Entries \d+/);
     await frame.locator('.rows .row[data-dump-id]', { hasText: 'customer' }).first().waitFor({ timeout: 20_000 });
     assert.ok((await tabLabels(page)).length > 0, 'no editor tab');
+    // …and the Dumps view holds the dump, expanded to its schemas.
+    await root.waitFor({ timeout: 20_000 });
+    assert.equal(await root.getAttribute('aria-expanded'), 'true', 'the dump opens expanded');
+    assert.match(await root.locator('.label-description').innerText(), /^custom · \d+ entries/);
+    const schemas = await pane.locator('.monaco-list-row[aria-level="2"] .label-name').allInnerTexts();
+    for (const schema of ['sales', 'public']) assert.ok(schemas.includes(schema), `no schema ${schema} under rich.dump: ${schemas.join(', ')}`);
     await screenshot('dump-summary', { readme: true });
     await closeAllEditors(page);
+    // Back to the Explorer, where the other specs start.
+    await runCommand(page, 'View: Show Explorer');
   });
 });

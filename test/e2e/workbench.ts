@@ -125,3 +125,35 @@ export async function webviewFrame(page: Page, what: string, matches: (frame: Fr
 export function archiveSummaryFrame(page: Page, title: string, timeoutMs?: number): Promise<Frame> {
   return webviewFrame(page, `the archive summary of ${title}`, async (f) => (await f.locator('h1', { hasText: title }).count()) > 0 && (await f.locator('dl.summary, .problem').count()) > 0, timeoutMs);
 }
+
+/** The Dumps view's pane, in the PG Dump Explorer view container (the Explorer's folder pane may be named "dumps" too). */
+export function dumpsPane(page: Page): Locator {
+  return page.locator('[id="workbench.view.extension.pgDumpExplorer"] .pane:has(.pane-header[aria-label="Dumps Section"])');
+}
+
+const exactly = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+
+/** A row of the Dumps view by its label, exactly; with `level`, only rows at that depth (1: a dump's root). */
+export function treeRow(page: Page, label: string, level?: number): Locator {
+  return dumpsPane(page)
+    .locator(level === undefined ? '.monaco-list-row' : `.monaco-list-row[aria-level="${level}"]`, { has: page.locator('.label-name', { hasText: exactly(label) }) })
+    .first();
+}
+
+/** Expands a row of the Dumps view (when it is not expanded yet) and waits until it is. */
+export async function expandTreeRow(page: Page, label: string, level?: number): Promise<void> {
+  const row = treeRow(page, label, level);
+  await row.waitFor({ timeout: 30_000 });
+  if ((await row.getAttribute('aria-expanded')) !== 'true') await row.locator('.monaco-tl-twistie').click();
+  await page.waitForFunction((el) => el?.getAttribute('aria-expanded') === 'true', await row.elementHandle(), { timeout: 10_000 });
+}
+
+/** Shows the Explorer with the workspace folder's files (expanding its section when another spec collapsed it). */
+export async function showExplorerFiles(page: Page): Promise<void> {
+  await runCommand(page, 'View: Show Explorer');
+  // The workspace folder's section is the Explorer's first.
+  const header = page.locator('[id="workbench.view.explorer"] .pane > .pane-header').first();
+  await header.waitFor({ timeout: 10_000 });
+  if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+  await waitForExplorer(page, 30_000);
+}

@@ -250,6 +250,22 @@ describe('dump outline of a schema wider than one level may hold', () => {
     assert.deepEqual(chain, ['object', 'range', 'group', 'schema']);
   });
 
+  it('a filter that leaves few objects lists them without ranges, and walks back up past them', () => {
+    const filter = new OutlineFilter(outline, 't1?');
+    const shown = filter.children(group);
+    assert.deepEqual(shown.map((n) => n.label), ['t10', 't11', 't12', 't13', 't14', 't15', 't16', 't17', 't18', 't19']);
+    assert.ok(shown.every((n) => n.kind === 'object'));
+    assert.equal(filter.parent(shown[0]!), group, 'the group, not the range the object is in');
+    assert.equal(outline.parent(shown[0]!)?.kind, 'range', 'without the filter, the range');
+    assert.equal(filter.parent(group), outline.roots[0]);
+    // Too many shown for one level: ranges, those that show anything.
+    const wide = new OutlineFilter(outline, 't*');
+    assert.deepEqual(wide.children(group).map((n) => n.kind), ['range', 'range', 'range']);
+    const few = new OutlineFilter(outline, `t${2 * RANGE_SIZE + 1}`);
+    assert.ok(few.children(group).every((n) => n.kind === 'object'));
+    assert.ok(few.children(group).length > 0);
+  });
+
   it('picking the schema picks every table and brings the SCHEMA entry', () => {
     const picks = new Picks(outline);
     picks.set(outline.roots[0]!, true);

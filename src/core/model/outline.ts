@@ -1,4 +1,5 @@
 import { ownership } from '../plan/closure';
+import { tocIndex } from '../plan/dependencies';
 import { isListedByDefault } from './listing';
 import type { Archive, TocEntry } from './types';
 
@@ -119,24 +120,23 @@ export class DumpOutline {
     this.descs = new Array(n);
     this.namespaces = new Array(n);
     this.tags = new Array(n);
-    const position = new Map<number, number>();
+    const position = tocIndex(archive);
     const listed = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       const e = entries[i]!;
       this.descs[i] = e.desc ?? '';
       this.namespaces[i] = e.namespace;
       this.tags[i] = e.tag ?? '';
-      position.set(e.dumpId, i);
       listed[i] = isListedByDefault(e) ? 1 : 0;
     }
 
     // Objects: listed, owned by nothing, not a schema. Partitions: tables owned by a table.
-    const isObject = (i: number) => listed[i] === 1 && this.descs[i] !== 'SCHEMA' && own.owners(entries[i]!.dumpId).length === 0;
+    const isObject = (i: number) => listed[i] === 1 && this.descs[i] !== 'SCHEMA' && !own.isOwned(entries[i]!.dumpId);
     const partitionsOf = (i: number): number[] =>
       own
         .parts(entries[i]!.dumpId)
         .filter((p) => TABLE_LIKE.has(p.desc ?? '') && TABLE_LIKE.has(this.descs[i]!))
-        .map((p) => position.get(p.dumpId)!)
+        .map((p) => position.position(p.dumpId))
         .sort((a, b) => collator.compare(this.tags[a]!, this.tags[b]!));
 
     const schemaEntries = new Map<string, number>();
@@ -415,15 +415,17 @@ export class DumpOutline {
   }
 
   private positionOf(dumpId: number): number {
-    const entries = this.archive.entries;
-    // Entries are in archive order; dumpIds are mostly but not always increasing: a map, once.
-    if (!this.positions) {
-      this.positions = new Map();
-      for (let i = 0; i < entries.length; i++) this.positions.set(entries[i]!.dumpId, i);
-    }
-    return this.positions.get(dumpId) ?? -1;
+    return tocIndex(this.archive).position(dumpId);
   }
-  private positions: Map<number, number> | undefined;
+
+  /** The top-level leaves (objects, not partitions) of a group or range, in order. */
+  topLevelLeaves(node: OutlineNode): number[] {
+    const all = this.groupMembers.get(node.id);
+    if (!all || (node.kind !== 'group' && node.kind !== 'range')) return [];
+    const out: number[] = [];
+    for (const leaf of all) if (leaf >= node.start && leaf < node.end) out.push(leaf);
+    return out;
+  }
 
   /** A group's (or range's) top-level objects, split into ranges when there are too many. */
   private rangeChildren(node: OutlineNode): OutlineNode[] {
@@ -597,5 +599,41 @@ export class OutlineFilter {
   /** Whether a leaf is shown (it matches, or it is a partition of a table that does). */
   showsLeaf(leaf: number): boolean {
     return this.shownBefore[leaf + 1]! - this.shownBefore[leaf]! > 0;
+  }
+
+  /** Groups (by id) whose shown objects fit one level, listed without their ranges. */
+  private readonly flat = new Map<string, number[] | null>();
+
+  /** The shown top-level objects of a group split into ranges, when they fit one level; null otherwise. */
+  private flatMembers(group: OutlineNode): number[] | null {
+    let known = this.flat.get(group.id);
+    if (known !== undefined) return known;
+    known = null;
+    if (group.kind === 'group' && group.end - group.start > RANGE_SIZE && this.outline.children(group).some((c) => c.kind === 'range')) {
+      const shown = this.outline.topLevelLeaves(group).filter((leaf) => this.showsLeaf(leaf));
+      if (shown.length <= RANGE_SIZE) known = shown;
+    }
+    this.flat.set(group.id, known);
+    return known;
+  }
+
+  /**
+   * The children the tree shows under this filter: what the node has that the filter shows,
+   * except that a group of ranges whose shown objects fit one level lists those objects at once
+   * (a filter that leaves 30 of 10,000 tables needs no ranges to reach them).
+   */
+  children(node?: OutlineNode): OutlineNode[] {
+    const flat = node ? this.flatMembers(node) : null;
+    if (flat) return flat.map((leaf) => this.outline.objectNode(leaf));
+    return this.outline.children(node).filter((c) => this.shows(c));
+  }
+
+  /** The parent the tree shows under this filter (see children); null for roots. */
+  parent(node: OutlineNode): OutlineNode | null {
+    const parent = this.outline.parent(node);
+    if (parent?.kind !== 'range') return parent;
+    let group: OutlineNode | null = parent;
+    while (group && group.kind === 'range') group = this.outline.parent(group);
+    return group && this.flatMembers(group) ? group : parent;
   }
 }

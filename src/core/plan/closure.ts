@@ -131,6 +131,8 @@ export interface Ownership {
   parts(dumpId: number): readonly TocEntry[];
   /** The objects the entry belongs to (usually one; a shared sequence may have several). */
   owners(dumpId: number): readonly TocEntry[];
+  /** Whether the entry belongs to any object: owners(dumpId).length > 0, without making the list. */
+  isOwned(dumpId: number): boolean;
 }
 
 const NO_ENTRIES: readonly TocEntry[] = Object.freeze([]);
@@ -321,6 +323,10 @@ function buildOwnership(index: TocIndex): Ownership {
   }
   return {
     parts: (id) => parts.get(id) ?? NO_ENTRIES,
+    isOwned: (id) => {
+      const at = index.position(id);
+      return at >= 0 && firstOwner[at]! >= 0;
+    },
     owners: (id) => {
       const at = index.position(id);
       if (at < 0 || firstOwner[at]! < 0) return NO_ENTRIES;
@@ -384,8 +390,8 @@ function partWhy(part: TocEntry, owner: TocEntry, index: TocIndex, own: Ownershi
   }
 }
 
-/** What `dep` is to `by`, which depends on it. */
-function dependencyWhy(by: TocEntry, dep: TocEntry, own: Ownership): string {
+/** What `dep` is to `by`, which depends on it: `the table the foreign key references`. */
+export function dependencyWhy(by: TocEntry, dep: TocEntry, own: Ownership): string {
   const b = by.desc ?? '';
   const d = dep.desc ?? '';
   if (d === 'SCHEMA') return 'its schema';

@@ -1,4 +1,4 @@
-import type { DumpOutline, OutlineNode } from '../model/outline';
+import { namePattern, type DumpOutline, type OutlineNode } from '../model/outline';
 import type { RestoreMode, Selection } from './selection';
 
 /**
@@ -144,4 +144,24 @@ export class Picks {
   toSelection(options: SelectionOptions = {}): Selection {
     return { objects: this.pickedDumpIds(), ...options };
   }
+}
+
+const TABLE_DESCS = new Set(['TABLE', 'FOREIGN TABLE']);
+
+/**
+ * Picks every table whose name matches a pattern (psql-style, see namePattern), as ticking it
+ * would: a partitioned table with its partitions. Returns how many tables matched and how many
+ * objects were not picked before.
+ */
+export function pickTablesMatching(picks: Picks, pattern: string): { matched: number; added: number } {
+  const outline = picks.outline;
+  const test = namePattern(pattern);
+  let matched = 0;
+  let added = 0;
+  for (let leaf = 0; leaf < outline.leafCount; leaf++) {
+    if (!TABLE_DESCS.has(outline.descOfLeaf(leaf)) || !test(outline.qualifiedNameOfLeaf(leaf), outline.nameOfLeaf(leaf))) continue;
+    matched++;
+    added += picks.set(outline.objectNode(leaf), true);
+  }
+  return { matched, added };
 }

@@ -1,0 +1,246 @@
+import * as vscode from 'vscode';
+import { OutlineFilter, type OutlineNode } from '../core/model/outline';
+import { describePickSummary, summarizePicks } from '../core/plan/pickSummary';
+import type { OpenDump, OpenDumps } from '../dumps/openDumps';
+import type { Log } from '../log';
+import { setContext } from '../util/contextKeys';
+import { Disposable } from '../util/disposable';
+import { dumpRootItem, outlineNodeItem, type DumpElement } from './dumpTreeItems';
+
+export type { DumpElement } from './dumpTreeItems';
+
+/**
+ * How long ticking must pause before the plan summary is worked out again: planning 10,000
+ * tables takes a tenth of a second, so it waits until VS Code has redrawn the tree (VS Code
+ * batches a tree's changes for 200 ms).
+ */
+const SUMMARY_DELAY_MS = 300;
+
+/**
+ * The Dump Explorer tree: one root per open dump, then its outline (schema → kind → object →
+ * parts), children made when VS Code asks for them. What is picked lives in each dump's Picks;
+ * the tree only shows it, and a check-box click changes the Picks (applyCheckboxChanges) and
+ * redraws that dump's subtree. The view's message says what the picks come to as a restore.
+ */
+export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<DumpElement> {
+  readonly view: vscode.TreeView<DumpElement>;
+  private readonly changed = this.register(new vscode.EventEmitter<DumpElement | DumpElement[] | undefined>());
+  readonly onDidChangeTreeData = this.changed.event;
+  /** Elements by id, per dump, so that VS Code gets the same object for the same node. */
+  private readonly elements = new Map<string, Map<string, DumpElement>>();
+  private summaryTimer: NodeJS.Timeout | undefined;
+  private filterPattern: string | undefined;
+  /** Dumps whose root the user has collapsed; a dump opens expanded. */
+  private readonly collapsed = new Set<string>();
+  /** Dumps opened whose root VS Code has not drawn yet, with who waits for it. */
+  private readonly unseen = new Map<string, (() => void)[]>();
+
+  /**
+   * VS Code asks for a root's children once its tree holds the root (a new root is drawn
+   * expanded): from then on the root can be revealed.
+   */
+  private rootDrawn(dump: OpenDump): void {
+    const waiters = this.unseen.get(dump.key);
+    if (!waiters) return;
+    this.unseen.delete(dump.key);
+    for (const waiter of waiters) setTimeout(waiter, 0);
+  }
+
+  constructor(
+    private readonly dumps: OpenDumps,
+    private readonly log: Log,
+  ) {
+    super();
+    this.view = this.register(
+      vscode.window.createTreeView('pgDumpExplorer.dumps', { treeDataProvider: this, manageCheckboxStateManually: true, showCollapseAll: true, canSelectMany: true }),
+    );
+    this.register(this.view.onDidChangeCheckboxState((e) => this.applyCheckboxChanges(e.items)));
+    this.register(
+      dumps.onDidChange(() => {
+        for (const key of [...this.elements.keys()]) if (!dumps.get(key)) this.elements.delete(key);
+        for (const key of [...this.collapsed]) if (!dumps.get(key)) this.collapsed.delete(key);
+        for (const d of dumps.list()) if (!this.elements.has(d.key) && !this.unseen.has(d.key)) this.unseen.set(d.key, []);
+        // A dump opened while a filter is on is filtered too.
+        if (this.filterPattern !== undefined) for (const d of dumps.list()) d.filter ??= new OutlineFilter(d.outline, this.filterPattern);
+        this.changed.fire(undefined);
+        this.scheduleSummary();
+      }),
+    );
+    this.register(
+      dumps.onDidChangePicks((dump) => {
+        // The dump's root says what is picked, so its whole (expanded) subtree is redrawn; other dumps are not.
+        this.changed.fire(this.rootOf(dump));
+        this.scheduleSummary();
+      }),
+    );
+    this.register({ dispose: () => clearTimeout(this.summaryTimer) });
+    this.register(this.view.onDidCollapseElement((e) => !e.element.node && this.collapsed.add(e.element.dumpKey)));
+    this.register(this.view.onDidExpandElement((e) => !e.element.node && this.collapsed.delete(e.element.dumpKey)));
+  }
+
+  /** Called by VS Code for each element it shows. */
+  getTreeItem(element: DumpElement): vscode.TreeItem {
+    const dump = this.dumps.get(element.dumpKey);
+    if (!dump) return new vscode.TreeItem('(closed)');
+    if (!element.node) {
+      const item = dumpRootItem(dump, element);
+      if (!this.collapsed.has(dump.key)) item.collapsibleState = vscode.TreeItemCollapsibleState.Expanded;
+      return item;
+    }
+    const parent = element.node.kind === 'part' ? dump.outline.parent(element.node) : null;
+    return outlineNodeItem(dump, element, parent ? (parent.schema && parent.kind === 'object' ? `${parent.schema}.${parent.label}` : parent.label) : undefined);
+  }
+
+  /** Called by VS Code when an element is expanded (or the view first shows). */
+  getChildren(element?: DumpElement): DumpElement[] {
+    if (!element) return this.dumps.list().map((d) => this.rootOf(d));
+    const dump = this.dumps.get(element.dumpKey);
+    if (!dump) return [];
+    if (!element.node) this.rootDrawn(dump);
+    const nodes = dump.filter ? dump.filter.children(element.node) : dump.outline.children(element.node);
+    return nodes.map((n) => this.elementOf(dump, n));
+  }
+
+  /** Called by VS Code to reveal an element: the path up to its dump's root. */
+  getParent(element: DumpElement): DumpElement | undefined {
+    const dump = this.dumps.get(element.dumpKey);
+    if (!dump || !element.node) return undefined;
+    const parent = dump.filter ? dump.filter.parent(element.node) : dump.outline.parent(element.node);
+    return parent ? this.elementOf(dump, parent) : this.rootOf(dump);
+  }
+
+  /**
+   * What a click on check-boxes does (VS Code's onDidChangeCheckboxState calls it; tests call it
+   * too): pick or unpick everything under each element, only what the filter shows when one is
+   * on, then tell everyone who shows the picks.
+   */
+  applyCheckboxChanges(items: readonly (readonly [DumpElement, vscode.TreeItemCheckboxState])[]): void {
+    const touched = new Set<OpenDump>();
+    for (const [element, state] of items) {
+      const dump = this.dumps.get(element.dumpKey);
+      if (!dump) continue;
+      const picked = state === vscode.TreeItemCheckboxState.Checked;
+      const filter = dump.filter;
+      const only = filter ? (leaf: number) => filter.showsLeaf(leaf) : undefined;
+      const nodes = element.node ? [element.node] : dump.outline.roots.filter((r) => !filter || filter.shows(r));
+      for (const node of nodes) dump.picks.set(node, picked, only);
+      touched.add(dump);
+    }
+    for (const dump of touched) this.dumps.picksDidChange(dump);
+  }
+
+  /** The element of a dump's root. */
+  rootOf(dump: OpenDump): DumpElement {
+    return this.cached(dump, dump.key, () => ({ id: dump.key, dumpKey: dump.key }));
+  }
+
+  /** The element of a node. */
+  elementOf(dump: OpenDump, node: OutlineNode): DumpElement {
+    const id = `${dump.key}#${node.id}`;
+    return this.cached(dump, id, () => ({ id, dumpKey: dump.key, node, ...(node.dumpId !== undefined ? { dumpId: node.dumpId } : {}) }));
+  }
+
+  private cached(dump: OpenDump, id: string, make: () => DumpElement): DumpElement {
+    let map = this.elements.get(dump.key);
+    if (!map) this.elements.set(dump.key, (map = new Map()));
+    let element = map.get(id);
+    if (!element) map.set(id, (element = make()));
+    return element;
+  }
+
+  /** Shows a dump's root, expanded, selected and focused (after the dump was opened). */
+  async revealDump(dump: OpenDump): Promise<void> {
+    // A hidden view asks for nothing: show it first. VS Code asks for the roots a moment after a
+    // change (it batches them): revealing a root before its tree holds it fails ("node not found").
+    if (!this.view.visible) await vscode.commands.executeCommand('pgDumpExplorer.dumps.focus');
+    const waiting = this.unseen.get(dump.key);
+    if (waiting) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 5_000);
+        waiting.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    await this.reveal(this.rootOf(dump), { select: true, focus: true, expand: true });
+  }
+
+  /**
+   * Shows the node of a TOC entry (its object, or the part under its object), selected. When the
+   * filter hides it, the filter is cleared first. Returns false when the tree does not show the
+   * entry at all (an entry `pg_restore -l` hides, or a schema's privileges).
+   */
+  async revealEntry(dumpKey: string, dumpId: number): Promise<boolean> {
+    const dump = this.dumps.get(dumpKey);
+    const node = dump?.outline.nodeOfEntry(dumpId);
+    if (!dump || !node) return false;
+    if (dump.filter && !dump.filter.shows(node)) this.setFilter(undefined);
+    await this.reveal(this.elementOf(dump, node), { select: true, focus: true, expand: false });
+    return true;
+  }
+
+  /**
+   * view.reveal, again a moment later when VS Code's tree does not hold the element yet: it
+   * draws a change a little after it hears of it, and a reveal in between fails with "Tree
+   * element not found" / "Data tree node not found".
+   */
+  private async reveal(element: DumpElement, options: { select: boolean; focus: boolean; expand: boolean }): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.view.reveal(element, options);
+        return;
+      } catch (err) {
+        if (attempt >= 10 || !/not found/i.test(err instanceof Error ? err.message : String(err))) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  }
+
+  /** The name filter of every open dump (undefined: none). */
+  get filter(): string | undefined {
+    return this.filterPattern;
+  }
+
+  setFilter(pattern: string | undefined): void {
+    const p = pattern?.trim() || undefined;
+    this.filterPattern = p;
+    for (const dump of this.dumps.list()) {
+      dump.filter = p === undefined ? undefined : new OutlineFilter(dump.outline, p);
+    }
+    setContext('pgDumpExplorer.treeFiltered', p !== undefined);
+    this.view.description = p === undefined ? undefined : `filter: ${p}`;
+    this.changed.fire(undefined);
+    for (const dump of this.dumps.list()) this.dumps.picksDidChange(dump);
+  }
+
+  /** Works the view's message out again once ticking pauses: planning 10,000 tables takes a moment. */
+  private scheduleSummary(): void {
+    clearTimeout(this.summaryTimer);
+    this.summaryTimer = setTimeout(() => this.updateSummary(), SUMMARY_DELAY_MS);
+  }
+
+  /** The view's message: what the picks of each dump come to as a restore. */
+  updateSummary(): void {
+    clearTimeout(this.summaryTimer);
+    if (this.isDisposed) return;
+    const lines: string[] = [];
+    const open = this.dumps.list();
+    for (const dump of open) {
+      if (dump.picks.count === 0) continue;
+      try {
+        const line = describePickSummary(summarizePicks(dump.opened.archive, dump.picks.toSelection(), dump.picks.count));
+        lines.push(open.length > 1 ? `${dump.label}: ${line}` : line);
+      } catch (err) {
+        this.log.warn(`plan of the picks in ${dump.label}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    if (this.filterPattern !== undefined) {
+      const matches = open.reduce((n, d) => n + (d.filter?.matchCount ?? 0), 0);
+      lines.push(`Filter "${this.filterPattern}": ${matches.toLocaleString('en-US')} object${matches === 1 ? '' : 's'} match`);
+    }
+    // Setting the message, even to what it was, makes VS Code hold back the tree's next redraw.
+    const message = lines.length > 0 ? lines.join(' — ') : undefined;
+    if (message !== this.view.message) this.view.message = message;
+  }
+}

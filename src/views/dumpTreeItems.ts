@@ -1,0 +1,156 @@
+import * as vscode from 'vscode';
+import { rowEntries } from '../core/data/previewRows';
+import type { OutlineNode } from '../core/model/outline';
+import { archiveFacts, dumpDescription, nodeDescription, nodePickState } from '../core/model/outlineText';
+import type { PickState } from '../core/plan/picks';
+import type { OpenDump } from '../dumps/openDumps';
+import { formatBytes } from '../util/format';
+
+/**
+ * How the Dump Explorer tree draws one element: label, description, tooltip, icon, check-box and
+ * the contextValue tokens package.json's menus match (`dump`, `archive`, `object`, `part`,
+ * `hasDefinition`, `hasData`, `format=custom`, `kind=fk-constraint`…). Everything it says comes
+ * from the core (outlineText); this only puts it on a TreeItem.
+ */
+
+/** An element of the tree: a dump's root (no node) or a node of its outline. */
+export interface DumpElement {
+  /** `${dumpKey}#${node.id}`, or the dump's key for its root: unique and stable. */
+  readonly id: string;
+  readonly dumpKey: string;
+  readonly node?: OutlineNode;
+  /** The TOC entry of an object or part (or schema) node: entry commands take `{ dumpKey, dumpId }`. */
+  readonly dumpId?: number;
+}
+
+const GROUP_ICONS: Record<string, string> = {
+  tables: 'table',
+  'foreign-tables': 'table',
+  views: 'eye',
+  'materialized-views': 'layers',
+  sequences: 'symbol-number',
+  functions: 'symbol-method',
+  types: 'symbol-class',
+  extensions: 'extensions',
+  'large-objects': 'file-binary',
+};
+
+const ENTRY_ICONS: Record<string, string> = {
+  TABLE: 'table',
+  'FOREIGN TABLE': 'table',
+  VIEW: 'eye',
+  'MATERIALIZED VIEW': 'layers',
+  SEQUENCE: 'symbol-number',
+  FUNCTION: 'symbol-method',
+  PROCEDURE: 'symbol-method',
+  AGGREGATE: 'symbol-operator',
+  TYPE: 'symbol-enum',
+  DOMAIN: 'symbol-type-parameter',
+  EXTENSION: 'extensions',
+  BLOB: 'file-binary',
+  'BLOB METADATA': 'file-binary',
+  BLOBS: 'file-binary',
+  'TABLE DATA': 'list-flat',
+  'MATERIALIZED VIEW DATA': 'refresh',
+  'SEQUENCE SET': 'symbol-number',
+  'SEQUENCE OWNED BY': 'link',
+  INDEX: 'list-ordered',
+  'INDEX ATTACH': 'link',
+  'TABLE ATTACH': 'link',
+  CONSTRAINT: 'symbol-key',
+  'CHECK CONSTRAINT': 'check',
+  'FK CONSTRAINT': 'references',
+  TRIGGER: 'zap',
+  RULE: 'symbol-ruler',
+  POLICY: 'shield',
+  'ROW SECURITY': 'shield',
+  ACL: 'lock',
+  COMMENT: 'comment',
+  'SECURITY LABEL': 'tag',
+  DEFAULT: 'symbol-constant',
+  'STATISTICS DATA': 'graph',
+  STATISTICS: 'graph',
+  'EVENT TRIGGER': 'zap',
+  'PUBLICATION': 'broadcast',
+  'SUBSCRIPTION': 'rss',
+};
+
+function icon(node: OutlineNode): vscode.ThemeIcon {
+  switch (node.kind) {
+    case 'schema':
+      return new vscode.ThemeIcon('symbol-namespace');
+    case 'group':
+      return new vscode.ThemeIcon(GROUP_ICONS[node.group?.key ?? ''] ?? 'symbol-misc');
+    case 'range':
+      return new vscode.ThemeIcon('list-unordered');
+    default:
+      return new vscode.ThemeIcon(ENTRY_ICONS[node.desc ?? ''] ?? 'symbol-field');
+  }
+}
+
+/** `kind=fk-constraint`: a TOC kind as one token. */
+export function kindToken(desc: string): string {
+  return `kind=${desc.toLowerCase().replace(/\s+/g, '-')}`;
+}
+
+function checkbox(state: PickState | undefined, what: string): vscode.TreeItem['checkboxState'] {
+  if (state === undefined) return undefined;
+  const checked = state === 'all';
+  return {
+    state: checked ? vscode.TreeItemCheckboxState.Checked : vscode.TreeItemCheckboxState.Unchecked,
+    tooltip: checked ? `Picked: ${what} will be restored` : state === 'some' ? `Partly picked: tick to pick all of ${what}` : `Pick ${what} for restore`,
+  };
+}
+
+/** The dump's root. */
+export function dumpRootItem(dump: OpenDump, element: DumpElement): vscode.TreeItem {
+  const item = new vscode.TreeItem(dump.label, vscode.TreeItemCollapsibleState.Collapsed);
+  item.id = element.id;
+  const archive = dump.opened.archive;
+  item.description = dumpDescription(archive, dump.picks, dump.filter);
+  const facts = archiveFacts(archive, dump.outline);
+  const tooltip = new vscode.MarkdownString();
+  tooltip.appendMarkdown(`**${escapeMarkdown(dump.label)}**\n\n`);
+  for (const line of facts) tooltip.appendMarkdown(`${escapeMarkdown(line)}  \n`);
+  item.tooltip = tooltip;
+  item.iconPath = new vscode.ThemeIcon('database');
+  item.contextValue = `dump;archive;format=${archive.format}`;
+  item.resourceUri = dump.uri;
+  const roots = dump.outline.roots.filter((r) => !dump.filter || dump.filter.shows(r));
+  const states = roots.map((r) => nodePickState(r, dump.picks, dump.filter)).filter((s) => s !== undefined);
+  const state: PickState | undefined = states.length === 0 ? undefined : states.every((s) => s === 'all') ? 'all' : states.every((s) => s === 'none') ? 'none' : 'some';
+  item.checkboxState = checkbox(state, `everything in ${dump.label}`);
+  return item;
+}
+
+/** A node of a dump's outline. */
+export function outlineNodeItem(dump: OpenDump, element: DumpElement, parentLabel: string | undefined): vscode.TreeItem {
+  const node = element.node!;
+  const item = new vscode.TreeItem(node.label, node.expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+  item.id = element.id;
+  item.description = nodeDescription(node, dump.picks, dump.filter);
+  item.iconPath = icon(node);
+  const qualified = node.schema && node.kind !== 'schema' ? `${node.schema}.${node.label}` : node.label;
+  const tokens: string[] = [node.kind];
+  if (node.kind === 'object' || node.kind === 'part') {
+    tokens.push(kindToken(node.desc ?? ''));
+    tokens.push('hasDefinition');
+    if (rowEntries(dump.opened, node.dumpId!).length > 0) tokens.push('hasData');
+  } else if (node.kind === 'schema' && node.dumpId !== undefined) {
+    tokens.push('hasDefinition');
+  }
+  item.contextValue = tokens.join(';');
+  if (node.kind === 'part') {
+    const owner = parentLabel ?? 'its object';
+    item.tooltip = `${node.desc} ${node.label}${node.dataBytes > 0 ? ` (${formatBytes(node.dataBytes)} stored)` : ''}\nComes with ${owner}: restored when ${owner} is picked; it cannot be picked on its own.`;
+  } else {
+    const what = node.kind === 'object' ? `${(node.desc ?? '').toLowerCase()} ${qualified}` : node.kind === 'schema' ? `schema ${node.label}` : `${node.label}${node.schema ? ` in ${node.schema}` : ''}`;
+    item.tooltip = `${what}${node.dumpId !== undefined ? ` (entry ${node.dumpId})` : ''}${node.dataBytes > 0 ? `\n${formatBytes(node.dataBytes)} of stored data` : ''}`;
+    item.checkboxState = checkbox(nodePickState(node, dump.picks, dump.filter), what);
+  }
+  return item;
+}
+
+function escapeMarkdown(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}
