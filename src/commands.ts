@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { oneLine } from './core/errors';
+import { OpenDump } from './dumps/openDumps';
 import type { Services } from './services';
 
 /**
@@ -16,7 +17,7 @@ export function commandTable(s: Services): Record<string, CommandHandler> {
       const opened = await s.dumpCommands.open(uri, uris);
       const last = opened[opened.length - 1];
       if (last) await s.tree.revealDump(last);
-      for (const dump of opened) if (dump.opened.archive.format !== 'plain') await s.archiveEditor.showSummary(dump.uri);
+      for (const dump of opened) if (dump instanceof OpenDump && dump.opened.archive.format !== 'plain') await s.archiveEditor.showSummary(dump.uri);
       return opened;
     },
     'pgDumpExplorer.dumps.showSummary': (target) => s.archiveEditor.showSummary(target),
@@ -33,6 +34,7 @@ export function commandTable(s: Services): Record<string, CommandHandler> {
     /** Internal, not in package.json: `{ dumpKey, dumpId }` → the entry's node, revealed and selected. */
     'pgDumpExplorer.entry.reveal': (target) => s.entryCommands.reveal(target),
     'pgDumpExplorer.restore.selected': (arg) => s.restore.restoreSelected(arg),
+    'pgDumpExplorer.restore.rolesOnly': (arg) => s.restore.rolesOnly(arg),
     'pgDumpExplorer.plain.openViewer': (target) => s.plain.openViewer(target),
     'pgDumpExplorer.plain.restoreObject': (args) => s.plain.restoreObject(args),
     'pgDumpExplorer.plain.nextPage': (target) => s.plain.nextPage(target),

@@ -7,6 +7,7 @@ import { ArchiveFolders } from './dumps/archiveFolders';
 import { DumpCommands } from './dumps/dumpCommands';
 import { OpenDumps } from './dumps/openDumps';
 import { ArchiveEditorProvider } from './editors/archiveEditor';
+import { PlainDumpIndexes } from './editors/plainIndexes';
 import { Log } from './log';
 import { PlainDumps } from './plain/plainDumps';
 import { RestoreCommands } from './restore/restoreCommands';
@@ -25,7 +26,8 @@ import { DataPreviewPanels } from './webviews/dataPreviewPanel';
 export function activate(context: vscode.ExtensionContext): Services {
   const log = new Log();
   const config = new Config();
-  const dumps = new OpenDumps();
+  const plainIndexes = new PlainDumpIndexes(vscode.Uri.joinPath(context.globalStorageUri, 'plain-index').fsPath, vscode.Uri.joinPath(context.extensionUri, 'dist', 'plainIndexWorker.js').fsPath, log);
+  const dumps = new OpenDumps(plainIndexes);
   const connections = new ConnectionStore(context, log);
   const connectionsTree = new ConnectionsTree(connections);
   const tree = new DumpTreeView(dumps, log);
@@ -34,8 +36,8 @@ export function activate(context: vscode.ExtensionContext): Services {
   const archiveEditor = new ArchiveEditorProvider({ extensionUri: context.extensionUri, dumps, dumpCommands, config, log });
   const archiveFolders = new ArchiveFolders();
   const restore = new RestoreCommands({ context, log, config, dumps, dumpCommands, connections });
-  const plain = new PlainDumps({ context, log, config, dumps });
-  context.subscriptions.push(log, dumps, connections, connectionsTree, tree, previews, archiveEditor, archiveFolders, restore, plain);
+  const plain = new PlainDumps({ context, log, config, dumps }, plainIndexes);
+  context.subscriptions.push(log, plainIndexes, dumps, connections, connectionsTree, tree, previews, archiveEditor, archiveFolders, restore, plain);
   context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(DEFINITION_SCHEME, new DefinitionDocuments(dumps)));
   const services: Services = {
     context,

@@ -90,14 +90,9 @@ export async function restoreCommand(file: string, o: RestoreCommandOptions): Pr
     for (const line of planWarnings(plan)) say(`warning: ${line}`);
     say(`plan: ${plan.entries.length} entries of ${archive.entries.length}${archive.format === 'plain' ? ' (plain dump: the sections are streamed to psql)' : ''}`);
 
-    const report = await preflight(archive, plan, connection, { noOwner: o.noOwner, noPrivileges: o.noPrivileges, clean: o.clean });
-    if (archive.format === 'plain') {
-      // The psql that will run must read the dump's \restrict lines.
-      const psql = await findTool('psql').catch(() => undefined);
-      const restrict = psqlRestrictFinding(psql?.version ?? null, opened.plain?.restrictKey != null);
-      if (restrict) report.findings.push(restrict);
-      report.blocking ||= restrict?.severity === 'blocking';
-    }
+    // A plain dump's psql must read its \restrict lines.
+    const psql = archive.format === 'plain' ? { version: (await findTool('psql').catch(() => undefined))?.version ?? null, dumpUsesRestrict: opened.plain?.restrictKey != null } : undefined;
+    const report = await preflight(archive, plan, connection, { noOwner: o.noOwner, noPrivileges: o.noPrivileges, clean: o.clean, ...(psql ? { psql } : {}) });
     for (const line of formatPreflight(report)) say(line);
     if (report.blocking && !o.yes) {
       say('pre-flight found blocking problems: nothing was changed. Apply a fix above, or add --yes to restore anyway.');

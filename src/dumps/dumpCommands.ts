@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { withArchive } from '../core/archive';
 import { formatRestoreList } from '../core/model/listing';
 import type { Log } from '../log';
-import type { OpenDump, OpenDumps } from './openDumps';
+import { OpenCluster, type OpenDump, type OpenDumps } from './openDumps';
 
 /** Something a command was run on: a URI (Explorer), a tree node or editor that knows its dump. */
 export type DumpTarget = vscode.Uri | { dumpKey: string } | undefined;
@@ -16,14 +16,14 @@ export class DumpCommands {
 
   /** The dump a command was run on, or the only open one, or the one the user picks. */
   async resolve(target: unknown): Promise<OpenDump | undefined> {
-    if (target instanceof vscode.Uri) return this.dumps.open(target);
+    if (target instanceof vscode.Uri) return this.dumps.openDump(target);
     const key = (target as { dumpKey?: unknown } | undefined)?.dumpKey;
     if (typeof key === 'string') return this.dumps.get(key);
     const open = this.dumps.list();
     if (open.length === 1) return open[0];
     if (open.length === 0) {
       const uri = await this.askForDump();
-      return uri ? this.dumps.open(uri) : undefined;
+      return uri ? this.dumps.openDump(uri) : undefined;
     }
     const picked = await vscode.window.showQuickPick(
       open.map((d) => ({ label: d.label, description: vscode.workspace.asRelativePath(d.uri), dump: d })),
@@ -33,24 +33,29 @@ export class DumpCommands {
   }
 
   /** Opens dumps chosen in the Explorer (several when several are selected), or asked for. */
-  async open(uri: unknown, uris: unknown): Promise<OpenDump[]> {
+  async open(uri: unknown, uris: unknown): Promise<(OpenDump | OpenCluster)[]> {
     const chosen = Array.isArray(uris) && uris.every((u) => u instanceof vscode.Uri) && uris.length > 0 ? (uris as vscode.Uri[]) : uri instanceof vscode.Uri ? [uri] : [];
     if (chosen.length === 0) {
       const asked = await this.askForDump();
       if (asked) chosen.push(asked);
     }
-    const out: OpenDump[] = [];
+    const out: (OpenDump | OpenCluster)[] = [];
     for (const u of chosen) {
-      const dump = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Reading ${vscode.workspace.asRelativePath(u)}` }, () => this.dumps.open(u));
-      this.log.info(`opened ${u.fsPath}: ${dump.opened.archive.format} archive, ${dump.opened.archive.entries.length} TOC entries, ${dump.outline.leafCount} objects`);
-      out.push(dump);
+      const opened = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Reading ${vscode.workspace.asRelativePath(u)}` }, () => this.dumps.open(u));
+      const dumps = opened instanceof OpenCluster ? opened.databases : [opened];
+      for (const d of dumps) this.log.info(`opened ${d.label}: ${d.opened.archive.format === 'plain' ? 'plain SQL dump' : `${d.opened.archive.format} archive`}, ${d.opened.archive.entries.length} entries, ${d.outline.leafCount} objects`);
+      if (opened instanceof OpenCluster) this.log.info(`opened ${opened.label}: cluster dump of ${opened.index.roles.length} roles, ${opened.index.tablespaces.length} tablespaces, ${opened.databases.length} databases`);
+      out.push(opened);
     }
     return out;
   }
 
+  /** Closes a dump, or a cluster dump with its databases (its root in the tree). */
   async close(target: unknown): Promise<void> {
+    const clusterKey = (target as { clusterKey?: unknown } | undefined)?.clusterKey;
+    if (typeof clusterKey === 'string') return this.dumps.close(clusterKey);
     const dump = await this.resolve(target);
-    if (dump) await this.dumps.close(dump.key);
+    if (dump) await this.dumps.close(dump.part ? dump.part.cluster.key : dump.key);
   }
 
   /** The archive's `pg_restore -l` listing, byte for byte, in an untitled editor. */

@@ -1,16 +1,20 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { openArchive, type OpenedArchive } from '../core/archive';
-import { directoryOfToc } from '../core/formats/detect';
+import { openArchive, openPlainDump, type OpenedArchive } from '../core/archive';
+import { detectDump, directoryOfToc } from '../core/formats/detect';
+import { openClusterDatabase, readClusterDump, type ClusterIndex } from '../core/plain/clusterDump';
+import type { PlainIndex } from '../core/plain/indexer';
 import { DumpOutline, OutlineFilter } from '../core/model/outline';
 import { Picks } from '../core/plan/picks';
 import { setContext } from '../util/contextKeys';
 import { Disposable } from '../util/disposable';
+import { DumpError } from '../core/errors';
 
 /**
- * The dumps open in the extension: each read once (its TOC, the outline of its objects) and kept
- * open until closed, with what the user has picked in it. The tree, the editors and the restore
- * flow all look at the same OpenDump.
+ * The dumps open in the extension: each read once (its TOC or plain-dump index, the outline of
+ * its objects) and kept open until closed, with what the user has picked in it. The tree, the
+ * editors and the restore flow all look at the same OpenDump. A pg_dumpall script is an
+ * OpenCluster: its globals, and one OpenDump per database in it.
  */
 export class OpenDump {
   /** What the tree shows with a filter on; undefined: everything. */
@@ -21,19 +25,46 @@ export class OpenDump {
     readonly uri: vscode.Uri,
     readonly opened: OpenedArchive,
     readonly outline: DumpOutline,
+    /** The pg_dumpall script this dump is a database of. */
+    readonly part?: { cluster: OpenCluster; database: string },
   ) {
     this.picks = new Picks(outline);
   }
 
-  /** Unique among open dumps: the dump's URI. */
+  /** Unique among open dumps: the dump's URI (and, in a cluster dump, the database's name). */
+  get key(): string {
+    return this.part ? `${this.uri.toString()}#database=${encodeURIComponent(this.part.database)}` : this.uri.toString();
+  }
+
+  /** The file or folder name (`cluster.sql · rich` for a database of a cluster dump). */
+  get label(): string {
+    const file = path.basename(this.uri.fsPath);
+    return this.part ? `${file} · ${this.part.database}` : file;
+  }
+}
+
+/** A pg_dumpall script: its globals (roles, tablespaces) and its databases, each an OpenDump. */
+export class OpenCluster {
+  readonly databases: OpenDump[] = [];
+
+  constructor(
+    readonly uri: vscode.Uri,
+    readonly index: ClusterIndex,
+  ) {}
+
   get key(): string {
     return this.uri.toString();
   }
 
-  /** The file or folder name. */
   get label(): string {
     return path.basename(this.uri.fsPath);
   }
+}
+
+/** Where plain dumps' indexes come from (a worker thread and a cache), held while a dump is open. */
+export interface PlainIndexSource {
+  acquire(uri: vscode.Uri): Promise<{ index: PlainIndex }>;
+  release(uri: vscode.Uri): void;
 }
 
 /** Where the dump at `uri` is: the folder of a directory dump for its toc.dat, else `uri` itself. */
@@ -44,7 +75,8 @@ export function dumpLocation(uri: vscode.Uri): vscode.Uri {
 
 export class OpenDumps extends Disposable {
   private readonly dumps = new Map<string, OpenDump>();
-  private readonly opening = new Map<string, Promise<OpenDump>>();
+  private readonly clusters = new Map<string, OpenCluster>();
+  private readonly opening = new Map<string, Promise<OpenDump | OpenCluster>>();
   private readonly changed = this.register(new vscode.EventEmitter<void>());
   private readonly picksChanged = this.register(new vscode.EventEmitter<OpenDump>());
 
@@ -53,48 +85,117 @@ export class OpenDumps extends Disposable {
   /** What is picked in a dump changed (or its filter). */
   readonly onDidChangePicks = this.picksChanged.event;
 
+  constructor(private readonly plainIndexes: PlainIndexSource) {
+    super();
+  }
+
+  /** Every open dump of one database, the databases of cluster dumps included. */
   list(): OpenDump[] {
     return [...this.dumps.values()];
+  }
+
+  /** What the Dumps view shows at its top level: dumps of one database and cluster dumps, in the order opened. */
+  roots(): (OpenDump | OpenCluster)[] {
+    const out: (OpenDump | OpenCluster)[] = [];
+    for (const d of this.dumps.values()) {
+      if (!d.part) out.push(d);
+      else if (!out.includes(d.part.cluster)) out.push(d.part.cluster);
+    }
+    for (const c of this.clusters.values()) if (!out.includes(c)) out.push(c);
+    return out;
   }
 
   get(key: string): OpenDump | undefined {
     return this.dumps.get(key);
   }
 
+  getCluster(key: string): OpenCluster | undefined {
+    return this.clusters.get(key);
+  }
+
   /**
-   * Opens a dump (or returns it, when it is open already). A directory dump's toc.dat opens its
-   * folder. Errors are one-line DumpErrors.
+   * Opens a dump (or returns it, when it is open already): an archive, a plain SQL dump (its
+   * index made in a worker thread, or read from the cache), or a pg_dumpall script (an
+   * OpenCluster, with its databases opened). A directory dump's toc.dat opens its folder.
+   * Errors are one-line DumpErrors.
    */
-  open(target: vscode.Uri): Promise<OpenDump> {
+  open(target: vscode.Uri): Promise<OpenDump | OpenCluster> {
     const uri = dumpLocation(target);
     const key = uri.toString();
-    const known = this.dumps.get(key);
+    const known = this.dumps.get(key) ?? this.clusters.get(key);
     if (known) return Promise.resolve(known);
     let pending = this.opening.get(key);
     if (!pending) {
-      pending = (async () => {
-        const opened = await openArchive(uri.fsPath);
-        try {
-          const dump = new OpenDump(uri, opened, new DumpOutline(opened.archive));
-          this.dumps.set(key, dump);
-          this.update();
-          return dump;
-        } catch (err) {
-          await opened.close();
-          throw err;
-        }
-      })().finally(() => this.opening.delete(key));
+      pending = this.read(uri).finally(() => this.opening.delete(key));
       this.opening.set(key, pending);
     }
     return pending;
   }
 
-  async close(key: string): Promise<void> {
-    const dump = this.dumps.get(key);
-    if (!dump) return;
-    this.dumps.delete(key);
+  /** Opens a dump of one database; a cluster dump is a one-line error saying which of its databases to open. */
+  async openDump(target: vscode.Uri): Promise<OpenDump> {
+    const opened = await this.open(target);
+    if (opened instanceof OpenDump) return opened;
+    const names = opened.databases.map((d) => d.part!.database);
+    throw new DumpError('cluster-dump', `${opened.label} is a cluster dump made by pg_dumpall${names.length > 0 ? ` holding the databases ${names.join(', ')}` : ' (roles and tablespaces only)'}: pick what to restore under one of its databases in the Dumps view`);
+  }
+
+  private async read(uri: vscode.Uri): Promise<OpenDump | OpenCluster> {
+    const file = uri.fsPath;
+    const detected = await detectDump(file);
+    if (detected.kind === 'cluster' || detected.kind === 'globals') return this.readCluster(uri);
+    if (detected.kind !== 'plain') return this.add(uri, await openArchive(file));
+    const { index } = await this.plainIndexes.acquire(uri);
+    try {
+      return this.add(uri, await openPlainDump(file, { index }));
+    } catch (err) {
+      this.plainIndexes.release(uri);
+      throw err;
+    }
+  }
+
+  private async readCluster(uri: vscode.Uri): Promise<OpenCluster> {
+    const cluster = new OpenCluster(uri, await readClusterDump(uri.fsPath));
+    try {
+      for (const { database } of cluster.index.databases) {
+        const opened = await openClusterDatabase(cluster.index, database);
+        cluster.databases.push(new OpenDump(uri, opened, new DumpOutline(opened.archive), { cluster, database }));
+      }
+    } catch (err) {
+      for (const d of cluster.databases) await d.opened.close();
+      throw err;
+    }
+    this.clusters.set(cluster.key, cluster);
+    for (const d of cluster.databases) this.dumps.set(d.key, d);
     this.update();
-    await dump.opened.close();
+    return cluster;
+  }
+
+  /** A dump of one database, opened: its outline made, and it is listed. */
+  private add(uri: vscode.Uri, opened: OpenedArchive): OpenDump {
+    try {
+      const dump = new OpenDump(uri, opened, new DumpOutline(opened.archive));
+      this.dumps.set(dump.key, dump);
+      this.update();
+      return dump;
+    } catch (err) {
+      void opened.close();
+      throw err;
+    }
+  }
+
+  /** Closes a dump, or a cluster dump with all its databases. */
+  async close(key: string): Promise<void> {
+    const cluster = this.clusters.get(key);
+    const closing = cluster ? cluster.databases : [this.dumps.get(key)].filter((d): d is OpenDump => d !== undefined);
+    if (closing.length === 0 && !cluster) return;
+    if (cluster) this.clusters.delete(key);
+    for (const d of closing) this.dumps.delete(d.key);
+    this.update();
+    for (const d of closing) {
+      await d.opened.close();
+      if (!d.part && d.opened.archive.format === 'plain') this.plainIndexes.release(d.uri);
+    }
   }
 
   /** Tell everyone who shows a dump's picks (or filter) that they changed. */
@@ -104,13 +205,14 @@ export class OpenDumps extends Disposable {
   }
 
   private update(): void {
-    setContext('pgDumpExplorer.hasOpenDumps', this.dumps.size > 0);
+    setContext('pgDumpExplorer.hasOpenDumps', this.dumps.size + this.clusters.size > 0);
     this.changed.fire();
   }
 
   override dispose(): void {
     for (const dump of this.dumps.values()) void dump.opened.close();
     this.dumps.clear();
+    this.clusters.clear();
     super.dispose();
   }
 }

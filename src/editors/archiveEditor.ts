@@ -107,7 +107,7 @@ export class ArchiveEditorProvider extends Disposable implements vscode.CustomRe
     const dumpUri = dumpLocation(uri);
     let doc: ArchiveDocument;
     try {
-      const dump = await this.deps.dumps.open(dumpUri);
+      const dump = await this.deps.dumps.openDump(dumpUri);
       const archive = dump.opened.archive;
       const listed = listedFlags(archive);
       doc = new ArchiveDocument(uri, dumpUri, { status: 'archive', dumpKey: dump.key, summary: summarizeArchive(archive, listed), rows: new EntryRows(archive, listed) }, dump);
@@ -180,7 +180,7 @@ export class ArchiveEditorProvider extends Disposable implements vscode.CustomRe
 
   /** The dump of the document, open in the registry again if it was closed from the Dumps view meanwhile. */
   private async reopened(document: ArchiveDocument): Promise<OpenDump | undefined> {
-    return document.dump ? this.deps.dumps.open(document.dump.uri) : undefined;
+    return document.dump ? this.deps.dumps.openDump(document.dump.uri) : undefined;
   }
 
   private async reveal(document: ArchiveDocument, dumpId: number): Promise<void> {

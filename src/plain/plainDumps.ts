@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { LargeDumpOffer } from '../editors/largeDumpOffer';
 import { PLAIN_VIEWER, PlainDumpEditorProvider } from '../editors/plainDumpEditor';
-import { PlainDumpIndexes } from '../editors/plainIndexes';
+import type { PlainDumpIndexes } from '../editors/plainIndexes';
 import { PlainSectionDocuments } from '../editors/plainSections';
 import type { Services } from '../services';
 import { Disposable } from '../util/disposable';
@@ -22,13 +22,15 @@ import { PlainWorkspaceSymbols } from './workspaceSymbols';
  */
 export class PlainDumps extends Disposable {
   readonly documents = this.register(new PlainDocuments());
-  readonly indexes: PlainDumpIndexes;
   readonly sections = this.register(new PlainSectionDocuments());
 
-  constructor(private readonly services: Pick<Services, 'context' | 'log' | 'config' | 'dumps'>) {
+  /** `indexes`: shared with the open-dumps registry, which opens plain dumps for the tree with them. */
+  constructor(
+    private readonly services: Pick<Services, 'context' | 'log' | 'config' | 'dumps'>,
+    readonly indexes: PlainDumpIndexes,
+  ) {
     super();
     const { context, log, config } = services;
-    this.indexes = this.register(new PlainDumpIndexes(vscode.Uri.joinPath(context.globalStorageUri, 'plain-index').fsPath, vscode.Uri.joinPath(context.extensionUri, 'dist', 'plainIndexWorker.js').fsPath, log));
     const selector: vscode.DocumentSelector = { language: 'sql' };
     const definitions = new PlainDefinitions(this.documents);
     this.register(vscode.languages.registerDocumentSymbolProvider(selector, new PlainDocumentSymbols(this.documents), { label: 'pg_dump objects' }));

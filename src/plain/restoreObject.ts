@@ -14,7 +14,7 @@ const RESTORE_SELECTED = 'pgDumpExplorer.restore.selected';
  */
 export async function restorePlainObject(dumps: OpenDumps, uri: vscode.Uri, position: number, entry: Pick<PlainEntry, 'desc' | 'namespace' | 'tag'>): Promise<void> {
   const name = `${entry.desc} ${sectionName(entry)}`;
-  const dump = await dumps.open(uri);
+  const dump = await dumps.openDump(uri);
   const dumpId = position + 1;
   const toc = dump.opened.archive.entries.find((e) => e.dumpId === dumpId);
   if (!toc || toc.desc !== entry.desc || toc.tag !== entry.tag || (toc.namespace ?? null) !== entry.namespace) {

@@ -119,6 +119,8 @@ export interface RestoreViewState {
   form: RestoreForm;
   /** The archive's format allows parallel jobs. */
   parallelPossible: boolean;
+  /** The dump holds DROP statements for --clean (archives do; plain dumps do not). */
+  cleanPossible: boolean;
   /** Why the form cannot be run as it is. */
   formProblems: string[];
   plan: PlanView;

@@ -1,7 +1,10 @@
 import * as vscode from 'vscode';
 import { looksLikeConnectionString } from '../core/connections/conninfo';
 import { resolveConnection, type ResolvedConnection } from '../core/connections/resolve';
-import type { OpenDump } from '../dumps/openDumps';
+import { OpenCluster, type OpenDump } from '../dumps/openDumps';
+import { DumpError } from '../core/errors';
+import { restoreRoles, rolesPreflight, type RolesResult } from '../core/restore/rolesRestore';
+import { toAbortSignal } from '../util/cancellation';
 import { plural } from '../util/format';
 import { RestorePanel } from './restorePanel';
 import { RestoreSession, type RestoreServices, type RestoreTarget } from './restoreSession';
@@ -78,6 +81,71 @@ export class RestoreCommands {
     });
   }
 
+  /**
+   * `Restore Roles Only…` on a cluster dump: the roles the target lacks, with their settings and
+   * memberships, in one transaction; roles it has are left as they are, and the confirmation says
+   * which.
+   */
+  async rolesOnly(arg: unknown): Promise<RolesResult | undefined> {
+    if (!(await this.trusted())) return undefined;
+    const cluster = await this.clusterOf(arg);
+    if (!cluster) return undefined;
+    if (cluster.index.roles.length === 0) throw new DumpError('usage', `${cluster.label} creates no roles`);
+    const request = (arg ?? {}) as RestoreRequest & { confirmed?: boolean };
+    const target = request.target
+      ? this.explicitTarget(request.target)
+      : await this.pickTargetFor(cluster.key, `Restore the ${plural(cluster.index.roles.length, 'role')} of ${cluster.label} into… (roles are cluster-wide: any database of the server will do)`);
+    if (!target) return undefined;
+    const { log, config } = this.services;
+    const plan = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Checking the roles the target has' }, () => rolesPreflight(cluster.index, target.connection));
+    const where = plan.target.where.replace(/\/[^/]*$/, '');
+    for (const line of plan.leftOut) log.info(`roles of ${cluster.label} into ${where}: ${line}`);
+    if (plan.create.length === 0) {
+      void vscode.window.showInformationMessage(`Every role of ${cluster.label} exists on ${where} already: nothing to restore (${plan.existing.join(', ')}).`);
+      return undefined;
+    }
+    if (!plan.target.canCreateRoles) throw new DumpError('usage', `${plan.target.user} may not create roles on ${where}: connect as a superuser or a role with CREATEROLE`);
+    if (!request.confirmed) {
+      const detail = [
+        `Connected as ${plan.target.user}${plan.target.isSuperuser ? ' (superuser)' : ''} to PostgreSQL ${plan.target.serverVersion}.`,
+        'In one transaction: if a statement fails, or you cancel, no role is created.',
+        ...plan.leftOut.map((l) => `Left out: ${l}.`),
+      ].join('\n');
+      const answer = await vscode.window.showWarningMessage(`Create ${plural(plan.create.length, 'role')} (${plan.create.join(', ')}) of ${cluster.label} on ${where}?`, { modal: true, detail }, 'Create Roles');
+      if (answer !== 'Create Roles') return undefined;
+    }
+    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Creating roles on ${where}`, cancellable: true }, (_progress, token) =>
+      restoreRoles(cluster.index, plan, target.connection, {
+        signal: toAbortSignal(token),
+        ...(config.psqlPath ? { psqlPath: config.psqlPath } : {}),
+        onOutput: (line) => log.tool(line),
+      }),
+    );
+    log.info(`ran: ${result.command}`);
+    if (result.ok) void vscode.window.showInformationMessage(`Created ${plural(plan.create.length, 'role')} on ${where}: ${plan.create.join(', ')}.`);
+    else if (result.cancelled) void vscode.window.showWarningMessage(`Cancelled: no role was created on ${where}.`);
+    else {
+      for (const e of result.errors) log.error(`${e.line !== undefined ? `line ${e.line}: ` : ''}${e.message}`);
+      const answer = await vscode.window.showErrorMessage(`Creating the roles on ${where} failed: ${result.errors[0]?.message.split('\n')[0] ?? 'psql failed'}. No role was created.`, 'Open Log');
+      if (answer) log.show();
+    }
+    return result;
+  }
+
+  private async clusterOf(arg: unknown): Promise<OpenCluster | undefined> {
+    const key = (arg as { clusterKey?: unknown } | undefined)?.clusterKey;
+    if (typeof key === 'string') return this.services.dumps.getCluster(key);
+    if (arg instanceof vscode.Uri) {
+      const opened = await this.services.dumps.open(arg);
+      if (opened instanceof OpenCluster) return opened;
+      throw new DumpError('usage', `${opened.label} is the dump of one database: Restore Roles Only… takes a pg_dumpall script`);
+    }
+    const open = this.services.dumps.roots().filter((r): r is OpenCluster => r instanceof OpenCluster);
+    if (open.length === 1) return open[0];
+    if (open.length === 0) throw new DumpError('usage', 'open a pg_dumpall script (cluster or globals-only dump) in the Dumps view first');
+    return (await vscode.window.showQuickPick(open.map((c) => ({ label: c.label, cluster: c })), { placeHolder: 'Which cluster dump?' }))?.cluster;
+  }
+
   /** Restoring runs client programs and changes a database: only in a trusted workspace. */
   private async trusted(): Promise<boolean> {
     if (vscode.workspace.isTrusted) return true;
@@ -104,8 +172,12 @@ export class RestoreCommands {
   }
 
   /** The connection and database, through the Connections picker (the dump's last target first). */
-  private async askTarget(dump: OpenDump): Promise<RestoreTarget | undefined> {
-    const picked = await this.services.connections.pickTarget({ dumpKey: dump.key, title: `Restore ${plural(dump.picks.count, 'object')} from ${dump.label} into…` });
+  private askTarget(dump: OpenDump): Promise<RestoreTarget | undefined> {
+    return this.pickTargetFor(dump.key, `Restore ${plural(dump.picks.count, 'object')} from ${dump.label} into…`);
+  }
+
+  private async pickTargetFor(dumpKey: string, title: string): Promise<RestoreTarget | undefined> {
+    const picked = await this.services.connections.pickTarget({ dumpKey, title });
     return picked ? { name: picked.profileName, database: picked.database, connection: picked.connection } : undefined;
   }
 

@@ -7,7 +7,7 @@ import { applyFix, confirmation, DEFAULT_RESTORE_FORM, formProblems, preflightOp
 import { runRestore, type RestoreResult } from '../core/restore/restoreArchive';
 import { formatProgress, formatRestoreError } from '../core/restore/reportText';
 import { describePostRestore } from '../core/target/postRestore';
-import { preflight, type PreflightReport } from '../core/target/preflight';
+import { preflight, type PreflightOptions, type PreflightReport } from '../core/target/preflight';
 import { createDatabase } from '../core/target/server';
 import { findPgRestoreFor, findTool } from '../core/tools/findTools';
 import type { OpenDump } from '../dumps/openDumps';
@@ -76,6 +76,7 @@ export class RestoreSession extends Disposable {
       target: this.target ? { name: this.target.name, where: this.where(), database: this.target.database } : null,
       form: this.form,
       parallelPossible: formProblems({ ...this.form, atomic: false, jobs: 2 }, archive).length === 0,
+      cleanPossible: formProblems({ ...this.form, clean: true, mode: 'definition-and-data', disableTriggers: false }, archive).length === 0,
       formProblems: formProblems(this.form, archive),
       plan: planView(archive, this.plan, this.dump.picks.count),
       preflight: this.preflightState,
@@ -117,8 +118,7 @@ export class RestoreSession extends Disposable {
     this.preflightState = { ...this.preflightState, status: 'checking' };
     this.fire();
     try {
-      const pgRestoreVersion = await this.pgRestoreVersion();
-      const report = await preflight(this.dump.opened.archive, this.plan, target.connection, preflightOptions(this.form, pgRestoreVersion));
+      const report = await preflight(this.dump.opened.archive, this.plan, target.connection, await this.preflightOptions());
       if (generation !== this.checkGeneration) return;
       this.report = report;
       this.preflightState = preflightView(report, this.form);
@@ -209,6 +209,7 @@ export class RestoreSession extends Disposable {
           return runRestore(this.dump.opened, plan, target.connection, runOptions(form), {
             signal: toAbortSignal(source.token),
             ...(config.pgRestorePath ? { toolPath: config.pgRestorePath } : {}),
+            ...(config.psqlPath ? { psqlPath: config.psqlPath } : {}),
             onEvent: (e) => {
               if (e.kind === 'output') log.tool(e.line);
               else if (e.kind === 'error') log.error(formatRestoreError(e.error));
@@ -276,17 +277,25 @@ export class RestoreSession extends Disposable {
     this.services.log.info(`created database ${name} on ${where}`);
   }
 
-  /** The pg_restore the restore will run, for the pre-flight's check of the archive version. */
-  private async pgRestoreVersion(): Promise<{ major: number; minor: number } | undefined> {
-    const archive = this.dump.opened.archive;
-    if (archive.format === 'plain') return undefined;
-    const options = this.services.config.pgRestorePath ? { configuredPath: this.services.config.pgRestorePath } : {};
+  /**
+   * The pre-flight's options: the form's, and the client program that will run — the pg_restore
+   * for an archive's format version, or for a plain dump the psql that must read its \restrict.
+   */
+  private async preflightOptions(): Promise<PreflightOptions> {
+    const { opened } = this.dump;
+    const archive = opened.archive;
+    const { config } = this.services;
+    if (archive.format === 'plain') {
+      const psql = await findTool('psql', config.psqlPath ? { configuredPath: config.psqlPath } : {}).catch(() => undefined);
+      return { ...preflightOptions(this.form), psql: { version: psql?.version ?? null, dumpUsesRestrict: opened.plain?.restrictKey != null } };
+    }
+    const options = config.pgRestorePath ? { configuredPath: config.pgRestorePath } : {};
     try {
-      return (await findPgRestoreFor(archive.header.version, options)).version ?? undefined;
+      return preflightOptions(this.form, (await findPgRestoreFor(archive.header.version, options)).version ?? undefined);
     } catch {
       // None can read it: the newest there is makes the pre-flight say which one is needed.
       const newest = await findTool('pg_restore', options).catch(() => undefined);
-      if (newest?.version) return newest.version;
+      if (newest?.version) return preflightOptions(this.form, newest.version);
       throw new DumpError('not-found', 'no pg_restore found: install the PostgreSQL client tools, or set "pgDumpExplorer.pgRestorePath"');
     }
   }

@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
 import { OutlineFilter, type OutlineNode } from '../core/model/outline';
 import { describePickSummary, summarizePicks } from '../core/plan/pickSummary';
-import type { OpenDump, OpenDumps } from '../dumps/openDumps';
+import { OpenCluster, type OpenDump, type OpenDumps } from '../dumps/openDumps';
 import type { Log } from '../log';
 import { setContext } from '../util/contextKeys';
 import { Disposable } from '../util/disposable';
-import { dumpRootItem, outlineNodeItem, type DumpElement } from './dumpTreeItems';
+import { clusterGlobalItem, clusterGlobalsItem, clusterRootItem, dumpRootItem, outlineNodeItem, type DumpElement } from './dumpTreeItems';
 
 export type { DumpElement } from './dumpTreeItems';
 
@@ -39,10 +39,10 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
    * VS Code asks for a root's children once its tree holds the root (a new root is drawn
    * expanded): from then on the root can be revealed.
    */
-  private rootDrawn(dump: OpenDump): void {
-    const waiters = this.unseen.get(dump.key);
+  private rootDrawn(key: string): void {
+    const waiters = this.unseen.get(key);
     if (!waiters) return;
-    this.unseen.delete(dump.key);
+    this.unseen.delete(key);
     for (const waiter of waiters) setTimeout(waiter, 0);
   }
 
@@ -57,9 +57,9 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
     this.register(this.view.onDidChangeCheckboxState((e) => this.applyCheckboxChanges(e.items)));
     this.register(
       dumps.onDidChange(() => {
-        for (const key of [...this.elements.keys()]) if (!dumps.get(key)) this.elements.delete(key);
+        for (const key of [...this.elements.keys()]) if (!dumps.get(key) && !dumps.getCluster(key)) this.elements.delete(key);
         for (const key of [...this.collapsed]) if (!dumps.get(key)) this.collapsed.delete(key);
-        for (const d of dumps.list()) if (!this.elements.has(d.key) && !this.unseen.has(d.key)) this.unseen.set(d.key, []);
+        for (const r of dumps.roots()) if (!this.elements.has(r.key) && !this.unseen.has(r.key)) this.unseen.set(r.key, []);
         // A dump opened while a filter is on is filtered too.
         if (this.filterPattern !== undefined) for (const d of dumps.list()) d.filter ??= new OutlineFilter(d.outline, this.filterPattern);
         this.changed.fire(undefined);
@@ -80,6 +80,11 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
 
   /** Called by VS Code for each element it shows. */
   getTreeItem(element: DumpElement): vscode.TreeItem {
+    if (element.clusterKey !== undefined) {
+      const cluster = this.dumps.getCluster(element.clusterKey);
+      if (!cluster) return new vscode.TreeItem('(closed)');
+      return element.global ? clusterGlobalItem(element) : element.globals ? clusterGlobalsItem(cluster, element) : clusterRootItem(cluster, element);
+    }
     const dump = this.dumps.get(element.dumpKey);
     if (!dump) return new vscode.TreeItem('(closed)');
     if (!element.node) {
@@ -93,18 +98,36 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
 
   /** Called by VS Code when an element is expanded (or the view first shows). */
   getChildren(element?: DumpElement): DumpElement[] {
-    if (!element) return this.dumps.list().map((d) => this.rootOf(d));
+    if (!element) return this.dumps.roots().map((r) => (r instanceof OpenCluster ? this.clusterRootOf(r) : this.rootOf(r)));
+    if (element.clusterKey !== undefined) {
+      const cluster = this.dumps.getCluster(element.clusterKey);
+      if (!cluster || element.global) return [];
+      if (element.globals) {
+        const { roles, tablespaces } = cluster.index;
+        return [...roles.map((name) => ({ kind: 'role' as const, name })), ...tablespaces.map((name) => ({ kind: 'tablespace' as const, name }))].map((global) =>
+          this.cachedCluster(cluster, `${cluster.key}#globals/${global.kind}:${global.name}`, () => ({ id: `${cluster.key}#globals/${global.kind}:${global.name}`, dumpKey: '', clusterKey: cluster.key, globals: true, global })),
+        );
+      }
+      this.rootDrawn(cluster.key);
+      return [this.globalsOf(cluster), ...cluster.databases.map((d) => this.rootOf(d))];
+    }
     const dump = this.dumps.get(element.dumpKey);
     if (!dump) return [];
-    if (!element.node) this.rootDrawn(dump);
+    if (!element.node) this.rootDrawn(dump.key);
     const nodes = dump.filter ? dump.filter.children(element.node) : dump.outline.children(element.node);
     return nodes.map((n) => this.elementOf(dump, n));
   }
 
   /** Called by VS Code to reveal an element: the path up to its dump's root. */
   getParent(element: DumpElement): DumpElement | undefined {
+    if (element.clusterKey !== undefined) {
+      const cluster = this.dumps.getCluster(element.clusterKey);
+      if (!cluster || !element.globals) return undefined;
+      return element.global ? this.globalsOf(cluster) : this.clusterRootOf(cluster);
+    }
     const dump = this.dumps.get(element.dumpKey);
-    if (!dump || !element.node) return undefined;
+    if (!dump) return undefined;
+    if (!element.node) return dump.part ? this.clusterRootOf(dump.part.cluster) : undefined;
     const parent = dump.filter ? dump.filter.parent(element.node) : dump.outline.parent(element.node);
     return parent ? this.elementOf(dump, parent) : this.rootOf(dump);
   }
@@ -134,6 +157,23 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
     return this.cached(dump, dump.key, () => ({ id: dump.key, dumpKey: dump.key }));
   }
 
+  /** The element of a cluster dump's root. */
+  clusterRootOf(cluster: OpenCluster): DumpElement {
+    return this.cachedCluster(cluster, cluster.key, () => ({ id: cluster.key, dumpKey: '', clusterKey: cluster.key }));
+  }
+
+  private globalsOf(cluster: OpenCluster): DumpElement {
+    return this.cachedCluster(cluster, `${cluster.key}#globals`, () => ({ id: `${cluster.key}#globals`, dumpKey: '', clusterKey: cluster.key, globals: true }));
+  }
+
+  private cachedCluster(cluster: OpenCluster, id: string, make: () => DumpElement): DumpElement {
+    let map = this.elements.get(cluster.key);
+    if (!map) this.elements.set(cluster.key, (map = new Map()));
+    let element = map.get(id);
+    if (!element) map.set(id, (element = make()));
+    return element;
+  }
+
   /** The element of a node. */
   elementOf(dump: OpenDump, node: OutlineNode): DumpElement {
     const id = `${dump.key}#${node.id}`;
@@ -149,7 +189,7 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
   }
 
   /** Shows a dump's root, expanded, selected and focused (after the dump was opened). */
-  async revealDump(dump: OpenDump): Promise<void> {
+  async revealDump(dump: OpenDump | OpenCluster): Promise<void> {
     // A hidden view asks for nothing: show it first. VS Code asks for the roots a moment after a
     // change (it batches them): revealing a root before its tree holds it fails ("node not found").
     if (!this.view.visible) await vscode.commands.executeCommand('pgDumpExplorer.dumps.focus');
@@ -163,7 +203,7 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
         });
       });
     }
-    await this.reveal(this.rootOf(dump), { select: true, focus: true, expand: true });
+    await this.reveal(dump instanceof OpenCluster ? this.clusterRootOf(dump) : this.rootOf(dump), { select: true, focus: true, expand: true });
   }
 
   /**

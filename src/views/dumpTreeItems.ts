@@ -3,8 +3,8 @@ import { rowEntries } from '../core/data/previewRows';
 import type { OutlineNode } from '../core/model/outline';
 import { archiveFacts, dumpDescription, nodeDescription, nodePickState } from '../core/model/outlineText';
 import type { PickState } from '../core/plan/picks';
-import type { OpenDump } from '../dumps/openDumps';
-import { formatBytes } from '../util/format';
+import type { OpenCluster, OpenDump } from '../dumps/openDumps';
+import { formatBytes, plural } from '../util/format';
 
 /**
  * How the Dump Explorer tree draws one element: label, description, tooltip, icon, check-box and
@@ -13,11 +13,20 @@ import { formatBytes } from '../util/format';
  * from the core (outlineText); this only puts it on a TreeItem.
  */
 
-/** An element of the tree: a dump's root (no node) or a node of its outline. */
+/**
+ * An element of the tree: a dump's root (no node) or a node of its outline; or, for a pg_dumpall
+ * script, its root (`clusterKey`, no dumpKey) and its globals (roles and tablespaces).
+ */
 export interface DumpElement {
   /** `${dumpKey}#${node.id}`, or the dump's key for its root: unique and stable. */
   readonly id: string;
+  /** '' for the elements of a cluster dump itself (its root, its globals). */
   readonly dumpKey: string;
+  /** The cluster dump's key, on its root and globals elements. */
+  readonly clusterKey?: string;
+  /** The cluster dump's roles and tablespaces, or (with `role`) one of them. */
+  readonly globals?: boolean;
+  readonly global?: { kind: 'role' | 'tablespace'; name: string };
   readonly node?: OutlineNode;
   /** The TOC entry of an object or part (or schema) node: entry commands take `{ dumpKey, dumpId }`. */
   readonly dumpId?: number;
@@ -102,9 +111,45 @@ function checkbox(state: PickState | undefined, what: string): vscode.TreeItem['
   };
 }
 
-/** The dump's root. */
+/** A cluster dump's root: its globals and databases under it. */
+export function clusterRootItem(cluster: OpenCluster, element: DumpElement): vscode.TreeItem {
+  const item = new vscode.TreeItem(cluster.label, vscode.TreeItemCollapsibleState.Expanded);
+  item.id = element.id;
+  const { index } = cluster;
+  item.description = `${index.kind === 'globals' ? 'globals-only' : 'cluster'} dump · ${plural(cluster.databases.length, 'database')} · ${plural(index.roles.length, 'role')}`;
+  item.tooltip = `${cluster.uri.fsPath}\nA pg_dumpall script: its roles and tablespaces, then ${plural(cluster.databases.length, 'database')} (${cluster.databases.map((d) => d.part!.database).join(', ') || 'none'})${index.complete ? '' : '\nThe script ends early: it was cut short'}`;
+  item.iconPath = new vscode.ThemeIcon('server');
+  item.contextValue = 'cluster';
+  item.resourceUri = cluster.uri;
+  return item;
+}
+
+/** A cluster dump's roles and tablespaces: what "Restore Roles Only…" restores. */
+export function clusterGlobalsItem(cluster: OpenCluster, element: DumpElement): vscode.TreeItem {
+  const { roles, tablespaces } = cluster.index;
+  const item = new vscode.TreeItem('Roles and tablespaces', roles.length + tablespaces.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+  item.id = element.id;
+  item.description = `${plural(roles.length, 'role')}, ${plural(tablespaces.length, 'tablespace')}`;
+  item.tooltip = 'The cluster-wide part of the script (before its first database): roles, their settings and memberships, tablespaces. Restore Roles Only… creates the roles a target lacks.';
+  item.iconPath = new vscode.ThemeIcon('organization');
+  item.contextValue = 'clusterGlobals';
+  return item;
+}
+
+/** One role or tablespace of a cluster dump's globals. */
+export function clusterGlobalItem(element: DumpElement): vscode.TreeItem {
+  const g = element.global!;
+  const item = new vscode.TreeItem(g.name, vscode.TreeItemCollapsibleState.None);
+  item.id = element.id;
+  item.description = g.kind;
+  item.iconPath = new vscode.ThemeIcon(g.kind === 'role' ? 'person' : 'folder');
+  item.contextValue = `clusterGlobal;kind=${g.kind}`;
+  return item;
+}
+
+/** The dump's root (a database's, under its cluster dump). */
 export function dumpRootItem(dump: OpenDump, element: DumpElement): vscode.TreeItem {
-  const item = new vscode.TreeItem(dump.label, vscode.TreeItemCollapsibleState.Collapsed);
+  const item = new vscode.TreeItem(dump.part ? dump.part.database : dump.label, vscode.TreeItemCollapsibleState.Collapsed);
   item.id = element.id;
   const archive = dump.opened.archive;
   item.description = dumpDescription(archive, dump.picks, dump.filter);
@@ -114,8 +159,9 @@ export function dumpRootItem(dump: OpenDump, element: DumpElement): vscode.TreeI
   for (const line of facts) tooltip.appendMarkdown(`${escapeMarkdown(line)}  \n`);
   item.tooltip = tooltip;
   item.iconPath = new vscode.ThemeIcon('database');
-  item.contextValue = `dump;archive;format=${archive.format}`;
-  item.resourceUri = dump.uri;
+  // `archive` has a TOC (a summary, a pg_restore -l listing); `plain` is a SQL script.
+  item.contextValue = `dump;${archive.format === 'plain' ? 'plain' : 'archive'};format=${archive.format}${dump.part ? ';clusterDatabase' : ''}`;
+  if (!dump.part) item.resourceUri = dump.uri;
   const roots = dump.outline.roots.filter((r) => !dump.filter || dump.filter.shows(r));
   const states = roots.map((r) => nodePickState(r, dump.picks, dump.filter)).filter((s) => s !== undefined);
   const state: PickState | undefined = states.length === 0 ? undefined : states.every((s) => s === 'all') ? 'all' : states.every((s) => s === 'none') ? 'none' : 'some';

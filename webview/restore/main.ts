@@ -146,7 +146,13 @@ function optionsSection(s: RestoreViewState): TemplateResult {
       ${checkbox('Leave out foreign keys to tables not restored', f.dropDanglingForeignKeys, (v) => ({ dropDanglingForeignKeys: v }), 'A foreign key whose referenced table is neither restored nor in the target would fail; this leaves such constraints out.', disabled)}
       ${checkbox('Do not restore ownership (--no-owner)', f.noOwner, (v) => ({ noOwner: v }), 'Objects belong to the user you connect as, instead of the owners named in the dump (who may not exist in the target).', disabled)}
       ${checkbox('Do not restore privileges (--no-privileges)', f.noPrivileges, (v) => ({ noPrivileges: v }), 'No GRANT or REVOKE: useful when the roles that were granted privileges do not exist in the target.', disabled)}
-      ${checkbox('Drop existing objects first (--clean --if-exists)', f.clean, (v) => ({ clean: v }), 'Objects the restore creates that already exist are dropped and re-created; what they hold now is lost. The confirmation lists them.', disabled)}
+      ${checkbox(
+        'Drop existing objects first (--clean --if-exists)',
+        f.clean,
+        (v) => ({ clean: v }),
+        s.cleanPossible ? 'Objects the restore creates that already exist are dropped and re-created; what they hold now is lost. The confirmation lists them.' : 'A plain SQL dump holds no DROP statements for its objects: drop what the pre-flight check finds in the way first.',
+        disabled || (!s.cleanPossible && !f.clean),
+      )}
       <div class="option">
         <vscode-radio-group variant="vertical" @change=${(e: Event) => change({ atomic: (e.target as HTMLInputElement).value === 'atomic' })}>
           <vscode-radio name="tx" value="atomic" .checked=${f.atomic}>All or nothing: one transaction (a failure or cancel changes nothing)</vscode-radio>

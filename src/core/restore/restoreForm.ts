@@ -2,6 +2,7 @@ import type { Archive } from '../model/types';
 import type { RestorePlan } from '../plan/closure';
 import type { SelectionOptions } from '../plan/picks';
 import type { PreflightOptions, PreflightReport, ProposedFix } from '../target/preflight';
+import { plainRestoreObstacle } from './plainRestore';
 import type { RestoreRunOptions } from './restoreArchive';
 import type { RestoreForm } from './restoreFormFields';
 
@@ -130,6 +131,12 @@ export function fixApplied(form: RestoreForm, fix: ProposedFix): boolean {
  */
 export function formProblems(form: RestoreForm, archive: Archive): string[] {
   const problems: string[] = [];
+  if (archive.format === 'plain') {
+    // psql runs the script's sections: no parallel jobs, and a plain dump holds no DROP statements.
+    const obstacle = plainRestoreObstacle(runOptions(form));
+    if (obstacle) problems.push(obstacle);
+    return problems;
+  }
   if (!form.atomic) {
     if (!Number.isInteger(form.jobs) || form.jobs < 2) problems.push('parallel jobs: give a whole number of at least 2, or restore in one transaction');
     if (archive.format === 'tar') problems.push('pg_restore cannot restore a tar archive in parallel: restore in one transaction');

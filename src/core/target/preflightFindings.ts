@@ -259,6 +259,10 @@ function serverFindings(j: Judge): void {
       });
     }
   }
+  if (options.psql) {
+    const restrict = psqlRestrictFinding(options.psql.version, options.psql.dumpUsesRestrict);
+    if (restrict) j.add(restrict);
+  }
   if (options.role !== undefined) {
     if (!actor.actorExists) {
       j.add({ severity: 'blocking', code: 'restore-role-missing', message: `role ${quoted(options.role)} given with --role does not exist in the target: create it, or restore without --role`, fixes: [] });

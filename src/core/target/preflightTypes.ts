@@ -43,6 +43,11 @@ export interface PreflightOptions {
   role?: string;
   /** The pg_restore that will run, when known: checked against the archive's format version. */
   pgRestoreVersion?: { major: number; minor: number };
+  /**
+   * A plain dump's restore: the psql that will run (null: none found) and whether the dump uses
+   * `\restrict`, which that psql must read.
+   */
+  psql?: { version: { major: number; minor: number } | null; dumpUsesRestrict: boolean };
 }
 
 export interface TargetObjectRef {
