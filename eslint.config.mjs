@@ -20,7 +20,13 @@ export default tseslint.config(
     },
   },
   {
+    // Browser code. The protocols it shares with the extension import types from the core, whose
+    // files the webview's type-check reads with Node's types: Node itself is kept out here.
     files: ['webview/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*'], message: 'webview code runs in a browser: no Node modules' }] }],
+      'no-restricted-globals': ['error', 'Buffer', 'process', 'require', '__dirname'],
+    },
   },
 );

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { detectDump } from '../core/formats/detect';
 import type { Config } from '../config';
 import type { Log } from '../log';
-import { formatBytes } from '../util/format';
+import { formatBytes } from '../core/units';
 import { Disposable } from '../util/disposable';
 import { PLAIN_VIEWER } from './plainDumpEditor';
 

@@ -5,7 +5,7 @@ import type { PlainIndex } from '../core/plain/indexer';
 import { IndexingCancelled } from '../core/plain/indexInWorker';
 import { outlineRows, plainOutline, type OutlineRow, type PlainOutlineNode } from '../core/plain/plainOutline';
 import type { PlainDumpProtocol, RowQuery, RowView, ViewerStatus } from '../protocol/plainDump';
-import { formatBytes, plural } from '../util/format';
+import { formatBytes, plural } from '../core/units';
 import { Disposable } from '../util/disposable';
 import { webviewHtml, webviewOptions, WebviewChannel } from '../webviews/webviewHost';
 import type { IndexedDump, PlainDumpIndexes } from './plainIndexes';

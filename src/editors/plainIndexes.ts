@@ -4,7 +4,7 @@ import { readCachedIndex, stampOf, writeCachedIndex } from '../core/plain/indexC
 import type { PlainIndex } from '../core/plain/indexer';
 import { indexInWorker } from '../core/plain/indexInWorker';
 import type { Log } from '../log';
-import { formatBytes } from '../util/format';
+import { formatBytes } from '../core/units';
 import { Disposable } from '../util/disposable';
 
 export interface IndexedDump {

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { PlainEntry } from '../core/plain/indexer';
 import { copyBlockAtLine, sectionAtLine } from '../core/plain/textIndex';
-import { formatBytes, formatCount, plural } from '../util/format';
+import { formatBytes, formatCount, plural } from '../core/units';
 import type { PlainDocument, PlainDocuments } from './plainDocuments';
 
 /** What `\restrict` is, for a hover on it: who writes it, what it does, and what an older psql does with it. */

@@ -5,7 +5,7 @@ import { OpenCluster, type OpenDump } from '../dumps/openDumps';
 import { DumpError } from '../core/errors';
 import { restoreRoles, rolesPreflight, type RolesResult } from '../core/restore/rolesRestore';
 import { toAbortSignal } from '../util/cancellation';
-import { plural } from '../util/format';
+import { plural } from '../core/units';
 import { RestorePanel } from './restorePanel';
 import { RestoreSession, type RestoreServices, type RestoreTarget } from './restoreSession';
 

@@ -105,7 +105,7 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
       if (element.globals) {
         const { roles, tablespaces } = cluster.index;
         return [...roles.map((name) => ({ kind: 'role' as const, name })), ...tablespaces.map((name) => ({ kind: 'tablespace' as const, name }))].map((global) =>
-          this.cachedCluster(cluster, `${cluster.key}#globals/${global.kind}:${global.name}`, () => ({ id: `${cluster.key}#globals/${global.kind}:${global.name}`, dumpKey: '', clusterKey: cluster.key, globals: true, global })),
+          this.cached(cluster, `${cluster.key}#globals/${global.kind}:${global.name}`, () => ({ id: `${cluster.key}#globals/${global.kind}:${global.name}`, dumpKey: '', clusterKey: cluster.key, globals: true, global })),
         );
       }
       this.rootDrawn(cluster.key);
@@ -159,19 +159,11 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
 
   /** The element of a cluster dump's root. */
   clusterRootOf(cluster: OpenCluster): DumpElement {
-    return this.cachedCluster(cluster, cluster.key, () => ({ id: cluster.key, dumpKey: '', clusterKey: cluster.key }));
+    return this.cached(cluster, cluster.key, () => ({ id: cluster.key, dumpKey: '', clusterKey: cluster.key }));
   }
 
   private globalsOf(cluster: OpenCluster): DumpElement {
-    return this.cachedCluster(cluster, `${cluster.key}#globals`, () => ({ id: `${cluster.key}#globals`, dumpKey: '', clusterKey: cluster.key, globals: true }));
-  }
-
-  private cachedCluster(cluster: OpenCluster, id: string, make: () => DumpElement): DumpElement {
-    let map = this.elements.get(cluster.key);
-    if (!map) this.elements.set(cluster.key, (map = new Map()));
-    let element = map.get(id);
-    if (!element) map.set(id, (element = make()));
-    return element;
+    return this.cached(cluster, `${cluster.key}#globals`, () => ({ id: `${cluster.key}#globals`, dumpKey: '', clusterKey: cluster.key, globals: true }));
   }
 
   /** The element of a node. */
@@ -180,9 +172,10 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
     return this.cached(dump, id, () => ({ id, dumpKey: dump.key, node, ...(node.dumpId !== undefined ? { dumpId: node.dumpId } : {}) }));
   }
 
-  private cached(dump: OpenDump, id: string, make: () => DumpElement): DumpElement {
-    let map = this.elements.get(dump.key);
-    if (!map) this.elements.set(dump.key, (map = new Map()));
+  /** The element `id` of a dump (or cluster dump), made once: VS Code needs the same object for the same node. */
+  private cached(owner: OpenDump | OpenCluster, id: string, make: () => DumpElement): DumpElement {
+    let map = this.elements.get(owner.key);
+    if (!map) this.elements.set(owner.key, (map = new Map()));
     let element = map.get(id);
     if (!element) map.set(id, (element = make()));
     return element;

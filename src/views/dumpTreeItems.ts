@@ -4,7 +4,7 @@ import type { OutlineNode } from '../core/model/outline';
 import { archiveFacts, dumpDescription, nodeDescription, nodePickState } from '../core/model/outlineText';
 import type { PickState } from '../core/plan/picks';
 import type { OpenCluster, OpenDump } from '../dumps/openDumps';
-import { formatBytes, plural } from '../util/format';
+import { formatBytes, plural } from '../core/units';
 
 /**
  * How the Dump Explorer tree draws one element: label, description, tooltip, icon, check-box and

@@ -6,7 +6,7 @@ import { buildPlan, describeEntry } from '../core/plan/closure';
 import { planWarnings, writeRestoreList } from '../core/plan/listFile';
 import { relationsOf, type Related } from '../core/plan/relations';
 import type { OpenDump, OpenDumps } from '../dumps/openDumps';
-import { plural } from '../util/format';
+import { plural } from '../core/units';
 import type { DataPreviewPanels } from '../webviews/dataPreviewPanel';
 import { DefinitionDocuments } from './definitionDocuments';
 import type { DumpTreeView } from './dumpTree';

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { pickTablesMatching } from '../core/plan/picks';
 import type { OpenDump, OpenDumps } from '../dumps/openDumps';
-import { plural } from '../util/format';
+import { plural } from '../core/units';
 import type { DumpTreeView } from './dumpTree';
 
 const PATTERN_HELP = 'psql-style: * matches any characters, ? one; write schema.name to match qualified names, or name alone; without wildcards, names containing the text match';

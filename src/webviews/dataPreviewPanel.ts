@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { previewRows } from '../core/data/previewRows';
 import { tocIndex } from '../core/plan/dependencies';
-import { formatBytes } from '../core/restore/reportText';
+import { formatBytes } from '../core/units';
 import type { OpenDump } from '../dumps/openDumps';
 import type { DataPreviewContent, DataPreviewProtocol } from '../protocol/dataPreview';
 import { Disposable } from '../util/disposable';

@@ -12,6 +12,7 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-icon/index.js';
 import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
 import type { ArchiveSummary, ArchiveSummaryProtocol, ArchiveWarning, EntryRow, SummaryAction, SummaryState, SummaryView } from '../../src/protocol/archiveSummary';
+import { formatCount } from '../../src/core/units';
 import { connect } from '../common/channel';
 import { styles } from './styles';
 
@@ -46,7 +47,6 @@ const ui = {
 };
 
 const app = document.getElementById('app')!;
-const number = new Intl.NumberFormat('en-US');
 
 function saveState(): void {
   channel.setState<SummaryState>({ query: ui.query, firstRow: ui.firstVisible, activeRow: ui.active });
@@ -262,11 +262,11 @@ function fact(label: string, value: TemplateResult | string | null, title?: stri
 }
 
 function facts(s: ArchiveSummary): TemplateResult {
-  const entries = html`<span class="entry-count">${number.format(s.entries)}</span>
-    <span class="muted">(${number.format(s.listedEntries)} listed by pg_restore -l)</span>`;
+  const entries = html`<span class="entry-count">${formatCount(s.entries)}</span>
+    <span class="muted">(${formatCount(s.listedEntries)} listed by pg_restore -l)</span>`;
   const data = html`${s.dataText}
     <span class="muted"
-      >in ${number.format(s.dataEntries)} ${s.dataEntries === 1 ? 'entry' : 'entries'}${s.dataSizeUnknown > 0 ? `, ${number.format(s.dataSizeUnknown)} of unknown size` : ''}</span
+      >in ${formatCount(s.dataEntries)} ${s.dataEntries === 1 ? 'entry' : 'entries'}${s.dataSizeUnknown > 0 ? `, ${formatCount(s.dataSizeUnknown)} of unknown size` : ''}</span
     >`;
   const encoding = s.encoding ? html`${s.encoding}${s.standardConformingStrings ? html` <span class="muted">(standard_conforming_strings ${s.standardConformingStrings})</span>` : nothing}` : null;
   return html`<dl class="facts summary">
@@ -301,7 +301,7 @@ const NUMERIC: ReadonlySet<string> = new Set(['ID', 'Data']);
 function table(s: ArchiveSummary): TemplateResult {
   const total = ui.total;
   const count =
-    total === undefined ? 'Loading entries…' : ui.query.trim() === '' ? `${number.format(total)} entries` : `${number.format(total)} of ${number.format(s.entries)} entries match`;
+    total === undefined ? 'Loading entries…' : ui.query.trim() === '' ? `${formatCount(total)} entries` : `${formatCount(total)} of ${formatCount(s.entries)} entries match`;
   return html`
     <section class="entries">
       <div class="toolbar">

@@ -21,25 +21,15 @@ import '@vscode-elements/elements/dist/vscode-table-row/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { html, nothing, render, type TemplateResult } from 'lit';
 import type { FindingView, PlanView, PreflightView, ProgressView, RestoreForm, RestoreProtocol, RestoreViewState, ResultView } from '../../src/protocol/restore';
+import { formatBytes, formatCount } from '../../src/core/units';
 import { connect } from '../common/channel';
 
 const channel = connect<RestoreProtocol>();
 const app = document.getElementById('app')!;
 let state: RestoreViewState | undefined;
 
-const integer = new Intl.NumberFormat('en-US');
-const count = (n: number) => integer.format(n);
-function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
+const count = formatCount;
+const bytes = formatBytes;
 
 /** Reports a failed request where the user looks: the pre-flight area. */
 function ask<M extends keyof RestoreProtocol['requests'] & string>(method: M, params: RestoreProtocol['requests'][M]['params']): void {

@@ -1,6 +1,6 @@
 import { buildPlan } from '../plan/closure';
 import type { Selection } from '../plan/selection';
-import { formatBytes } from '../restore/reportText';
+import { formatBytes } from '../units';
 import type { Archive, TocEntry } from './types';
 
 /**

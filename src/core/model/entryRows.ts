@@ -1,4 +1,4 @@
-import { formatBytes } from '../restore/reportText';
+import { formatBytes } from '../units';
 import { listedFlags } from './listing';
 import { SECTION_NAMES, type Archive, type Section } from './types';
 

@@ -1,5 +1,5 @@
 import type { PickState, Picks } from '../plan/picks';
-import { formatBytes } from '../restore/reportText';
+import { formatBytes, formatCount as count } from '../units';
 import { summarizeArchive } from './summary';
 import type { DumpOutline, OutlineFilter, OutlineNode } from './outline';
 import type { Archive } from './types';
@@ -15,7 +15,6 @@ import type { Archive } from './types';
 const LABELLED_PARTS = new Set(['TABLE DATA', 'ACL', 'COMMENT', 'SECURITY LABEL', 'DEFAULT', 'SEQUENCE SET', 'SEQUENCE OWNED BY', 'ROW SECURITY', 'TABLE ATTACH', 'INDEX ATTACH', 'STATISTICS DATA', 'MATERIALIZED VIEW DATA']);
 const PART_KINDS: Record<string, string> = { 'FK CONSTRAINT': 'foreign key', 'CHECK CONSTRAINT': 'check constraint', STATISTICS: 'extended statistics' };
 
-const count = (n: number) => n.toLocaleString('en-US');
 
 /** Picked and pickable leaves under a node, counting only what the filter shows. */
 export function pickedUnder(node: OutlineNode, picks: Picks, filter?: OutlineFilter): { picked: number; size: number } {

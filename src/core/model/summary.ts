@@ -1,4 +1,4 @@
-import { formatBytes } from '../restore/reportText';
+import { formatBytes } from '../units';
 import { formatCreated, listedFlags } from './listing';
 import type { Archive, ArchiveHeader, PlainDumpHeader } from './types';
 

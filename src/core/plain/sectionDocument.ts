@@ -1,4 +1,4 @@
-import { formatBytes } from '../restore/reportText';
+import { formatBytes, formatCount } from '../units';
 import type { PlainEntry } from './indexer';
 import { readCopyPage, readSection, type PlainSource, type ReadOptions } from './sectionReader';
 
@@ -17,8 +17,6 @@ export interface PageStart {
   row: number;
 }
 
-const integer = new Intl.NumberFormat('en-US');
-
 export function sectionName(e: Pick<PlainEntry, 'namespace' | 'tag'>): string {
   return e.namespace ? `${e.namespace}.${e.tag}` : e.tag;
 }
@@ -35,10 +33,10 @@ export async function sectionDocument(
   }
   const first = options.page?.row ?? 0;
   const page = await readCopyPage(source, entry, { ...options, count: options.pageRows ?? PAGE_ROWS, firstRow: first, ...(options.page ? { at: options.page.at } : {}) });
-  const of = entry.rows !== undefined ? ` of ${integer.format(entry.rows)}` : '';
-  const range = page.rows.length === 0 ? `no rows after row ${integer.format(first)}` : `rows ${integer.format(first + 1)}–${integer.format(first + page.rows.length)}${of}`;
+  const of = entry.rows !== undefined ? ` of ${formatCount(entry.rows)}` : '';
+  const range = page.rows.length === 0 ? `no rows after row ${formatCount(first)}` : `rows ${formatCount(first + 1)}–${formatCount(first + page.rows.length)}${of}`;
   const lines = [`-- ${sectionName(entry)} (${entry.desc}): ${range}`, page.copyStatement, ...page.rows];
   const next = page.next === null ? null : { at: page.next, row: first + page.rows.length };
-  lines.push(next ? `-- … more rows follow: "Next Page of Rows" (editor title bar) shows rows from ${integer.format(next.row + 1)}` : '\\.');
+  lines.push(next ? `-- … more rows follow: "Next Page of Rows" (editor title bar) shows rows from ${formatCount(next.row + 1)}` : '\\.');
   return { text: `${lines.join('\n')}\n`, next };
 }

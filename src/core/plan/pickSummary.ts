@@ -1,4 +1,5 @@
 import type { Archive } from '../model/types';
+import { formatCount, plural } from '../units';
 import { buildPlan } from './closure';
 import type { Selection } from './selection';
 
@@ -78,7 +79,6 @@ export function summarizePicks(archive: Archive, selection: Selection, picked: n
   };
 }
 
-const count = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
 /**
  * One line: `12 objects picked · restoring them takes 47 entries (35 come with them: rows,
@@ -89,7 +89,7 @@ export function describePickSummary(s: PickSummary): string {
   const them = s.picked === 1 ? 'it' : 'them';
   const kinds = s.comeWithKinds.slice(0, 3).map((k) => k.noun);
   const list = kinds.length > 0 ? `: ${kinds.join(', ')}${s.comeWithKinds.length > 3 ? ', …' : ''}` : '';
-  const parts = [`${count(s.picked, 'object')} picked`, `restoring ${them} takes ${count(s.planned, 'entry', 'entries')}${s.comeWith > 0 ? ` (${s.comeWith.toLocaleString('en-US')} ${s.comeWith === 1 ? 'comes' : 'come'} with ${them}${list})` : ''}`];
-  if (s.needed > 0) parts.push(`${s.needed.toLocaleString('en-US')} needed from elsewhere${s.withDepsAdds > 0 ? ` (with dependencies: ${count(s.withDepsAdds, 'more entry', 'more entries')})` : ''}`);
+  const parts = [`${plural(s.picked, 'object')} picked`, `restoring ${them} takes ${plural(s.planned, 'entry', 'entries')}${s.comeWith > 0 ? ` (${formatCount(s.comeWith)} ${s.comeWith === 1 ? 'comes' : 'come'} with ${them}${list})` : ''}`];
+  if (s.needed > 0) parts.push(`${formatCount(s.needed)} needed from elsewhere${s.withDepsAdds > 0 ? ` (with dependencies: ${plural(s.withDepsAdds, 'more entry', 'more entries')})` : ''}`);
   return parts.join(' · ');
 }

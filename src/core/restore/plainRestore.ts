@@ -8,13 +8,12 @@ import { planSlices, type Piece, type SlicePlan } from '../plain/slices';
 import { readRanges } from '../plain/sqlRanges';
 import type { RestorePlan } from '../plan/closure';
 import { writeRestoreList } from '../plan/listFile';
-import { postRestore, type PostRestoreReport } from '../target/postRestore';
 import { psqlRestrictFinding } from '../target/preflightFindings';
 import { findTool, type ToolCandidate } from '../tools/findTools';
 import type { RestoreError } from './errorParser';
 import { runPsqlRestore, type PsqlError } from './psqlRestore';
 import type { RestoreEvent, RestoreHooks, RestoreResult, RestoreRunOptions } from './restoreArchive';
-import { countTargetRows, createRoles, dropRoles } from './targetPrep';
+import { checksAfterRestore, countTargetRows, createRoles, dropRoles } from './targetPrep';
 import type { ProgressSnapshot } from './verboseParser';
 
 /**
@@ -292,20 +291,7 @@ export async function runPlainRestore(
   }
   emit({ kind: 'progress', snapshot: snapshot(true) });
 
-  let report: PostRestoreReport | undefined;
-  if ((options.analyze ?? true) || (options.fixSequences ?? true) || (options.verifyRowCounts ?? true)) {
-    emit({ kind: 'stage', stage: 'post-restore' });
-    try {
-      report = await postRestore(opened, plan, connection, {
-        analyze: options.analyze ?? true,
-        fixSequences: options.fixSequences ?? true,
-        countRows: options.verifyRowCounts ?? true,
-        ...(rowsBefore ? { rowsBefore } : {}),
-        ...(hooks.signal ? { signal: hooks.signal } : {}),
-      });
-    } catch (err) {
-      problems.push(`the restore succeeded, but the checks after it did not run to the end: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
+  const { report, problem } = await checksAfterRestore(opened, plan, connection, options, { ...(hooks.signal ? { signal: hooks.signal } : {}), onEvent: emit }, rowsBefore);
+  if (problem) problems.push(problem);
   return result({ ok: true, cancelled: false, command: outcome.command, exitCode: outcome.exitCode, createdRoles, ...(report ? { postRestore: report } : {}) });
 }

@@ -1,20 +1,9 @@
 import type { PreflightReport, ProposedFix } from '../target/preflight';
 import type { RestoreError } from './errorParser';
 import type { ProgressSnapshot } from './verboseParser';
+import { formatBytes } from '../units';
 
 /** Plain-text forms of the restore reports, for the CLI and the extension's log. One line each. */
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
 
 export function describeFix(fix: ProposedFix): string {
   switch (fix.kind) {

@@ -8,12 +8,12 @@ import type { OpenedArchive } from '../archive';
 import type { RestorePlan } from '../plan/closure';
 import { writeRestoreList } from '../plan/listFile';
 import { CancelledError, run } from '../process/run';
-import { postRestore, type PostRestoreReport } from '../target/postRestore';
 import { findPgRestoreFor, formatToolVersion, type ToolCandidate } from '../tools/findTools';
 import { RestoreErrorParser, type RestoreError } from './errorParser';
 import type { PlainArchive, TocArchive } from '../model/types';
 import { plainRestoreObstacle, runPlainRestore } from './plainRestore';
-import { countTargetRows, createRoles, dropRoles } from './targetPrep';
+import type { PostRestoreReport } from '../target/postRestore';
+import { checksAfterRestore, countTargetRows, createRoles, dropRoles } from './targetPrep';
 import { RestoreProgress, type ProgressSnapshot } from './verboseParser';
 
 /**
@@ -239,22 +239,8 @@ async function runArchiveRestore(
     progress.end();
     emit({ kind: 'progress', snapshot: progress.snapshot() });
 
-    let report: PostRestoreReport | undefined;
-    if ((options.analyze ?? true) || (options.fixSequences ?? true) || (options.verifyRowCounts ?? true)) {
-      emit({ kind: 'stage', stage: 'post-restore' });
-      try {
-        report = await postRestore(opened, plan, connection, {
-          analyze: options.analyze ?? true,
-          fixSequences: options.fixSequences ?? true,
-          countRows: options.verifyRowCounts ?? true,
-          ...(rowsBefore ? { rowsBefore } : {}),
-          ...(hooks.signal ? { signal: hooks.signal } : {}),
-        });
-      } catch (err) {
-        // The data is in; only the checks after it failed. Say so rather than calling the restore failed.
-        problems.push(`the restore succeeded, but the checks after it did not run to the end: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
+    const { report, problem } = await checksAfterRestore(opened, plan, connection, options, { ...(hooks.signal ? { signal: hooks.signal } : {}), onEvent: emit }, rowsBefore);
+    if (problem) problems.push(problem);
     return result({
       ok: true,
       cancelled: false,

@@ -1,12 +1,16 @@
 import type { ResolvedConnection } from '../connections/resolve';
 import { DumpError } from '../errors';
+import type { OpenedArchive } from '../formats/archive/openedArchive';
 import type { RestorePlan } from '../plan/closure';
+import { postRestore, type PostRestoreReport } from '../target/postRestore';
 import { openTargetSession } from '../target/session';
+import type { RestoreEvent, RestoreRunOptions } from './restoreArchive';
 
 /**
  * What a restore does on the target around the restore program itself, whichever program it is
  * (pg_restore for archives, psql for plain dumps): roles created on request (and dropped again
- * when the restore does not succeed), and row counts before a data-only restore.
+ * when the restore does not succeed), row counts before a data-only restore, and the checks
+ * after one that succeeded.
  */
 
 /** `select count(*)` of each table whose data is planned, for a data-only restore. */
@@ -58,5 +62,31 @@ export async function dropRoles(connection: ResolvedConnection, roles: readonly 
     for (const role of roles) await session.client.query(`drop role if exists ${session.client.escapeIdentifier(role)}`);
   } finally {
     await session.close();
+  }
+}
+
+/**
+ * The work after a restore that succeeded, as the options ask (ANALYZE, sequences, row counts).
+ * When it cannot run to the end, the data is in all the same: that is a problem line, not a
+ * failed restore.
+ */
+export async function checksAfterRestore(
+  opened: OpenedArchive,
+  plan: RestorePlan,
+  connection: ResolvedConnection,
+  options: RestoreRunOptions,
+  hooks: { signal?: AbortSignal; onEvent?: (e: RestoreEvent) => void },
+  rowsBefore: Map<string, number> | undefined,
+): Promise<{ report?: PostRestoreReport; problem?: string }> {
+  const analyze = options.analyze ?? true;
+  const fixSequences = options.fixSequences ?? true;
+  const countRows = options.verifyRowCounts ?? true;
+  if (!analyze && !fixSequences && !countRows) return {};
+  hooks.onEvent?.({ kind: 'stage', stage: 'post-restore' });
+  try {
+    const report = await postRestore(opened, plan, connection, { analyze, fixSequences, countRows, ...(rowsBefore ? { rowsBefore } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}) });
+    return { report };
+  } catch (err) {
+    return { problem: `the restore succeeded, but the checks after it did not run to the end: ${err instanceof Error ? err.message : String(err)}` };
   }
 }

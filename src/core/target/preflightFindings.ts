@@ -11,6 +11,7 @@ import type { Finding, FindingSeverity, PreflightOptions, PreflightReport, Propo
 import { ENTRY_OF_TABLE, TOLERANT_CREATE, type Wanted } from './preflightWanted';
 import { isEmptyContents, type ActorFacts, type DatabaseContents, type ExtensionFacts, type RoleFacts, type SchemaFacts, type TableFacts } from './targetFacts';
 import { foundKindName, isExpectedKind, kindName, objectName, objectsOf, refKey, type ObjectRef } from './targetObjects';
+import { plural } from '../units';
 
 /** What the target said. */
 export interface Facts {
@@ -42,7 +43,6 @@ function some(items: readonly string[], max = 5): string {
   return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const oneLineText = (s: string) => s.replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ');
 
 /** `CREATE ROLE … NOLOGIN;` for a role the dump needs. */

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { pgTool, testEnv } from '../../support/env';
 import { query } from '../../support/pgServer';
+import { workspaceFile } from '../extension';
 
 interface Manifest {
   publisher: string;
@@ -22,12 +23,6 @@ function extension(): vscode.Extension<unknown> {
   const ext = vscode.extensions.getExtension(`${publisher}.${name}`);
   assert.ok(ext, `extension ${publisher}.${name} is not loaded`);
   return ext;
-}
-
-function workspaceFile(name: string): vscode.Uri {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'no workspace folder open');
-  return vscode.Uri.joinPath(folder.uri, name);
 }
 
 const versionParts = (v: string) => (/(\d+)\.(\d+)\.(\d+)/.exec(v) ?? []).slice(1, 4).map(Number);

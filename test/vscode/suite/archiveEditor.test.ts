@@ -4,21 +4,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Services } from '../../../src/services';
 import { pgTool, testEnv } from '../../support/env';
+import { extensionServices, workspaceFile } from '../extension';
 
 const VIEW_TYPE = 'pgDumpExplorer.archive';
-
-function workspaceFile(...parts: string[]): vscode.Uri {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'no workspace folder open');
-  return vscode.Uri.joinPath(folder.uri, ...parts);
-}
-
-async function services(): Promise<Services> {
-  const { publisher, name } = JSON.parse(fs.readFileSync(path.join(testEnv().projectRoot, 'package.json'), 'utf8')) as { publisher: string; name: string };
-  const ext = vscode.extensions.getExtension<Services>(`${publisher}.${name}`);
-  assert.ok(ext, 'extension not loaded');
-  return ext.activate();
-}
 
 /** Waits until `check` returns something truthy (polling), or fails saying what was waited for. */
 async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
@@ -60,7 +48,7 @@ describe('archive summary editor', function () {
   this.timeout(180_000);
   let s: Services;
   before(async () => {
-    s = await services();
+    s = await extensionServices();
   });
   afterEach(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');

@@ -9,15 +9,9 @@ import type { Services } from '../../../src/services';
 import type { ConnectionsNode } from '../../../src/views/connectionsTree';
 import { testEnv } from '../../support/env';
 import { query } from '../../support/pgServer';
+import { extensionServices } from '../extension';
 
 const tag = `${process.pid}_${Date.now().toString(36)}`;
-
-async function services(): Promise<Services> {
-  const manifest = JSON.parse(fs.readFileSync(path.join(testEnv().projectRoot, 'package.json'), 'utf8')) as { publisher: string; name: string };
-  const ext = vscode.extensions.getExtension<Services>(`${manifest.publisher}.${manifest.name}`);
-  assert.ok(ext, 'extension not loaded');
-  return ext.activate();
-}
 
 const run = <T>(command: string, ...args: unknown[]) => vscode.commands.executeCommand<T>(`pgDumpExplorer.connections.${command}`, ...args);
 
@@ -58,7 +52,7 @@ describe('connections', () => {
   const createdDatabases: string[] = [];
 
   before(async () => {
-    s = await services();
+    s = await extensionServices();
   });
   // Each test starts with no saved connection but those it makes.
   afterEach(async () => {

@@ -14,16 +14,11 @@ import { createGzip } from 'node:zlib';
 import * as vscode from 'vscode';
 import type { Services } from '../../../src/services';
 import { pgTool } from '../../support/env';
+import { extensionServices } from '../extension';
 
 const DB = `pgdx_huge_${process.pid}`;
 const ROWS = 850_000;
 const VIEWER = 'pgDumpExplorer.plainDump';
-
-async function services(): Promise<Services> {
-  const ext = vscode.extensions.all.find((e) => e.packageJSON?.name === 'pg-dump-explorer');
-  assert.ok(ext, 'extension not loaded');
-  return (await ext.activate()) as Services;
-}
 
 async function psql(db: string, sql: string): Promise<void> {
   const r = await pgTool('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db, '-c', sql], { encoding: 'utf8' });
@@ -49,7 +44,7 @@ describe('large plain dump viewer (a dump above 50 MB)', function () {
   let s: Services;
 
   before(async () => {
-    s = await services();
+    s = await extensionServices();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgdx-huge-'));
     sqlFile = path.join(dir, 'huge.sql');
     gzFile = path.join(dir, 'huge.sql.gz');

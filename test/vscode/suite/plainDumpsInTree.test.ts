@@ -17,23 +17,7 @@ import type { DumpElement } from '../../../src/views/dumpTree';
 import { fixturePath, pgTool, testEnv } from '../../support/env';
 import { query } from '../../support/pgServer';
 import { dropCreatedDatabases, footprint, freshDatabase } from '../../support/targetDb';
-
-async function services(): Promise<Services> {
-  const ext = vscode.extensions.all.find((e) => e.packageJSON?.name === 'pg-dump-explorer');
-  assert.ok(ext, 'the extension is not loaded');
-  return (await ext.activate()) as Services;
-}
-
-function workspaceFile(name: string): vscode.Uri {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder);
-  return vscode.Uri.joinPath(folder.uri, name);
-}
-
-function uriOf(db: string): string {
-  const { server } = testEnv();
-  return `postgresql://${encodeURIComponent(server.user)}@${server.host}:${server.port}/${db}`;
-}
+import { extensionServices, testServerUri, tick, workspaceFile } from '../extension';
 
 /** `schema.kind: names` of every object of an outline, as comparable text. */
 function objects(dump: OpenDump): string[] {
@@ -49,21 +33,12 @@ function objects(dump: OpenDump): string[] {
   return out.sort();
 }
 
-function tick(s: Services, dump: OpenDump, desc: string, schema: string, name: string): void {
-  const entry = dump.opened.archive.entries.find((e) => e.desc === desc && e.namespace === schema && e.tag === name);
-  assert.ok(entry, `no ${desc} ${schema}.${name} in ${dump.label}`);
-  const node = dump.outline.nodeOfEntry(entry.dumpId);
-  assert.ok(node?.kind === 'object');
-  dump.picks.set(node, true);
-  s.dumps.picksDidChange(dump);
-}
-
 describe('plain and cluster dumps in the tree', function () {
   this.timeout(120_000);
   let s: Services;
 
   before(async () => {
-    s = await services();
+    s = await extensionServices();
   });
 
   afterEach(async () => {
@@ -92,7 +67,7 @@ describe('plain and cluster dumps in the tree', function () {
     assert.ok(plain);
     tick(s, plain, 'TABLE', 'sales', 'order');
     const db = await freshDatabase('vscode_plain');
-    const session = (await vscode.commands.executeCommand('pgDumpExplorer.restore.selected', { dumpKey: plain.key, target: { connection: uriOf(db) } })) as RestoreSession;
+    const session = (await vscode.commands.executeCommand('pgDumpExplorer.restore.selected', { dumpKey: plain.key, target: { connection: testServerUri(db) } })) as RestoreSession;
     assert.ok(session);
     session.setForm({ ...session.state().form, withDeps: true });
     await session.check();
@@ -146,7 +121,7 @@ describe('plain and cluster dumps in the tree', function () {
       assert.ok(cluster && cluster.index.roles.includes(role), 'the role is in the dump');
       const result = await vscode.commands.executeCommand<{ ok: boolean; plan: { create: string[]; existing: string[] } } | undefined>('pgDumpExplorer.restore.rolesOnly', {
         clusterKey: cluster.key,
-        target: { connection: uriOf('postgres') },
+        target: { connection: testServerUri('postgres') },
         confirmed: true,
       });
       assert.ok(result?.ok, 'the roles were restored');
@@ -155,7 +130,7 @@ describe('plain and cluster dumps in the tree', function () {
       const [row] = await query<{ rolconnlimit: number }>(server, 'postgres', 'select rolconnlimit from pg_roles where rolname = $1', [role]);
       assert.equal(row?.rolconnlimit, 3, 'the role came back with its attributes');
       // Again: every role exists now, so there is nothing to do.
-      const again = await vscode.commands.executeCommand('pgDumpExplorer.restore.rolesOnly', { clusterKey: cluster.key, target: { connection: uriOf('postgres') }, confirmed: true });
+      const again = await vscode.commands.executeCommand('pgDumpExplorer.restore.rolesOnly', { clusterKey: cluster.key, target: { connection: testServerUri('postgres') }, confirmed: true });
       assert.equal(again, undefined);
     } finally {
       await query(server, 'postgres', `drop role if exists ${role}`);

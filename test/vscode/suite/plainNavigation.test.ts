@@ -5,12 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-
-function workspaceFile(name: string): vscode.Uri {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'no workspace folder open');
-  return vscode.Uri.joinPath(folder.uri, name);
-}
+import { workspaceFile } from '../extension';
 
 /** The first line (0-based) whose text is exactly `text`, or starts with it. */
 function lineOf(doc: vscode.TextDocument, text: string): number {

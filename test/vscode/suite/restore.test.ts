@@ -13,36 +13,10 @@ import type { Services } from '../../../src/services';
 import { fixturePath, pgTool, testEnv } from '../../support/env';
 import { query } from '../../support/pgServer';
 import { dropCreatedDatabases, footprint, freshDatabase as newDatabase, snapshot } from '../../support/targetDb';
+import { extensionServices, testServerUri, tick, workspaceFile } from '../extension';
 
 async function freshDatabase(label: string): Promise<string> {
   return newDatabase(`vscode_${label}`);
-}
-
-function uriOf(db: string): string {
-  const { server } = testEnv();
-  return `postgresql://${encodeURIComponent(server.user)}@${server.host}:${server.port}/${db}`;
-}
-
-async function services(): Promise<Services> {
-  const ext = vscode.extensions.all.find((e) => e.packageJSON?.name === 'pg-dump-explorer');
-  assert.ok(ext, 'the extension is not loaded');
-  return (await ext.activate()) as Services;
-}
-
-function workspaceFile(name: string): vscode.Uri {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder);
-  return vscode.Uri.joinPath(folder.uri, name);
-}
-
-/** Ticks an object of the dump, as the tree's check-box handler does. */
-function tick(s: Services, dump: OpenDump, desc: string, schema: string, name: string): void {
-  const entry = dump.opened.archive.entries.find((e) => e.desc === desc && e.namespace === schema && e.tag === name);
-  assert.ok(entry, `no ${desc} ${schema}.${name} in ${dump.label}`);
-  const node = dump.outline.nodeOfEntry(entry.dumpId);
-  assert.ok(node && node.kind === 'object', `${schema}.${name} is not an object of the outline`);
-  dump.picks.set(node, true);
-  s.dumps.picksDidChange(dump);
 }
 
 async function openDump(s: Services, name: string): Promise<OpenDump> {
@@ -54,7 +28,7 @@ async function openDump(s: Services, name: string): Promise<OpenDump> {
 }
 
 async function startRestore(dump: OpenDump, db: string): Promise<RestoreSession> {
-  const session = (await vscode.commands.executeCommand('pgDumpExplorer.restore.selected', { dumpKey: dump.key, target: { connection: uriOf(db), name: 'test server' } })) as RestoreSession | undefined;
+  const session = (await vscode.commands.executeCommand('pgDumpExplorer.restore.selected', { dumpKey: dump.key, target: { connection: testServerUri(db), name: 'test server' } })) as RestoreSession | undefined;
   assert.ok(session, 'no restore session');
   await session.check();
   return session;
@@ -67,7 +41,7 @@ describe('restore flow', function () {
   let s: Services;
 
   before(async () => {
-    s = await services();
+    s = await extensionServices();
   });
 
   afterEach(async () => {

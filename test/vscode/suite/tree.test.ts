@@ -5,31 +5,14 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Services } from '../../../src/services';
 import type { DumpElement } from '../../../src/views/dumpTree';
-import { pgTool, testEnv } from '../../support/env';
+import { pgTool } from '../../support/env';
+import { extensionServices, workspaceFile } from '../extension';
 
 /**
  * The Dump Explorer tree inside a real VS Code: dumps opened with the command, read back through
  * the tree's own TreeDataProvider (the extension's exports), check-boxes, filter, selection and
  * the item commands.
  */
-
-interface Manifest {
-  publisher: string;
-  name: string;
-}
-
-async function services(): Promise<Services> {
-  const { publisher, name } = JSON.parse(fs.readFileSync(path.join(testEnv().projectRoot, 'package.json'), 'utf8')) as Manifest;
-  const ext = vscode.extensions.getExtension<Services>(`${publisher}.${name}`);
-  assert.ok(ext, 'extension not loaded');
-  return ext.activate();
-}
-
-function workspaceFile(name: string): vscode.Uri {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'no workspace folder open');
-  return vscode.Uri.joinPath(folder.uri, name);
-}
 
 const FORMATS = [
   { file: 'rich.dump', format: 'custom' },
@@ -59,7 +42,7 @@ describe('Dump Explorer tree', () => {
   const rootOf = (file: string) => child(undefined, file);
 
   before(async () => {
-    s = await services();
+    s = await extensionServices();
     // Other suites may leave dumps open (with picks): start from none.
     for (const d of s.dumps.list()) await s.dumps.close(d.key);
   });

@@ -1,0 +1,42 @@
+/**
+ * What the extension-host suites share: the extension's services (its exports), the workspace's
+ * fixture files, and the test server as a connection string.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { OpenDump } from '../../src/dumps/openDumps';
+import type { Services } from '../../src/services';
+import { testEnv } from '../support/env';
+
+/** The extension under test, activated: its exports are the services activation made. */
+export async function extensionServices(): Promise<Services> {
+  const { publisher, name } = JSON.parse(fs.readFileSync(path.join(testEnv().projectRoot, 'package.json'), 'utf8')) as { publisher: string; name: string };
+  const ext = vscode.extensions.getExtension<Services>(`${publisher}.${name}`);
+  assert.ok(ext, `extension ${publisher}.${name} is not loaded`);
+  return ext.activate();
+}
+
+/** A file (or folder) of the workspace the suite runs in: copies of the fixture dumps. */
+export function workspaceFile(...parts: string[]): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'no workspace folder open');
+  return vscode.Uri.joinPath(folder.uri, ...parts);
+}
+
+/** `postgresql://user@host:port/db` of the test server. */
+export function testServerUri(db: string): string {
+  const { server } = testEnv();
+  return `postgresql://${encodeURIComponent(server.user)}@${server.host}:${server.port}/${db}`;
+}
+
+/** Ticks an object of a dump, as the tree's check-box handler does (a test cannot click in the tree). */
+export function tick(s: Services, dump: OpenDump, desc: string, schema: string, name: string): void {
+  const entry = dump.opened.archive.entries.find((e) => e.desc === desc && e.namespace === schema && e.tag === name);
+  assert.ok(entry, `no ${desc} ${schema}.${name} in ${dump.label}`);
+  const node = dump.outline.nodeOfEntry(entry.dumpId);
+  assert.ok(node && node.kind === 'object', `${schema}.${name} is not an object of the outline`);
+  dump.picks.set(node, true);
+  s.dumps.picksDidChange(dump);
+}
