@@ -74,11 +74,21 @@ export async function showExplorer(page: Page): Promise<void> {
 
 /** Runs a command from the palette by its title as the palette shows it (`Category: Title`). */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+  const input = page.locator('.quick-input-widget input').first();
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  // The palette can close under the typing (an editor that just opened takes the focus) and,
+  // just after the workbench loads, F1 can go unanswered: then again, three times at most.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.keyboard.press('F1');
+      await input.waitFor({ state: 'visible', timeout: 5_000 });
+      await input.fill(`>${title}`, { timeout: 5_000 });
+      await row.waitFor({ timeout: attempt < 3 ? 10_000 : 30_000 });
+      break;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
   await page.keyboard.press('Enter');
 }
 
