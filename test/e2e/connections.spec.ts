@@ -10,6 +10,8 @@ async function showConnectionsView(page: Page): Promise<Locator> {
   const view = page.locator('.pane:has(.pane-header[aria-label^="Connections"])');
   if (!(await view.isVisible().catch(() => false))) {
     await page.locator('.activitybar .action-item a[aria-label^="PG Dump Explorer"]').first().click();
+    // The container takes the keyboard focus once it shows: a quick input opened before that closes again.
+    await page.locator('.part.sidebar:focus-within').waitFor({ timeout: 20_000 });
   }
   await view.first().waitFor({ timeout: 20_000 });
   return view.first();
