@@ -313,3 +313,20 @@ export async function clickDumpsTitleAction(page: Page, label: string): Promise<
 export function restorePanelFrame(page: Page, label: string, timeoutMs?: number): Promise<Frame> {
   return webviewFrame(page, `the restore panel of ${label}`, async (f) => (await f.locator('h1', { hasText: exactly(`Restore ${label}`) }).count()) > 0, timeoutMs);
 }
+
+/**
+ * Closes every dump in the Dumps view but `keep`, with each root's inline "Close Dump" button
+ * (rows of other dumps can carry the same labels as those of `keep`). "Collapse All" first, so
+ * that every root is drawn.
+ */
+export async function closeOtherDumps(page: Page, keep: string): Promise<void> {
+  await clickDumpsTitleAction(page, 'Collapse All');
+  const others = dumpsPane(page).locator('.monaco-list-row[aria-level="1"]', { hasNot: page.locator('.label-name', { hasText: exactly(keep) }) });
+  while ((await others.count()) > 0) {
+    const row = others.first();
+    const label = await row.locator('.label-name').innerText();
+    await row.hover();
+    await row.locator('.actions .action-label[aria-label="Close Dump"]').click();
+    await dumpsPane(page).locator('.monaco-list-row[aria-level="1"]', { has: page.locator('.label-name', { hasText: exactly(label) }) }).first().waitFor({ state: 'detached', timeout: 10_000 });
+  }
+}
