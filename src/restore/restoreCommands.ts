@@ -33,7 +33,7 @@ export class RestoreCommands {
 
   async restoreSelected(arg: unknown): Promise<RestoreSession | undefined> {
     if (!(await this.trusted())) return undefined;
-    const dump = await this.services.dumpCommands.resolve(arg);
+    const dump = await this.dumpFor(arg);
     if (!dump) return undefined;
     if (dump.picks.count === 0 && !(await this.pickEverything(dump))) return undefined;
 
@@ -49,6 +49,24 @@ export class RestoreCommands {
     this.sessions.set(dump.key, { session, panel: undefined });
     this.showPanel(dump.key);
     return session;
+  }
+
+  /**
+   * The dump to restore: the one the command was run on; else (the view's title button with no
+   * row focused, the palette) the one with picks, asked among those when several have some.
+   */
+  private async dumpFor(arg: unknown): Promise<OpenDump | undefined> {
+    const named = arg instanceof vscode.Uri || typeof (arg as { dumpKey?: unknown } | undefined)?.dumpKey === 'string';
+    const picked = named ? [] : this.services.dumps.list().filter((d) => d.picks.count > 0);
+    if (picked.length === 1) return picked[0];
+    if (picked.length > 1) {
+      const choice = await vscode.window.showQuickPick(
+        picked.map((d) => ({ label: d.label, description: `${plural(d.picks.count, 'object')} picked`, detail: vscode.workspace.asRelativePath(d.uri), dump: d })),
+        { title: 'Restore Selected…', placeHolder: 'Restore what is picked in which dump?' },
+      );
+      return choice?.dump;
+    }
+    return this.services.dumpCommands.resolve(arg);
   }
 
   private showPanel(key: string): void {

@@ -7,7 +7,7 @@ import { findToolCandidates, formatToolVersion, minimumMajorFor } from '../../sr
 import { sharedFixturesDir } from '../support/fixtures';
 import { benchArchives } from '../support/workspace';
 import { e2e, screenshot } from './context';
-import { archiveSummaryFrame, closeAllEditors, explorerRow, openContextMenu, showExplorer, visibleEditorText } from './workbench';
+import { archiveSummaryFrame, closeAllEditors, explorerRow, openContextMenu, showExplorer, visibleEditorText, waitUntil } from './workbench';
 
 const number = new Intl.NumberFormat('en-US');
 
@@ -57,19 +57,6 @@ async function openByDoubleClick(page: Page, name: string, timeoutMs = 60_000): 
     if (frame) return frame;
     // Whatever opened instead (the text editor, before the custom editor was known) goes first.
     await closeAllEditors(page);
-  }
-}
-
-
-/**
- * Polls `check` from here. (Not frame.waitForFunction: it evaluates its predicate with eval, which
- * the webview's Content Security Policy rightly refuses.)
- */
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -178,7 +165,7 @@ describe('archive summary editor', () => {
     await countLine(frame, /of [\d,]+ entries match$/);
     // Scrolled down by whole rows (22 px each), so the first row on screen is exactly row 5.
     await frame.locator('.rows').evaluate((el) => (el.scrollTop = 5 * 22));
-    await until('the table to scroll', async () => (await scrollTop(frame)) === 5 * 22);
+    await waitUntil('the table to scroll', async () => (await scrollTop(frame)) === 5 * 22);
     await page.waitForTimeout(500);
     const before = (await visibleRows(frame)).map((r) => r.dumpId);
     assert.ok(before.length > 3);
@@ -191,7 +178,7 @@ describe('archive summary editor', () => {
     frame = await archiveSummaryFrame(page, 'rich.dump');
     assert.equal(await frame.locator('vscode-textfield').evaluate((el) => (el as unknown as { value: string }).value), 'sales');
     await countLine(frame, /of [\d,]+ entries match$/);
-    await until('the scroll position to come back', async () => (await scrollTop(frame)) > 0);
+    await waitUntil('the scroll position to come back', async () => (await scrollTop(frame)) > 0);
     await page.waitForTimeout(500);
     const after = (await visibleRows(frame)).map((r) => r.dumpId);
     assert.equal(after[0], before[0], `first row on screen before hiding: ${before[0]}, after: ${after[0]}`);
@@ -302,7 +289,7 @@ describe('archive summary editor', () => {
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     t = Date.now();
     for (let i = 0; i < 10; i++) await page.mouse.wheel(0, 4_000);
-    await until('rows far down to be drawn', async () => (await frame.locator('.rows .row[data-dump-id]').evaluateAll((rows) => rows.some((r) => Number(r.getAttribute('aria-rowindex')) > 1000))));
+    await waitUntil('rows far down to be drawn', async () => (await frame.locator('.rows .row[data-dump-id]').evaluateAll((rows) => rows.some((r) => Number(r.getAttribute('aria-rowindex')) > 1000))));
     console.log(`      wheel scroll by 40,000 px to rows drawn: ${Date.now() - t} ms`);
     assert.ok((await domRows(frame)).length < 500);
 

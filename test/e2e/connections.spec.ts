@@ -3,33 +3,15 @@ import * as fs from 'node:fs';
 import type { Locator, Page } from 'playwright-core';
 import { query } from '../support/pgServer';
 import { e2e, screenshot } from './context';
-import { chooseMenuItem, openContextMenu, runCommand } from './workbench';
-
-/** The quick input (QuickPick or InputBox) once it shows. */
-async function quickInput(page: Page): Promise<Locator> {
-  const input = page.locator('.quick-input-widget input.input');
-  await input.first().waitFor({ state: 'visible', timeout: 20_000 });
-  return input.first();
-}
-
-/** Types into the quick input and accepts, after the input shows `expect` (its title or prompt). */
-async function answer(page: Page, expect: RegExp, text: string | undefined): Promise<void> {
-  const input = await quickInput(page);
-  await page.locator('.quick-input-widget', { hasText: expect }).first().waitFor({ timeout: 20_000 });
-  if (text !== undefined) await input.fill(text);
-  await page.keyboard.press('Enter');
-}
-
-/** A notification toast whose text matches. */
-function toast(page: Page, text: RegExp): Locator {
-  return page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
-}
+import { answerQuickInput, chooseMenuItem, openContextMenu, runCommand, toast } from './workbench';
 
 /** Opens the PG Dump Explorer container in the activity bar (when it is not open already). */
 async function showConnectionsView(page: Page): Promise<Locator> {
   const view = page.locator('.pane:has(.pane-header[aria-label^="Connections"])');
   if (!(await view.isVisible().catch(() => false))) {
     await page.locator('.activitybar .action-item a[aria-label^="PG Dump Explorer"]').first().click();
+    // The container takes the keyboard focus once it shows: a quick input opened before that closes again.
+    await page.locator('.part.sidebar:focus-within').waitFor({ timeout: 20_000 });
   }
   await view.first().waitFor({ timeout: 20_000 });
   return view.first();
@@ -38,9 +20,9 @@ async function showConnectionsView(page: Page): Promise<Locator> {
 /** Adds a connection through the dialogs: Add Connection… → from a URI → a name. */
 async function addFromUri(page: Page, uri: string, name: string): Promise<void> {
   await runCommand(page, 'PG Dump Explorer: Add Connection…');
-  await answer(page, /Add Connection/, 'URI');
-  await answer(page, /Add Connection: URI or connection string/, uri);
-  await answer(page, /Add Connection: name/, name);
+  await answerQuickInput(page, /Add Connection/, 'URI');
+  await answerQuickInput(page, /Add Connection: URI or connection string/, uri);
+  await answerQuickInput(page, /Add Connection: name/, name);
 }
 
 /** Removes a saved connection through its context menu, answering the confirmation. */
@@ -127,8 +109,8 @@ describe('Connections', () => {
     await openContextMenu(page, row, { waitFor: 'Test Connection' });
     await chooseMenuItem(page, 'Test Connection');
 
-    await answer(page, new RegExp(`The server asks for a password: password for ${role} at ${escaped(server.host)}:${server.port}`), 'not the password');
-    await answer(page, /The server refused the password/, password);
+    await answerQuickInput(page, new RegExp(`The server asks for a password: password for ${role} at ${escaped(server.host)}:${server.port}`), 'not the password');
+    await answerQuickInput(page, /The server refused the password/, password);
     // One notification: the result, and the offer to keep the password that worked.
     const offer = toast(page, new RegExp(`PostgreSQL \\S+ at ${escaped(server.host)}:${server.port}/postgres as ${role}\\. Keep the password of "${pwName}" in VS Code's secret storage\\?`));
     await offer.waitFor({ timeout: 30_000 });

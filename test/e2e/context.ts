@@ -47,6 +47,14 @@ export async function screenshot(name: string, options: { readme?: boolean } = {
   return file;
 }
 
+/**
+ * Marks a screenshot taken earlier in a test as one README shows: for a picture of a moment
+ * before the test's last assertions, called once they have passed.
+ */
+export function keepForReadme(file: string): void {
+  readmeShots.add(file);
+}
+
 /** The screenshots taken with `readme: true` in this run. */
 export function takenReadmeShots(): string[] {
   return [...readmeShots];

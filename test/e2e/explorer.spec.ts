@@ -79,7 +79,7 @@ describe('Explorer context menu', () => {
     assert.match(await root.locator('.label-description').innerText(), /^custom · \d+ entries/);
     const schemas = await pane.locator('.monaco-list-row[aria-level="2"] .label-name').allInnerTexts();
     for (const schema of ['sales', 'public']) assert.ok(schemas.includes(schema), `no schema ${schema} under rich.dump: ${schemas.join(', ')}`);
-    await screenshot('dump-summary', { readme: true });
+    await screenshot('dump-summary');
     await closeAllEditors(page);
     // Back to the Explorer, where the other specs start.
     await runCommand(page, 'View: Show Explorer');

@@ -45,14 +45,6 @@ process.on('unhandledRejection', (reason) => {
 
 async function runSpecs(files) {
   const mocha = new Mocha({ reporter: 'spec', timeout: 120_000 });
-  // A failed test leaves a picture of the window as it was: test-results/e2e/failed-<title>.png.
-  mocha.suite.afterEach(async function () {
-    const test = this.currentTest;
-    if (test?.state !== 'failed') return;
-    const name = `failed-${test.fullTitle().replace(/[^\w.-]+/g, '-').slice(0, 100)}`;
-    const file = await screenshot(name).catch(() => undefined);
-    if (file) console.log(`    (screenshot: ${path.relative(root, file)})`);
-  });
   for (const file of files) {
     mocha.files = [file];
     try {
@@ -65,17 +57,48 @@ async function runSpecs(files) {
     }
   }
   mocha.files = files;
+  holdCleanupHooks(mocha.suite);
   mochaRunning = true;
   try {
     await new Promise((resolve) => {
       const runner = mocha.run(() => resolve());
       runner.on('pass', () => counts.passed++);
-      runner.on('fail', () => counts.failed++);
+      runner.on('fail', (runnable) => {
+        counts.failed++;
+        shootFailure(runnable);
+      });
       runner.on('pending', () => counts.skipped++);
     });
   } finally {
     mochaRunning = false;
+    await failureShot;
   }
+}
+
+// A failed test or hook leaves a picture of the window as it was when it failed:
+// test-results/e2e/failed-<title>.png. Taken at once, before any afterEach or after hook tidies
+// the window up (those hooks wait for it: holdCleanupHooks).
+let failureShot = Promise.resolve();
+function shootFailure(runnable) {
+  const name = `failed-${runnable.fullTitle().replace(/[^\w.-]+/g, '-').slice(0, 100)}`;
+  failureShot = failureShot.then(() => screenshot(name)).then(
+    (file) => console.log(`    (screenshot: ${path.relative(root, file)})`),
+    () => undefined,
+  );
+}
+
+/** Makes every afterEach and after hook of `suite` and its suites wait for the failure's screenshot first. */
+function holdCleanupHooks(suite) {
+  for (const hook of [...suite._afterEach, ...suite._afterAll]) {
+    const fn = hook.fn;
+    // Hooks taking a `done` callback are left as they are (none of the specs has one).
+    if (typeof fn !== 'function' || fn.length > 0) continue;
+    hook.fn = async function () {
+      await failureShot;
+      return fn.call(this);
+    };
+  }
+  for (const child of suite.suites) holdCleanupHooks(child);
 }
 
 /** Copies the screenshots README shows into media/screenshots/ (new ones always; existing ones when asked). */

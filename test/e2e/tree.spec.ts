@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { FrameLocator, Page } from 'playwright-core';
 import { e2e, screenshot } from './context';
-import { chooseMenuItem, closeAllEditors, dumpsPane, expandTreeRow as expand, explorerRow, openContextMenu, showExplorerFiles, treeRow } from './workbench';
+import { chooseMenuItem, closeAllEditors, dumpsPane, expandTreeRow as expand, openContextMenu, openInDumpExplorer, treeRow } from './workbench';
 
 /**
  * The Dump Explorer tree as a user meets it: the Explorer's context menu opens a dump in the
@@ -15,24 +15,13 @@ function webviewFrame(page: Page): FrameLocator {
 }
 
 describe('Dump Explorer tree', () => {
-  const title = 'Open in PG Dump Explorer';
-
   after(async () => {
     await closeAllEditors(e2e().page);
   });
 
   it('opens rich.dump from the Explorer\'s context menu in the Dumps view', async () => {
     const { page } = e2e();
-    await showExplorerFiles(page);
-    for (let attempt = 1; ; attempt++) {
-      await openContextMenu(page, explorerRow(page, 'rich.dump'), { waitFor: title });
-      await chooseMenuItem(page, title);
-      const shown = await treeRow(page, 'rich.dump')
-        .waitFor({ timeout: 20_000 })
-        .then(() => true, (err: unknown) => (attempt >= 3 ? Promise.reject(err) : false));
-      if (shown) break;
-      await page.keyboard.press('Escape');
-    }
+    await openInDumpExplorer(page, 'rich.dump');
     const description = await treeRow(page, 'rich.dump').locator('.label-description').innerText();
     assert.match(description, /^custom · \d+ entries$/);
     const toasts = await page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts();
@@ -50,7 +39,7 @@ describe('Dump Explorer tree', () => {
     await treeRow(page, 'rich.dump').locator('.label-description', { hasText: /1 picked$/ }).waitFor({ timeout: 10_000 });
     assert.match(await treeRow(page, 'Tables').locator('.label-description').innerText(), /1 of \d+ picked$/);
     const message = dumpsPane(page).locator('.message');
-    // With other dumps open (earlier specs leave theirs), each dump's line is named: `rich.dump: …`.
+    // With other dumps open (the summary specs leave theirs), the view names the dump the line is about.
     await message.getByText(/^(rich\.dump: )?1 object picked · restoring it takes \d+ entries/).waitFor({ timeout: 10_000 });
     const text = await message.innerText();
     assert.match(text, /\(\d+ come with it: .*\) · \d+ needed from elsewhere/);

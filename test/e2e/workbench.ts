@@ -74,11 +74,21 @@ export async function showExplorer(page: Page): Promise<void> {
 
 /** Runs a command from the palette by its title as the palette shows it (`Category: Title`). */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+  const input = page.locator('.quick-input-widget input').first();
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  // The palette can close under the typing (an editor that just opened takes the focus) and,
+  // just after the workbench loads, F1 can go unanswered: then again, three times at most.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.keyboard.press('F1');
+      await input.waitFor({ state: 'visible', timeout: 5_000 });
+      await input.fill(`>${title}`, { timeout: 5_000 });
+      await row.waitFor({ timeout: attempt < 3 ? 10_000 : 30_000 });
+      break;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
   await page.keyboard.press('Enter');
 }
 
@@ -156,4 +166,167 @@ export async function showExplorerFiles(page: Page): Promise<void> {
   await header.waitFor({ timeout: 10_000 });
   if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
   await waitForExplorer(page, 30_000);
+}
+
+/**
+ * Polls `check` until it holds. On timeout the error names `what` and, with `onScreen`, what the
+ * window showed then (a failure says what was on screen, not only that time ran out). Not
+ * frame.waitForFunction: it evaluates its predicate with eval, which a webview's Content
+ * Security Policy rightly refuses.
+ */
+export async function waitUntil(what: string, check: () => Promise<boolean>, options: { timeoutMs?: number; onScreen?: () => Promise<string> } = {}): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) {
+      const shown = options.onScreen ? await options.onScreen().catch((err: unknown) => `(could not be read: ${err instanceof Error ? err.message : String(err)})`) : undefined;
+      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${shown !== undefined ? `; on screen:\n${shown}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/** The text of the notification toasts on screen, one per toast (for failure messages). */
+export async function toastTexts(page: Page): Promise<string[]> {
+  return (await page.locator('.notifications-toasts .notification-toast').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+}
+
+/** A notification toast whose text matches. */
+export function toast(page: Page, text: RegExp): Locator {
+  return page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
+}
+
+/** The quick input's text box (QuickPick or InputBox) once it shows. */
+export async function quickInput(page: Page): Promise<Locator> {
+  const input = page.locator('.quick-input-widget input.input').first();
+  await input.waitFor({ state: 'visible', timeout: 20_000 });
+  return input;
+}
+
+/** Waits for the quick input showing `expect` (its title or prompt), types `text` (when given) and accepts with Enter. */
+export async function answerQuickInput(page: Page, expect: RegExp, text: string | undefined): Promise<void> {
+  const input = await quickInput(page);
+  await page.locator('.quick-input-widget', { hasText: expect }).first().waitFor({ timeout: 20_000 });
+  if (text !== undefined) await input.fill(text);
+  await page.keyboard.press('Enter');
+}
+
+/**
+ * Waits for the quick pick titled `title`, optionally types `filter` into it, and clicks the item
+ * whose label matches `label` (a click accepts a single-choice pick, as for a user).
+ */
+export async function chooseQuickPickItem(page: Page, title: RegExp, label: RegExp, filter?: string): Promise<void> {
+  const input = await quickInput(page);
+  const widget = page.locator('.quick-input-widget', { has: page.locator('.quick-input-title', { hasText: title }) }).first();
+  await widget.waitFor({ timeout: 20_000 }).catch(async (err: unknown) => {
+    throw new Error(`no quick pick titled ${title}; the quick input shows: ${(await page.locator('.quick-input-widget').first().innerText().catch(() => '')).replace(/\s+/g, ' ')}`, { cause: err });
+  });
+  if (filter !== undefined) {
+    await input.fill(filter);
+    // The extension may answer what was typed with other items (asynchronously): click only once
+    // the list has stopped changing, so that the click does not land on a row that just moved.
+    const rows = widget.locator('.quick-input-list .monaco-list-row');
+    let last = '';
+    let same = 0;
+    await waitUntil(`the quick pick ${title} to settle after typing "${filter}"`, async () => {
+      const now = (await rows.allInnerTexts()).join('\n');
+      same = now === last ? same + 1 : 0;
+      last = now;
+      return same >= 2;
+    }, { timeoutMs: 10_000 });
+  }
+  const item = widget.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: label }) }).first();
+  await item.waitFor({ timeout: 20_000 }).catch(async (err: unknown) => {
+    const rows = await widget.locator('.quick-input-list .monaco-list-row').allInnerTexts();
+    throw new Error(`no item ${label} in the quick pick ${title}; it lists: ${rows.map((r) => r.replace(/\s+/g, ' ').trim()).join(' | ')}`, { cause: err });
+  });
+  await item.click();
+}
+
+/** The modal dialog (VS Code's own, for `showWarningMessage(…, { modal: true })`) once it shows. */
+export async function modalDialog(page: Page, timeoutMs = 20_000): Promise<{ text: string; choose(button: string): Promise<void>; buttons(): Promise<string[]> }> {
+  const box = page.locator('.monaco-dialog-box').first();
+  await box.waitFor({ timeout: timeoutMs });
+  const text = (await box.locator('.dialog-message-container, .dialog-message').first().innerText()).replace(/[ \t]+/g, ' ').trim();
+  return {
+    text,
+    /** Clicks the button whose label (its first line: some buttons carry a description under it) is `button`. */
+    async choose(button: string) {
+      const buttons = box.locator('.dialog-buttons .monaco-button');
+      const labels = (await buttons.allInnerTexts()).map((t) => t.split('\n')[0]!.trim());
+      const i = labels.indexOf(button);
+      if (i < 0) throw new Error(`the dialog "${text}" has no button "${button}", only: ${labels.join(', ')}`);
+      await buttons.nth(i).click();
+      await box.waitFor({ state: 'detached', timeout: 10_000 });
+    },
+    buttons: async () => (await box.locator('.dialog-buttons .monaco-button').allInnerTexts()).map((t) => t.split('\n')[0]!.trim()),
+  };
+}
+
+/**
+ * Opens a workspace file or folder in the Dumps view through the Explorer's context menu ("Open
+ * in PG Dump Explorer"), as a user does. The menu is tried again (three times at most) when a
+ * click landed on a menu the workbench was redrawing and nothing opened.
+ */
+export async function openInDumpExplorer(page: Page, name: string): Promise<void> {
+  const title = 'Open in PG Dump Explorer';
+  await showExplorerFiles(page);
+  for (let attempt = 1; ; attempt++) {
+    await openContextMenu(page, explorerRow(page, name), { waitFor: title });
+    await chooseMenuItem(page, title);
+    const shown = await treeRow(page, name, 1)
+      .waitFor({ timeout: 20_000 })
+      .then(() => true, (err: unknown) => (attempt >= 3 ? Promise.reject(err) : false));
+    if (shown) return;
+    await page.keyboard.press('Escape');
+  }
+}
+
+/** Clicks the check-box of a Dumps view row and waits until it shows `checked` (true: ticked, false: not). */
+export async function setTreeCheckbox(page: Page, label: string, checked: boolean, level?: number): Promise<void> {
+  const box = treeRow(page, label, level).locator('.custom-view-tree-node-item-checkbox');
+  await box.waitFor({ timeout: 20_000 });
+  const want = String(checked);
+  if ((await box.getAttribute('aria-checked')) === want) return;
+  await box.click();
+  await waitUntil(`the check-box of "${label}" to be ${checked ? 'ticked' : 'unticked'}`, async () => (await box.getAttribute('aria-checked')) === want, { timeoutMs: 10_000 });
+}
+
+/** Collapses a row of the Dumps view (when it is expanded) and waits until it is. */
+export async function collapseTreeRow(page: Page, label: string, level?: number): Promise<void> {
+  const row = treeRow(page, label, level);
+  await row.waitFor({ timeout: 30_000 });
+  if ((await row.getAttribute('aria-expanded')) === 'true') await row.locator('.monaco-tl-twistie').click();
+  await waitUntil(`"${label}" to be collapsed`, async () => (await row.getAttribute('aria-expanded')) === 'false', { timeoutMs: 10_000 });
+}
+
+/** Clicks an action of the Dumps view's title bar by its label (the bar shows its actions while the pointer is over the view). */
+export async function clickDumpsTitleAction(page: Page, label: string): Promise<void> {
+  const header = dumpsPane(page).locator('.pane-header').first();
+  await header.hover();
+  const action = header.locator(`.actions .action-label[aria-label=${JSON.stringify(label)}]`).first();
+  await action.waitFor({ timeout: 20_000 });
+  await action.click();
+}
+
+/** The restore panel's page (a webview) of the dump named `label`, once it shows. */
+export function restorePanelFrame(page: Page, label: string, timeoutMs?: number): Promise<Frame> {
+  return webviewFrame(page, `the restore panel of ${label}`, async (f) => (await f.locator('h1', { hasText: exactly(`Restore ${label}`) }).count()) > 0, timeoutMs);
+}
+
+/**
+ * Closes every dump in the Dumps view but `keep`, with each root's inline "Close Dump" button
+ * (rows of other dumps can carry the same labels as those of `keep`). "Collapse All" first, so
+ * that every root is drawn.
+ */
+export async function closeOtherDumps(page: Page, keep: string): Promise<void> {
+  await clickDumpsTitleAction(page, 'Collapse All');
+  const others = dumpsPane(page).locator('.monaco-list-row[aria-level="1"]', { hasNot: page.locator('.label-name', { hasText: exactly(keep) }) });
+  while ((await others.count()) > 0) {
+    const row = others.first();
+    const label = await row.locator('.label-name').innerText();
+    await row.hover();
+    await row.locator('.actions .action-label[aria-label="Close Dump"]').click();
+    await dumpsPane(page).locator('.monaco-list-row[aria-level="1"]', { has: page.locator('.label-name', { hasText: exactly(label) }) }).first().waitFor({ state: 'detached', timeout: 10_000 });
+  }
 }

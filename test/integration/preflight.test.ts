@@ -416,6 +416,8 @@ describe('pre-flight check of a restore target', function () {
       const report = await preflight(archive, plan, connectionTo(name), { noPrivileges: true });
       assert.equal(report.target.databaseMissing, true);
       assert.equal(report.target.database, name);
+      // Host, port and the database the restore would go to: not the maintenance database the check used.
+      assert.equal(report.target.where, `${server.host}:${server.port}/${name}`);
       const missing = finding(report, 'database-missing');
       assert.equal(missing.severity, 'blocking');
       assert.deepEqual(missing.fixes, [{ kind: 'create-database', name }]);

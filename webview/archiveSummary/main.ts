@@ -59,6 +59,8 @@ function draw(): void {
   requestAnimationFrame(() => {
     drawQueued = false;
     render(page(), app);
+    // The rows may have come before the table was first drawn: go back to the saved position now.
+    if (ui.restoreTo !== undefined && (ui.total ?? 0) > 0) scrollBackSoon();
   });
 }
 

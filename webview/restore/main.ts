@@ -58,6 +58,12 @@ function checkbox(label: string, value: boolean, patch: (v: boolean) => Partial<
   </div>`;
 }
 
+/** What the pre-flight found in the database: once restored into, as it was before. */
+function databaseFact(empty: boolean, phase: RestoreViewState['phase']): string {
+  if (phase === 'done') return empty ? 'was empty before the restore' : 'held objects before the restore';
+  return empty ? 'empty' : 'already holds objects';
+}
+
 function targetSection(s: RestoreViewState): TemplateResult {
   const p = s.preflight;
   return html`<section class="target">
@@ -69,7 +75,7 @@ function targetSection(s: RestoreViewState): TemplateResult {
           <dt>Host, port, database</dt>
           <dd><code>${s.target.where}</code></dd>
           ${p.serverVersion ? html`<dt>Server</dt><dd>PostgreSQL ${p.serverVersion}, connected as ${p.user}${p.isSuperuser ? ' (superuser)' : ''}</dd>` : nothing}
-          ${p.databaseEmpty !== undefined && !p.databaseMissing ? html`<dt>Database</dt><dd>${p.databaseEmpty ? 'empty' : 'already holds objects'}</dd>` : nothing}
+          ${p.databaseEmpty !== undefined && !p.databaseMissing ? html`<dt>Database</dt><dd>${databaseFact(p.databaseEmpty, s.phase)}</dd>` : nothing}
         </dl>`
       : html`<p class="muted">No target chosen.</p>`}
     <vscode-button secondary icon="plug" ?disabled=${s.phase !== 'setup'} @click=${() => ask('changeTarget', null)}>Change Target…</vscode-button>

@@ -47,7 +47,8 @@ export async function preflight(archive: Archive, plan: RestorePlan, connection:
   } catch (err) {
     const fallback = isMissingDatabase(err) ? await openMaintenanceSession(connection, { applicationName: APPLICATION_NAME }).catch(() => undefined) : undefined;
     if (!fallback) throw err;
-    session = fallback;
+    // The report names the database the restore goes to, not the one the check could reach.
+    session = { ...fallback, where: `${fallback.where.slice(0, fallback.where.lastIndexOf('/'))}/${connection.dbname}` };
     databaseMissing = true;
   }
   try {

@@ -88,6 +88,26 @@ describe('restore flow', function () {
     assert.ok(counts.length >= 2 && counts.every((c) => c.matches), JSON.stringify(counts));
   });
 
+  it('run with no dump named (the Dumps view\'s title button with no row focused), it restores the dump that has picks', async () => {
+    for (const d of s.dumps.list()) {
+      d.picks.clear();
+      s.dumps.picksDidChange(d);
+    }
+    const other = await openDump(s, 'rich.tar');
+    const dump = await openDump(s, 'rich.dump');
+    tick(s, dump, 'TABLE', 'sales', 'customer');
+    const db = await freshDatabase('picked');
+    try {
+      // No dumpKey: with two dumps open this asked "Which dump?" among both, nothing picked in one.
+      const session = (await vscode.commands.executeCommand('pgDumpExplorer.restore.selected', { target: { connection: uriOf(db), name: 'test server' } })) as RestoreSession | undefined;
+      assert.ok(session, 'no restore session');
+      assert.equal(session.dump.key, dump.key);
+      assert.equal(session.state().plan.picked, 1);
+    } finally {
+      await s.dumps.close(other.key);
+    }
+  });
+
   it('a restore that fails leaves the target as it was, and says which entry failed', async () => {
     const dump = await openDump(s, 'rich.dump');
     tick(s, dump, 'TABLE', 'sales', 'customer');
