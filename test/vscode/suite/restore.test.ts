@@ -99,7 +99,7 @@ describe('restore flow', function () {
     const db = await freshDatabase('picked');
     try {
       // No dumpKey: with two dumps open this asked "Which dump?" among both, nothing picked in one.
-      const session = (await vscode.commands.executeCommand('pgDumpExplorer.restore.selected', { target: { connection: uriOf(db), name: 'test server' } })) as RestoreSession | undefined;
+      const session = (await vscode.commands.executeCommand('pgDumpExplorer.restore.selected', { target: { connection: testServerUri(db), name: 'test server' } })) as RestoreSession | undefined;
       assert.ok(session, 'no restore session');
       assert.equal(session.dump.key, dump.key);
       assert.equal(session.state().plan.picked, 1);
