@@ -42,6 +42,9 @@ const USAGE = `usage:
                                              the roles of a pg_dumpall script (CREATE/ALTER
                                              ROLE, memberships) in one transaction; roles the
                                              target has already are left as they are
+  pg-dump-explorer restore CLUSTER.sql --database NAME --dbname CONNINFO_OR_URI [selection…]
+                                             one database of a pg_dumpall script (or the
+                                             selection from it), as from a plain dump
 
 exit codes: 0 done; 1 the input or the target could not be read; 2 usage; 3 some entries'
 data is missing; 4 the pre-flight check found blocking problems (nothing was changed);
@@ -186,6 +189,7 @@ async function main(argv: string[]): Promise<number> {
       jobs: { type: 'string', short: 'j' },
       yes: { type: 'boolean', short: 'y' },
       'roles-only': { type: 'boolean' },
+      database: { type: 'string' },
       tablespaces: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -240,6 +244,7 @@ async function main(argv: string[]): Promise<number> {
         yes: values.yes ?? false,
         rolesOnly: values['roles-only'] ?? false,
         tablespaces: values.tablespaces ?? false,
+        ...(values.database !== undefined ? { database: values.database } : {}),
       };
       // Loaded on use: node-postgres and the restore engine cost every other command start-up time.
       const { restoreCommand } = await import('./cli/restoreCommand');

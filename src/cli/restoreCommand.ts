@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import * as readline from 'node:readline/promises';
-import { withDump } from '../core/archive';
+import { withDump, type OpenedArchive } from '../core/archive';
 import { looksLikeConnectionString } from '../core/connections/conninfo';
 import { resolveConnection, type ResolvedConnection } from '../core/connections/resolve';
 import { DumpError } from '../core/errors';
@@ -8,14 +8,12 @@ import { detectDump } from '../core/formats/detect';
 import { buildPlan } from '../core/plan/closure';
 import { planWarnings } from '../core/plan/listFile';
 import type { Selection } from '../core/plan/selection';
-import { plainDumpUsesRestrict, readPlainDump, runPsqlRestore } from '../core/restore/psqlRestore';
 import { formatPreflight, formatProgress, formatRestoreError } from '../core/restore/reportText';
 import { describeTool, restoreObstacle, runRestore } from '../core/restore/restoreArchive';
-import { readClusterDump } from '../core/plain/clusterDump';
+import { openClusterDatabase, readClusterDump } from '../core/plain/clusterDump';
 import { restoreRoles, rolesPreflight } from '../core/restore/rolesRestore';
 import { describePostRestore } from '../core/target/postRestore';
-import { preflight, psqlRestrictFinding } from '../core/target/preflight';
-import { openTargetSession } from '../core/target/session';
+import { preflight } from '../core/target/preflight';
 import { findTool } from '../core/tools/findTools';
 
 /** `restore`: pre-flight, confirmation, restore with progress, post-restore report. Messages go to stderr. */
@@ -31,6 +29,8 @@ export interface RestoreCommandOptions {
   /** pg_dumpall scripts: restore the roles (and with `tablespaces`, the tablespaces) only. */
   rolesOnly?: boolean;
   tablespaces?: boolean;
+  /** pg_dumpall scripts: restore (the selection from) this database of the script. */
+  database?: string;
 }
 
 export const EXIT_BLOCKED = 4;
@@ -76,116 +76,92 @@ export async function restoreCommand(file: string, o: RestoreCommandOptions): Pr
   const detected = await detectDump(file);
   if (detected.kind === 'cluster' || detected.kind === 'globals') {
     if (o.rolesOnly) return restoreRolesOnly(detected.path, connection, o);
-    return restorePlainWhole(detected.path, detected.compression, connection, o);
+    const cluster = await readClusterDump(detected.path);
+    const names = cluster.databases.map((d) => d.database);
+    if (o.database === undefined) {
+      // Its roles and databases cannot go in one transaction (CREATE DATABASE cannot run in one), and
+      // pg_dumpall writes CREATE ROLE for roles every server has: a whole script is not restored here.
+      throw new DumpError(
+        'usage',
+        `${basename(file)} is a pg_dumpall script: restore its roles with --roles-only${names.length > 0 ? `, then a database of it (${names.join(', ')}) with --database NAME into a database of your choice` : ''}`,
+      );
+    }
+    const opened = await openClusterDatabase(cluster, o.database);
+    try {
+      return await restoreOpened(opened, connection, o);
+    } finally {
+      await opened.close();
+    }
   }
   if (o.rolesOnly) throw new DumpError('usage', `--roles-only applies to pg_dumpall scripts; ${file} is the dump of one database`);
-  const runOptions = { noOwner: o.noOwner, noPrivileges: o.noPrivileges, clean: o.clean, jobs: o.jobs };
-  return withDump(file, async (opened) => {
-    const archive = opened.archive;
-    // Options psql cannot apply to a plain dump are refused before anything is asked of the target.
-    const obstacle = restoreObstacle(opened, runOptions);
-    if (obstacle) throw new DumpError('unsupported', obstacle);
-    const plan = buildPlan(archive, o.selection);
-    if (plan.entries.length === 0) throw new DumpError('usage', 'nothing to restore: the selection has no entries in this dump');
-    for (const line of planWarnings(plan)) say(`warning: ${line}`);
-    say(`plan: ${plan.entries.length} entries of ${archive.entries.length}${archive.format === 'plain' ? ' (plain dump: the sections are streamed to psql)' : ''}`);
-
-    // A plain dump's psql must read its \restrict lines.
-    const psql = archive.format === 'plain' ? { version: (await findTool('psql').catch(() => undefined))?.version ?? null, dumpUsesRestrict: opened.plain?.restrictKey != null } : undefined;
-    const report = await preflight(archive, plan, connection, { noOwner: o.noOwner, noPrivileges: o.noPrivileges, clean: o.clean, ...(psql ? { psql } : {}) });
-    for (const line of formatPreflight(report)) say(line);
-    if (report.blocking && !o.yes) {
-      say('pre-flight found blocking problems: nothing was changed. Apply a fix above, or add --yes to restore anyway.');
-      return EXIT_BLOCKED;
-    }
-    const atomic = o.jobs <= 1;
-    say(`restoring into ${report.target.where} ${atomic ? 'in one transaction' : `with ${o.jobs} parallel jobs (not one transaction: a failure can leave part of it restored)`}`);
-    if (!o.yes && !(await confirm(`Restore ${plan.entries.length} entries into ${report.target.where}?`))) {
-      say('not confirmed: nothing was changed');
-      return EXIT_BLOCKED;
-    }
-
-    const interrupt = cancelOnInterrupt();
-    let lastLine = '';
-    try {
-      const result = await runRestore(
-        opened,
-        plan,
-        connection,
-        runOptions,
-        {
-          signal: interrupt.signal,
-          onEvent: (e) => {
-            if (e.kind === 'progress') {
-              const line = formatProgress(e.snapshot);
-              if (line !== lastLine) say((lastLine = line));
-            } else if (e.kind === 'error') {
-              say(`error: ${formatRestoreError(e.error)}`);
-            } else if (e.kind === 'stage' && e.stage === 'post-restore') {
-              say('checking the restored tables (ANALYZE, sequences, row counts)…');
-            }
-          },
-        },
-      );
-      const unchanged = atomic ? 'nothing was changed (one transaction)' : 'the target may be partly restored (parallel restore)';
-      if (result.cancelled) {
-        say(`cancelled: ${unchanged}`);
-        return EXIT_CANCELLED;
-      }
-      if (!result.ok) {
-        for (const p of result.problems) say(`error: ${p}`);
-        say(`restore failed with ${result.errors.length || 'an'} error${result.errors.length === 1 ? '' : 's'}: ${unchanged}`);
-        return EXIT_RESTORE_FAILED;
-      }
-      for (const note of result.notes) say(`note: ${note}`);
-      say(`restored ${plan.entries.length - result.notes.length} entries into ${report.target.where} in ${(result.durationMs / 1000).toFixed(1)} s with ${describeTool(result.tool)}`);
-      if (result.postRestore) for (const line of describePostRestore(result.postRestore)) say(line);
-      for (const p of result.problems) say(`problem: ${p}`);
-      return result.problems.length > 0 || (result.postRestore?.problems.length ?? 0) > 0 ? EXIT_VERIFY_FAILED : 0;
-    } finally {
-      interrupt.dispose();
-    }
-  });
+  if (o.database !== undefined) throw new DumpError('usage', `--database picks a database of a pg_dumpall script; ${file} is the dump of one database`);
+  return withDump(file, (opened) => restoreOpened(opened, connection, o));
 }
 
-/** A plain (or pg_dumpall) dump restored whole through psql, in one transaction. */
-async function restorePlainWhole(file: string, compression: Parameters<typeof readPlainDump>[1], connection: ResolvedConnection, o: RestoreCommandOptions): Promise<number> {
-  if (o.selection.tables?.length || o.selection.schemas?.length) {
-    throw new DumpError('unsupported', 'a selection from a pg_dumpall script is not supported: restore it whole, restore --roles-only, or dump the one database with pg_dump');
+/** The restore of one database's dump (an archive, a plain dump, a database of a pg_dumpall script). */
+async function restoreOpened(opened: OpenedArchive, connection: ResolvedConnection, o: RestoreCommandOptions): Promise<number> {
+  const runOptions = { noOwner: o.noOwner, noPrivileges: o.noPrivileges, clean: o.clean, jobs: o.jobs };
+  const archive = opened.archive;
+  // Options psql cannot apply to a plain dump are refused before anything is asked of the target.
+  const obstacle = restoreObstacle(opened, runOptions);
+  if (obstacle) throw new DumpError('unsupported', obstacle);
+  const plan = buildPlan(archive, o.selection);
+  if (plan.entries.length === 0) throw new DumpError('usage', 'nothing to restore: the selection has no entries in this dump');
+  for (const line of planWarnings(plan)) say(`warning: ${line}`);
+  say(`plan: ${plan.entries.length} entries of ${archive.entries.length}${archive.format === 'plain' ? ' (plain dump: the sections are streamed to psql)' : ''}`);
+
+  // A plain dump's psql must read its \restrict lines.
+  const psql = archive.format === 'plain' ? { version: (await findTool('psql').catch(() => undefined))?.version ?? null, dumpUsesRestrict: opened.plain?.restrictKey != null } : undefined;
+  const report = await preflight(archive, plan, connection, { noOwner: o.noOwner, noPrivileges: o.noPrivileges, clean: o.clean, ...(psql ? { psql } : {}) });
+  for (const line of formatPreflight(report)) say(line);
+  if (report.blocking && !o.yes) {
+    say('pre-flight found blocking problems: nothing was changed. Apply a fix above, or add --yes to restore anyway.');
+    return EXIT_BLOCKED;
   }
-  if (o.jobs > 1) throw new DumpError('usage', 'psql restores a plain dump in one session: --jobs applies to custom and directory archives only');
-  // Pre-flight for plain dumps: the target answers, and the psql found can read the dump.
-  const session = await openTargetSession(connection);
-  say(`target ${session.where}: PostgreSQL ${session.serverVersion}`);
-  await session.close();
-  const psql = await findTool('psql').catch(() => undefined);
-  const restrict = psqlRestrictFinding(psql?.version ?? null, await plainDumpUsesRestrict(file, compression));
-  if (restrict) {
-    say(`${restrict.severity}: ${restrict.message}`);
-    if (!o.yes) {
-      say('pre-flight found blocking problems: nothing was changed.');
-      return EXIT_BLOCKED;
-    }
-  }
-  say(`restoring ${file} into ${session.where} with psql in one transaction`);
-  if (!o.yes && !(await confirm(`Restore ${file} into ${connection.describe()}?`))) {
+  const atomic = o.jobs <= 1;
+  say(`restoring into ${report.target.where} ${atomic ? 'in one transaction' : `with ${o.jobs} parallel jobs (not one transaction: a failure can leave part of it restored)`}`);
+  if (!o.yes && !(await confirm(`Restore ${plan.entries.length} entries into ${report.target.where}?`))) {
     say('not confirmed: nothing was changed');
     return EXIT_BLOCKED;
   }
+
   const interrupt = cancelOnInterrupt();
+  let lastLine = '';
   try {
-    const result = await runPsqlRestore(readPlainDump(file, compression), connection, { signal: interrupt.signal });
+    const result = await runRestore(
+      opened,
+      plan,
+      connection,
+      runOptions,
+      {
+        signal: interrupt.signal,
+        onEvent: (e) => {
+          if (e.kind === 'progress') {
+            const line = formatProgress(e.snapshot);
+            if (line !== lastLine) say((lastLine = line));
+          } else if (e.kind === 'error') {
+            say(`error: ${formatRestoreError(e.error)}`);
+          } else if (e.kind === 'stage' && e.stage === 'post-restore') {
+            say('checking the restored tables (ANALYZE, sequences, row counts)…');
+          }
+        },
+      },
+    );
+    const unchanged = atomic ? 'nothing was changed (one transaction)' : 'the target may be partly restored (parallel restore)';
     if (result.cancelled) {
-      say('cancelled: nothing was changed (one transaction)');
+      say(`cancelled: ${unchanged}`);
       return EXIT_CANCELLED;
     }
     if (!result.ok) {
-      for (const e of result.errors) say(`error: ${e.line !== undefined ? `line ${e.line}: ` : ''}${e.message.split('\n')[0]}`);
-      say('restore failed: nothing was changed (one transaction)');
+      for (const p of result.problems) say(`error: ${p}`);
+      say(`restore failed with ${result.errors.length || 'an'} error${result.errors.length === 1 ? '' : 's'}: ${unchanged}`);
       return EXIT_RESTORE_FAILED;
     }
-    say(`restored ${file} (${result.bytes} bytes of SQL) in ${(result.durationMs / 1000).toFixed(1)} s with ${result.tool.tool} ${result.tool.version?.text ?? ''}`.trimEnd());
-    return 0;
+    for (const note of result.notes) say(`note: ${note}`);
+    say(`restored ${plan.entries.length - result.notes.length} entries into ${report.target.where} in ${(result.durationMs / 1000).toFixed(1)} s with ${describeTool(result.tool)}`);
+    if (result.postRestore) for (const line of describePostRestore(result.postRestore)) say(line);
+    for (const p of result.problems) say(`problem: ${p}`);
+    return result.problems.length > 0 || (result.postRestore?.problems.length ?? 0) > 0 ? EXIT_VERIFY_FAILED : 0;
   } finally {
     interrupt.dispose();
   }

@@ -291,6 +291,29 @@ describe('pg_dumpall scripts', function () {
       }
     });
 
+    it('CLI: a database of cluster.sql is restored with --database, as from a plain dump; the whole script is refused with what to do', async () => {
+      const { server } = testEnv();
+      const url = (db: string) => `postgresql://${server.user}@${server.host}:${server.port}/${db}`;
+      const fromArchive = await freshDatabase('cluster_archive');
+      const archived = await restore(fixturePath('custom.dump'), connectionTo(fromArchive), { tables: ['sales.order'], withDeps: true });
+      assert.equal(archived.ok, true);
+      const db = await freshDatabase('cluster_part');
+      const r = await cli(['restore', fixturePath('cluster.sql'), '--database', 'rich', '--table', 'sales.order', '--with-deps', '--dbname', url(db), '--yes'], { encoding: 'utf8' });
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.match(r.stderr, /plain dump: the sections are streamed to psql/);
+      assert.deepEqual(await footprint(db, 'sales."order"'), await footprint(fromArchive, 'sales."order"'));
+
+      const whole = await cli(['restore', fixturePath('cluster.sql'), '--dbname', url(db), '--yes'], { encoding: 'utf8' });
+      assert.equal(whole.exitCode, 2, whole.stderr);
+      assert.match(whole.stderr, /is a pg_dumpall script: restore its roles with --roles-only, then a database of it \(.*\brich\b.*\) with --database NAME/);
+      const missing = await cli(['restore', fixturePath('cluster.sql'), '--database', 'nope', '--dbname', url(db), '--yes'], { encoding: 'utf8' });
+      assert.equal(missing.exitCode, 2);
+      assert.match(missing.stderr, /holds no database "nope"; it holds .*rich/);
+      const notCluster = await cli(['restore', fixturePath('plain.sql'), '--database', 'rich', '--dbname', url(db), '--yes'], { encoding: 'utf8' });
+      assert.equal(notCluster.exitCode, 2);
+      assert.match(notCluster.stderr, /--database picks a database of a pg_dumpall script/);
+    });
+
     it('CLI: restore cluster.sql --roles-only', async () => {
       await dropFixtureRoles();
       const url = `postgresql://${second.user}@${second.host}:${second.port}/postgres`;

@@ -90,11 +90,14 @@ function planSection(plan: PlanView, s: RestoreViewState): TemplateResult {
       <strong>${count(plan.entries)}</strong> of its ${count(s.dump.entries)} entries${plan.dataBytes > 0 ? html`, ${bytes(plan.dataBytes)} of stored data` : nothing}.
     </p>
     <p class="kinds">${plan.byKind.map((k) => html`<vscode-badge>${count(k.count)}</vscode-badge> ${k.desc.toLowerCase()} `)}</p>
-    ${plan.warnings.length > 0
-      ? html`<ul class="warnings">
-          ${plan.warnings.map((w) => html`<li class="warning"><vscode-icon name="warning"></vscode-icon> ${w}</li>`)}
-        </ul>`
-      : nothing}
+    ${plan.warnings.length === 0
+      ? nothing
+      : s.preflight.status === 'done'
+        ? // The pre-flight has judged these against the target: its findings say which matter.
+          html`<p class="muted">The plan relies on ${count(plan.warnings.length)} thing${plan.warnings.length === 1 ? '' : 's'} it does not restore; the pre-flight check says which the target lacks.</p>`
+        : html`<ul class="warnings">
+            ${plan.warnings.map((w) => html`<li class="warning"><vscode-icon name="warning"></vscode-icon> ${w}</li>`)}
+          </ul>`}
     <vscode-collapsible title="Every entry, and why it is restored" class="entries">
       <vscode-table zebra bordered-rows .columns=${['10%', '20%', '30%', '40%']}>
         <vscode-table-header slot="header">
