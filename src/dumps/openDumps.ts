@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { openArchive, openPlainDump, type OpenedArchive } from '../core/archive';
 import { detectDump, directoryOfToc } from '../core/formats/detect';
-import { openClusterDatabase, readClusterDump, type ClusterIndex } from '../core/plain/clusterDump';
+import type { ClusterIndex, IndexedCluster } from '../core/plain/clusterDump';
 import type { PlainIndex } from '../core/plain/indexer';
 import { DumpOutline, OutlineFilter } from '../core/model/outline';
 import { Picks } from '../core/plan/picks';
@@ -65,6 +65,8 @@ export class OpenCluster {
 export interface PlainIndexSource {
   acquire(uri: vscode.Uri): Promise<{ index: PlainIndex }>;
   release(uri: vscode.Uri): void;
+  /** A pg_dumpall script's parts and its databases' indexes. */
+  indexCluster(uri: vscode.Uri): Promise<IndexedCluster>;
 }
 
 /** Where the dump at `uri` is: the folder of a directory dump for its toc.dat, else `uri` itself. */
@@ -155,10 +157,11 @@ export class OpenDumps extends Disposable {
   }
 
   private async readCluster(uri: vscode.Uri): Promise<OpenCluster> {
-    const cluster = new OpenCluster(uri, await readClusterDump(uri.fsPath));
+    const indexed = await this.plainIndexes.indexCluster(uri);
+    const cluster = new OpenCluster(uri, indexed.cluster);
     try {
-      for (const { database } of cluster.index.databases) {
-        const opened = await openClusterDatabase(cluster.index, database);
+      for (const [i, { database }] of indexed.cluster.databases.entries()) {
+        const opened = await openPlainDump(uri.fsPath, { index: indexed.databases[i]! });
         cluster.databases.push(new OpenDump(uri, opened, new DumpOutline(opened.archive), { cluster, database }));
       }
     } catch (err) {

@@ -2,7 +2,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readCachedIndex, stampOf, writeCachedIndex } from '../core/plain/indexCache';
 import type { PlainIndex } from '../core/plain/indexer';
-import { indexInWorker } from '../core/plain/indexInWorker';
+import type { IndexedCluster } from '../core/plain/clusterDump';
+import { indexClusterInWorker, indexInWorker } from '../core/plain/indexInWorker';
 import type { Log } from '../log';
 import { formatBytes } from '../core/units';
 import { Disposable } from '../util/disposable';
@@ -104,21 +105,37 @@ export class PlainDumpIndexes extends Disposable {
     return { index, source: 'scan', ms };
   }
 
-  private async indexWithProgress(uri: vscode.Uri): Promise<IndexedDump> {
+  /**
+   * A pg_dumpall script read whole in the worker thread: its parts and the index of each of its
+   * databases (a pass over the file to find the parts, then one over each database).
+   */
+  async indexCluster(uri: vscode.Uri): Promise<IndexedCluster> {
+    const started = Date.now();
+    const result = await this.withProgress(uri, 2, (options) => indexClusterInWorker(this.workerScript, uri.fsPath, options));
+    this.log.info(`read ${uri.fsPath}: a pg_dumpall script of ${result.cluster.roles.length} roles and ${result.databases.length} databases in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return result;
+  }
+
+  private indexWithProgress(uri: vscode.Uri): Promise<IndexedDump> {
+    return this.withProgress(uri, 1, (options) => this.index(uri, options));
+  }
+
+  /** `work` behind a cancellable notification of the bytes done; `passes`: how many times it reads the file. */
+  private async withProgress<T>(uri: vscode.Uri, passes: number, work: (options: { signal: AbortSignal; onProgress: (bytes: number) => void }) => Promise<T>): Promise<T> {
     const name = path.basename(uri.fsPath);
-    const total = (await vscode.workspace.fs.stat(uri)).size;
+    const total = (await vscode.workspace.fs.stat(uri)).size * passes;
     const compressed = !/\.sql$/i.test(uri.fsPath);
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Indexing ${name}`, cancellable: true }, (progress, token) => {
       const controller = new AbortController();
       token.onCancellationRequested(() => controller.abort());
       let last = 0;
-      return this.index(uri, {
+      return work({
         signal: controller.signal,
         onProgress: (bytes) => {
           // For a compressed dump the bytes are of SQL text, more than the file holds: no percentage.
           const increment = compressed ? undefined : ((bytes - last) / Math.max(1, total)) * 100;
           last = bytes;
-          progress.report({ message: compressed ? `${formatBytes(bytes)} of SQL read (${formatBytes(total)} compressed)` : `${formatBytes(bytes)} of ${formatBytes(total)}`, ...(increment !== undefined ? { increment } : {}) });
+          progress.report({ message: compressed ? `${formatBytes(bytes)} of SQL read (${formatBytes(total / passes)} compressed)` : `${formatBytes(bytes)} of ${formatBytes(total)}`, ...(increment !== undefined ? { increment } : {}) });
         },
       });
     });

@@ -291,6 +291,28 @@ export async function indexClusterDatabase(cluster: ClusterIndex, part: ClusterP
   return { ...index, database: part.database };
 }
 
+/** A pg_dumpall script read whole: its parts and the index of each of its databases (in their order). */
+export interface IndexedCluster {
+  cluster: ClusterIndex;
+  databases: PlainIndex[];
+}
+
+/**
+ * Reads a script's parts, then indexes each database (progress counts the bytes of both passes).
+ * In a worker thread for the extension (indexInWorker.ts): it is a pass over the whole file.
+ */
+export async function indexCluster(path: string, options: IndexOptions = {}): Promise<IndexedCluster> {
+  const cluster = await readClusterDump(path, options);
+  const databases: PlainIndex[] = [];
+  let done = cluster.size;
+  for (const part of cluster.databases) {
+    const base = done;
+    databases.push(await indexClusterDatabase(cluster, part, { ...options, ...(options.onProgress ? { onProgress: (bytes: number) => options.onProgress!(base + bytes - part.offset) } : {}) }));
+    done += part.length;
+  }
+  return { cluster, databases };
+}
+
 /** One database of the script, opened as a plain dump. */
 export async function openClusterDatabase(cluster: ClusterIndex, database: string, options: IndexOptions = {}): Promise<OpenedArchive<PlainArchive>> {
   const part = cluster.databases.find((p) => p.database === database);

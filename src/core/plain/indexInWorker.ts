@@ -1,11 +1,20 @@
 import { Worker } from 'node:worker_threads';
 import { DumpError, oneLine, type DumpErrorCode } from '../errors';
+import type { IndexedCluster } from './clusterDump';
 import type { IndexOptions, PlainIndex } from './indexer';
 
+/** What the worker is started to do (its workerData): index a plain dump, or read a pg_dumpall script whole. */
+export interface WorkerJob {
+  file: string;
+  job: 'plain' | 'cluster';
+}
 /** Main thread → worker. */
 export type WorkerRequest = { kind: 'cancel' };
 /** Worker → main thread. */
-export type WorkerReply = { kind: 'progress'; bytes: number } | { kind: 'done'; index: PlainIndex } | { kind: 'error'; code: DumpErrorCode; message: string; cancelled: boolean };
+export type WorkerReply =
+  | { kind: 'progress'; bytes: number }
+  | { kind: 'done'; result: PlainIndex | IndexedCluster }
+  | { kind: 'error'; code: DumpErrorCode; message: string; cancelled: boolean };
 
 /** Indexing was stopped on request (not a failure to tell the user about). */
 export class IndexingCancelled extends Error {
@@ -23,12 +32,22 @@ const CANCEL_GRACE_MS = 2_000;
  * DumpError (one line for the user), or IndexingCancelled when `signal` stopped it.
  */
 export function indexInWorker(workerScript: string, file: string, options: IndexOptions = {}): Promise<PlainIndex> {
-  return new Promise<PlainIndex>((resolve, reject) => {
+  return runInWorker(workerScript, { file, job: 'plain' }, options) as Promise<PlainIndex>;
+}
+
+/** indexCluster (a pg_dumpall script's parts and the index of each database) in a worker thread. */
+export function indexClusterInWorker(workerScript: string, file: string, options: IndexOptions = {}): Promise<IndexedCluster> {
+  return runInWorker(workerScript, { file, job: 'cluster' }, options) as Promise<IndexedCluster>;
+}
+
+function runInWorker(workerScript: string, job: WorkerJob, options: IndexOptions): Promise<PlainIndex | IndexedCluster> {
+  const { file } = job;
+  return new Promise<PlainIndex | IndexedCluster>((resolve, reject) => {
     if (options.signal?.aborted) {
       reject(new IndexingCancelled(file));
       return;
     }
-    const worker = new Worker(workerScript, { workerData: { file } });
+    const worker = new Worker(workerScript, { workerData: job });
     let settled = false;
     let grace: NodeJS.Timeout | undefined;
     const finish = (fn: () => void) => {
@@ -46,7 +65,7 @@ export function indexInWorker(workerScript: string, file: string, options: Index
     options.signal?.addEventListener('abort', onAbort, { once: true });
     worker.on('message', (m: WorkerReply) => {
       if (m.kind === 'progress') options.onProgress?.(m.bytes);
-      else if (m.kind === 'done') finish(() => resolve(m.index));
+      else if (m.kind === 'done') finish(() => resolve(m.result));
       else finish(() => reject(m.cancelled ? new IndexingCancelled(file) : new DumpError(m.code, m.message)));
     });
     worker.on('error', (err) => finish(() => reject(new DumpError('usage', `indexing ${file} failed: ${oneLine(err)}`, { cause: err }))));

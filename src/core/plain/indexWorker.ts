@@ -1,10 +1,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { DumpError, oneLine } from '../errors';
 import { indexPlainDump } from './indexer';
-import type { WorkerReply, WorkerRequest } from './indexInWorker';
+import { indexCluster } from './clusterDump';
+import type { WorkerJob, WorkerReply, WorkerRequest } from './indexInWorker';
 
 /**
- * The worker thread that indexes a plain dump (bundled on its own as dist/plainIndexWorker.js):
+ * The worker thread that indexes a plain dump, or reads a pg_dumpall script whole (bundled on its
+ * own as dist/plainIndexWorker.js):
  * a pass over gigabytes must not hold up the extension host's thread. It reports progress, ends
  * with the index or one line of error, and stops when told to cancel.
  */
@@ -15,10 +17,11 @@ if (port) {
   port.on('message', (m: WorkerRequest) => {
     if (m.kind === 'cancel') controller.abort();
   });
-  const { file } = workerData as { file: string };
+  const { file, job } = workerData as WorkerJob;
   const post = (m: WorkerReply) => port.postMessage(m);
-  indexPlainDump(file, { signal: controller.signal, onProgress: (bytes) => post({ kind: 'progress', bytes }) }).then(
-    (index) => post({ kind: 'done', index }),
+  const options = { signal: controller.signal, onProgress: (bytes: number) => post({ kind: 'progress', bytes }) };
+  (job === 'cluster' ? indexCluster(file, options) : indexPlainDump(file, options)).then(
+    (result) => post({ kind: 'done', result }),
     (err: unknown) => post({ kind: 'error', code: err instanceof DumpError ? err.code : 'usage', message: oneLine(err), cancelled: controller.signal.aborted }),
   );
 }
