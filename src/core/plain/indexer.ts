@@ -793,39 +793,14 @@ export async function indexPlainDump(file: string, options: IndexOptions = {}): 
 
 /**
  * Indexes a plain dump's SQL text, or the byte range of one database of a pg_dumpall script
- * (offsets then stay those of the file). An uncompressed file is read in a plain loop of
- * synchronous reads into the counter's buffer (no promise per chunk), with a turn of the event
- * loop every 16 MB for progress and cancellation.
+ * (offsets then stay those of the file). An uncompressed file is read straight into the row
+ * counter's memory (nothing is copied), with a turn of the event loop every 16 MB for progress
+ * and cancellation.
  */
 export async function indexFile(file: string, compression: PlainCompression, options: IndexOptions = {}, range?: { offset: number; length: number }): Promise<PlainIndex> {
   const start = range?.offset ?? 0;
-  if (compression !== 'none') return indexText(scanChunks(file, compression, range), file, compression, options, start);
   const indexer = new PlainIndexer(start);
-  const end = range ? range.offset + range.length : Infinity;
-  const buffer = indexer.counter.readBuffer;
-  const fd = fs.openSync(file, 'r');
-  try {
-    let pos = start;
-    let sinceYield = 0;
-    while (pos < end) {
-      const bytesRead = fs.readSync(fd, buffer, 0, Math.min(buffer.length, end - pos), pos);
-      if (bytesRead === 0) break;
-      pos += bytesRead;
-      indexer.push(buffer.subarray(0, bytesRead));
-      sinceYield += bytesRead;
-      if (sinceYield >= YIELD_EVERY) {
-        sinceYield = 0;
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        if (options.signal?.aborted) throw new DumpError('usage', 'indexing cancelled');
-        options.onProgress?.(indexer.bytes);
-      }
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  const size = indexer.finish();
-  options.onProgress?.(size);
-  return indexer.index(file, compression, start);
+  return indexText(scanChunks(file, compression, range, indexer.counter.readBuffer), file, compression, options, start, indexer);
 }
 
 /**
