@@ -15,7 +15,6 @@ import { archiveWarnings, type WarningInput } from '../../src/core/tools/archive
 import { parseToolVersion, type CandidateSource, type ToolCandidate } from '../../src/core/tools/findTools';
 import { writeCustomArchive } from '../support/archiveWriter';
 import { sharedFixture } from '../support/env';
-import { benchArchives } from '../support/workspace';
 
 /** A pg_restore as findToolCandidates would report it, from what `--version` printed. */
 function pgRestore(versionLine: string | null, where = '/usr/lib/postgresql/15/bin/pg_restore', source: CandidateSource = 'debian', problem?: string): ToolCandidate {
@@ -191,25 +190,6 @@ describe('entry rows', () => {
     assert.equal(past.total, every.length);
     assert.equal(rows.page({ query: 'zz-no-such-thing', offset: 0, limit: 10 }).total, 0);
     assert.equal(rows.page({ query: '', offset: -4, limit: 3 }).rows[0]?.index, 0);
-  });
-
-  it('stays fast on the 90,000-entry bench archive (measured, printed)', async function () {
-    const bench = benchArchives()[0];
-    if (!bench) return this.skip();
-    this.timeout(60_000);
-    await withArchive(bench, async (big) => {
-      let t = performance.now();
-      const index = new EntryRows(big.archive);
-      const built = performance.now() - t;
-      t = performance.now();
-      const first = index.page({ query: 't50', offset: 0, limit: 100 });
-      const searched = performance.now() - t;
-      t = performance.now();
-      index.page({ query: 't50', offset: 5000, limit: 100 });
-      const paged = performance.now() - t;
-      console.log(`      ${big.archive.entries.length} entries: rows built in ${built.toFixed(0)} ms; first search ${searched.toFixed(0)} ms (${first.total} matches); next page ${paged.toFixed(1)} ms`);
-      assert.ok(first.total > 0);
-    });
   });
 });
 
