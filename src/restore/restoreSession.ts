@@ -270,11 +270,11 @@ export class RestoreSession extends Disposable {
   private async createDatabase(name: string): Promise<void> {
     const target = this.target;
     if (!target) return;
-    const where = target.connection.describe();
-    const answer = await vscode.window.showWarningMessage(`Create database "${name}" on ${where.replace(/\/[^/]*( as .*)$/, '$1')}?`, { modal: true, detail: 'CREATE DATABASE with the server\'s defaults (template1, its encoding and locale).' }, 'Create Database');
+    const server = `${target.connection.server()} as ${target.connection.user}`;
+    const answer = await vscode.window.showWarningMessage(`Create database "${name}" on ${server}?`, { modal: true, detail: 'An empty database (CREATE DATABASE from template0, with the server\'s default encoding and locale).' }, 'Create Database');
     if (answer !== 'Create Database') return;
     await createDatabase(target.connection, name);
-    this.services.log.info(`created database ${name} on ${where}`);
+    this.services.log.info(`created database ${name} on ${server}`);
   }
 
   /**
@@ -303,7 +303,7 @@ export class RestoreSession extends Disposable {
   private where(): string {
     const t = this.target;
     if (!t) return '';
-    return this.report?.target.where ?? t.connection.describe().replace(/ as .*$/, '');
+    return this.report?.target.where ?? t.connection.where();
   }
 
   private makePlan(): RestorePlan {

@@ -7,6 +7,7 @@ import { buildPlan, ownership } from '../../src/core/plan/closure';
 import { isListedByDefault } from '../../src/core/model/listing';
 import { Picks } from '../../src/core/plan/picks';
 import { sharedFixture } from '../support/env';
+import { nodeAt } from '../support/outlinePath';
 
 const labels = (nodes: readonly OutlineNode[]) => nodes.map((n) => n.label);
 const planKeys = (plan: ReturnType<typeof buildPlan>) => plan.entries.map((p) => `${p.entry.desc} ${p.entry.namespace ?? '-'} ${p.entry.tag}`).sort();
@@ -21,14 +22,7 @@ function walk(outline: DumpOutline, node?: OutlineNode): OutlineNode[] {
 describe('dump outline (pg18-rich.custom.dump)', () => {
   let opened: OpenedArchive;
   let outline: DumpOutline;
-  const byPath = (...path: string[]): OutlineNode => {
-    let node: OutlineNode | undefined;
-    for (const label of path) {
-      node = outline.children(node).find((c) => c.label === label);
-      assert.ok(node, `no node ${path.join(' → ')}`);
-    }
-    return node!;
-  };
+  const byPath = (...path: string[]): OutlineNode => nodeAt(outline, ...path);
 
   before(async () => {
     opened = await openArchive(sharedFixture('pg18-rich.custom.dump'));

@@ -9,20 +9,14 @@ import { describePickSummary, summarizePicks } from '../../src/core/plan/pickSum
 import { Picks, pickTablesMatching } from '../../src/core/plan/picks';
 import { relationsOf } from '../../src/core/plan/relations';
 import { sharedFixture } from '../support/env';
+import { nodeAt } from '../support/outlinePath';
 
 /** What the tree builds on: node selections, SQL previews, pick summaries, relations, node text. */
 describe('tree model (pg18-rich.custom.dump)', () => {
   let opened: OpenedArchive;
   let outline: DumpOutline;
   let picks: Picks;
-  const byPath = (...path: string[]): OutlineNode => {
-    let node: OutlineNode | undefined;
-    for (const label of path) {
-      node = outline.children(node).find((c) => c.label === label);
-      assert.ok(node, `no node ${path.join(' → ')}`);
-    }
-    return node!;
-  };
+  const byPath = (...path: string[]): OutlineNode => nodeAt(outline, ...path);
 
   before(async () => {
     opened = await openArchive(sharedFixture('pg18-rich.custom.dump'));

@@ -327,7 +327,17 @@ export class ResolvedConnection {
 
   /** `host:port/dbname as user` (hosts comma-separated), for confirmations and logs. */
   describe(): string {
-    return `${this.hosts.map((h) => `${displayHost(h)}:${h.port}`).join(',')}/${this.dbname} as ${this.user}`;
+    return `${this.where()} as ${this.user}`;
+  }
+
+  /** `host:port` (each host of a list), for messages about the server itself. */
+  server(): string {
+    return this.hosts.map((h) => `${displayHost(h)}:${h.port}`).join(',');
+  }
+
+  /** `host:port/database`: what a message names before anything changes in that database. */
+  where(): string {
+    return `${this.server()}/${this.dbname}`;
   }
 
   /** The resolved parameters as a `keyword=value` string, without secrets. */
