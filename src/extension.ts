@@ -17,6 +17,7 @@ import { DefinitionDocuments, DEFINITION_SCHEME } from './views/definitionDocume
 import { DumpTreeView } from './views/dumpTree';
 import { EntryCommands } from './views/entryCommands';
 import { TreeCommands } from './views/treeCommands';
+import { shownPicks } from './util/quickPick';
 import { DataPreviewPanels } from './webviews/dataPreviewPanel';
 
 /**
@@ -55,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): Services {
     tree,
     treeCommands: new TreeCommands(dumps, tree),
     entryCommands: new EntryCommands(dumps, tree, previews),
+    quickPicks: shownPicks,
   };
   registerCommands(context, services);
   return services;

@@ -12,6 +12,7 @@ import type { RestoreCommands } from './restore/restoreCommands';
 import type { ConnectionsTree } from './views/connectionsTree';
 import type { DumpTreeView } from './views/dumpTree';
 import type { EntryCommands } from './views/entryCommands';
+import type { shownPicks } from './util/quickPick';
 import type { TreeCommands } from './views/treeCommands';
 
 /** What activation makes once and every feature is given: no feature makes its own. */
@@ -36,4 +37,6 @@ export interface Services {
   tree: DumpTreeView;
   treeCommands: TreeCommands;
   entryCommands: EntryCommands;
+  /** The extension's quick pick on screen, for tests to wait on before they accept an item. */
+  quickPicks: typeof shownPicks;
 }

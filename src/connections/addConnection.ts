@@ -3,6 +3,7 @@ import type { ConnParams } from '../core/connections/conninfo';
 import { checkProfileParams, parseProfileInput, splitSecrets, suggestProfileName, type SplitParams } from '../core/connections/profile';
 import { DumpError, oneLine } from '../core/errors';
 import type { ConnectionProfile, ConnectionStore } from './connectionStore';
+import { pickOne } from '../util/quickPick';
 
 /**
  * What `pgDumpExplorer.connections.add` accepts instead of asking (for scripts and tests): a
@@ -44,10 +45,10 @@ export async function addConnection(store: ConnectionStore, args?: unknown): Pro
     { label: '$(list-flat) From fields…', detail: 'host, port, user, database, sslmode, password', way: 'fields' },
   ];
   if (discovered.length > 0) ways.push({ label: '$(search) Save a connection found on this machine…', detail: discovered.map((c) => c.name).join(', '), way: 'discovered' });
-  const way = await vscode.window.showQuickPick(ways, { title: 'Add Connection', placeHolder: 'How do you want to give the connection?' });
+  const way = await pickOne(ways, { title: 'Add Connection', placeHolder: 'How do you want to give the connection?' });
   if (!way) return undefined;
   if (way.way === 'discovered') {
-    const picked = await vscode.window.showQuickPick(
+    const picked = await pickOne(
       discovered.map((c) => ({ label: c.name, description: store.summary(c).text, detail: c.origin, profile: c })),
       { title: 'Add Connection: save a connection found on this machine', matchOnDescription: true },
     );
@@ -116,7 +117,7 @@ async function askFields(): Promise<SplitParams | undefined> {
   if (user === undefined) return undefined;
   const dbname = await ask('Database', { placeHolder: 'empty: PGDATABASE, else the same as the user name' });
   if (dbname === undefined) return undefined;
-  const sslmode = await vscode.window.showQuickPick(SSL_MODES, { title, placeHolder: 'sslmode', ignoreFocusOut: true });
+  const sslmode = await pickOne(SSL_MODES, { title, placeHolder: 'sslmode', ignoreFocusOut: true });
   if (!sslmode) return undefined;
   const password = await ask('Password (kept in VS Code\'s secret storage)', { password: true, placeHolder: 'empty: none, or the one ~/.pgpass or PGPASSWORD gives' });
   if (password === undefined) return undefined;

@@ -8,6 +8,7 @@ import type { ConnectionsNode, ConnectionsTree } from '../views/connectionsTree'
 import { addConnection, askConnectionString, askName } from './addConnection';
 import type { ConnectionProfile, ConnectionStore } from './connectionStore';
 import { createDatabaseFor } from './targetPicker';
+import { pickOne } from '../util/quickPick';
 
 /** What Edit Connection takes instead of asking: a new name, connection string or password (null forgets it). */
 export interface EditConnectionArgs {
@@ -52,7 +53,7 @@ export class ConnectionCommands {
       { label: '$(key) Set the password…', description: "kept in VS Code's secret storage", choice: 'password' },
     ];
     if (await this.store.hasStoredPassword(profile.id)) choices.push({ label: '$(trash) Forget the saved password', description: 'then ~/.pgpass or PGPASSWORD, or asked when needed', choice: 'forget' });
-    const picked = await vscode.window.showQuickPick(choices, { title: `Edit "${profile.name}" (${this.store.summary(profile).text})` });
+    const picked = await pickOne(choices, { title: `Edit "${profile.name}" (${this.store.summary(profile).text})` });
     switch (picked?.choice) {
       case 'rename': {
         const name = await askName(this.store, profile.name, profile);
@@ -128,7 +129,7 @@ export class ConnectionCommands {
     if (!profile) {
       const candidates = savedOnly ? this.store.saved() : this.store.all();
       if (candidates.length === 0) throw new DumpError('not-found', savedOnly ? 'no saved connection: add one first (Add Connection…)' : 'no connection: add one first (Add Connection…)');
-      const picked = await vscode.window.showQuickPick(
+      const picked = await pickOne(
         candidates.map((p) => ({ label: p.name, description: this.store.summary(p).text, detail: p.origin, profile: p })),
         { title: question, matchOnDescription: true },
       );

@@ -3,6 +3,7 @@ import type { ResolvedConnection } from '../core/connections/resolve';
 import { createDatabase, databaseNameProblem, listDatabases } from '../core/target/server';
 import { addConnection } from './addConnection';
 import { CONNECTION_GROUPS, type ConnectionProfile, type ConnectionStore } from './connectionStore';
+import { pickOne, showPick } from '../util/quickPick';
 
 export interface PickTargetOptions {
   /** The dump the target is for (its URI string): its last target is offered first, and the pick remembered. */
@@ -79,7 +80,7 @@ async function pickConnection(store: ConnectionStore, title: string, last: { pro
     }
   }
   items.push({ label: '', kind: vscode.QuickPickItemKind.Separator }, { label: '$(add) Add connection…', pick: 'add' });
-  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Which server? (host:port, user)', matchOnDescription: true, ignoreFocusOut: true });
+  const picked = await pickOne(items, { title, placeHolder: 'Which server? (host:port, user)', matchOnDescription: true, ignoreFocusOut: true });
   return picked && 'pick' in picked ? picked : undefined;
 }
 
@@ -113,16 +114,11 @@ async function pickDatabase(store: ConnectionStore, profile: ConnectionProfile, 
     quickPick.items = [...unlisted, ...listed, create];
   };
   update();
-  const picked = await new Promise<{ item: DatabaseItem; typed: string } | undefined>((resolve) => {
-    quickPick.onDidChangeValue(update);
-    quickPick.onDidAccept(() => {
-      const item = quickPick.selectedItems[0];
-      if (item) resolve({ item, typed: quickPick.value.trim() });
-    });
-    quickPick.onDidHide(() => resolve(undefined));
-    quickPick.show();
+  quickPick.onDidChangeValue(update);
+  const picked = await showPick(quickPick, () => {
+    const item = quickPick.selectedItems[0];
+    return item && { item, typed: quickPick.value.trim() };
   });
-  quickPick.dispose();
   if (!picked) return undefined;
   if (!picked.item.create) return picked.item.database;
   return createDatabaseFor(store, profile, names.includes(picked.typed) ? '' : picked.typed);

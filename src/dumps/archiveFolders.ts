@@ -28,6 +28,9 @@ export class ArchiveFolders extends Disposable {
   private readonly folders = new Map<string, Set<string>>();
   private readonly created = new Map<string, vscode.Uri>();
   private settleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Resolves once the created paths waiting for the settle timer have been looked at. */
+  private settling: Promise<void> | undefined;
+  private settled: (() => void) | undefined;
   private work: Promise<void>;
 
   constructor() {
@@ -49,12 +52,18 @@ export class ArchiveFolders extends Disposable {
         this.work = this.work.then(() => this.scan());
       }),
     );
-    this.register({ dispose: () => clearTimeout(this.settleTimer) });
+    this.register({
+      dispose: () => {
+        clearTimeout(this.settleTimer);
+        this.settled?.();
+      },
+    });
     this.work = this.scan();
   }
 
-  /** Resolves once the changes seen so far are in the list (tests wait for it). */
+  /** Resolves once the changes reported so far are in the list (tests wait for it). */
   async ready(): Promise<void> {
+    await this.settling;
     await this.work;
   }
 
@@ -74,10 +83,13 @@ export class ArchiveFolders extends Disposable {
 
   private settleSoon(): void {
     clearTimeout(this.settleTimer);
+    this.settling ??= new Promise<void>((resolve) => (this.settled = resolve));
     this.settleTimer = setTimeout(() => {
       const batch = [...this.created.values()];
       this.created.clear();
       this.work = this.work.then(() => this.look(batch)).catch(() => undefined);
+      this.settled?.();
+      this.settling = this.settled = undefined;
     }, SETTLE_MS);
   }
 

@@ -3,6 +3,7 @@ import { withArchive } from '../core/archive';
 import { formatRestoreList } from '../core/model/listing';
 import type { Log } from '../log';
 import { OpenCluster, type OpenDump, type OpenDumps } from './openDumps';
+import { pickOne } from '../util/quickPick';
 
 /** Something a command was run on: a URI (Explorer), a tree node or editor that knows its dump. */
 export type DumpTarget = vscode.Uri | { dumpKey: string } | undefined;
@@ -25,7 +26,7 @@ export class DumpCommands {
       const uri = await this.askForDump();
       return uri ? this.dumps.openDump(uri) : undefined;
     }
-    const picked = await vscode.window.showQuickPick(
+    const picked = await pickOne(
       open.map((d) => ({ label: d.label, description: vscode.workspace.asRelativePath(d.uri), dump: d })),
       { placeHolder: 'Which dump?' },
     );

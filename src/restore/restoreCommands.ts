@@ -8,6 +8,7 @@ import { toAbortSignal } from '../util/cancellation';
 import { plural } from '../core/units';
 import { RestorePanel } from './restorePanel';
 import { RestoreSession, type RestoreServices, type RestoreTarget } from './restoreSession';
+import { pickOne } from '../util/quickPick';
 
 /**
  * `Restore Selected…`: trust first, the dump, what is picked, where to (the connection and
@@ -60,7 +61,7 @@ export class RestoreCommands {
     const picked = named ? [] : this.services.dumps.list().filter((d) => d.picks.count > 0);
     if (picked.length === 1) return picked[0];
     if (picked.length > 1) {
-      const choice = await vscode.window.showQuickPick(
+      const choice = await pickOne(
         picked.map((d) => ({ label: d.label, description: `${plural(d.picks.count, 'object')} picked`, detail: vscode.workspace.asRelativePath(d.uri), dump: d })),
         { title: 'Restore Selected…', placeHolder: 'Restore what is picked in which dump?' },
       );
@@ -161,7 +162,7 @@ export class RestoreCommands {
     const open = this.services.dumps.roots().filter((r): r is OpenCluster => r instanceof OpenCluster);
     if (open.length === 1) return open[0];
     if (open.length === 0) throw new DumpError('usage', 'open a pg_dumpall script (cluster or globals-only dump) in the Dumps view first');
-    return (await vscode.window.showQuickPick(open.map((c) => ({ label: c.label, cluster: c })), { placeHolder: 'Which cluster dump?' }))?.cluster;
+    return (await pickOne(open.map((c) => ({ label: c.label, cluster: c })), { placeHolder: 'Which cluster dump?' }))?.cluster;
   }
 
   /** Restoring runs client programs and changes a database: only in a trusted workspace. */

@@ -10,6 +10,7 @@ import { plural } from '../core/units';
 import type { DataPreviewPanels } from '../webviews/dataPreviewPanel';
 import { DefinitionDocuments } from './definitionDocuments';
 import type { DumpTreeView } from './dumpTree';
+import { pickOne } from '../util/quickPick';
 
 /** What an entry command was run on: a tree element, or any `{ dumpKey, dumpId }`; undefined: the tree's selection. */
 interface EntryTarget {
@@ -74,7 +75,7 @@ export class EntryCommands {
     section(`Needs (${relations.needs.length})`, relations.needs, 'nothing outside it');
     section(`Needed by (${relations.neededBy.length})`, relations.neededBy, 'nothing outside it');
     section(`Comes with it (${relations.comesWith.length})`, relations.comesWith, 'nothing');
-    const picked = await vscode.window.showQuickPick(items, {
+    const picked = await pickOne(items, {
       title: `Dependencies of ${nameOf(node)} in ${dump.label}`,
       placeHolder: 'Choose one to show it in the tree',
       matchOnDescription: true,

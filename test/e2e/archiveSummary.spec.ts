@@ -7,7 +7,7 @@ import { findToolCandidates, formatToolVersion, minimumMajorFor } from '../../sr
 import { sharedFixturesDir } from '../support/fixtures';
 import { benchArchives } from '../support/workspace';
 import { e2e, screenshot } from './context';
-import { archiveSummaryFrame, closeAllEditors, explorerRow, openContextMenu, showExplorer, visibleEditorText, waitUntil } from './workbench';
+import { archiveSummaryFrame, closeAllEditors, dumpsPane, explorerRow, openContextMenu, showExplorer, toastTexts, visibleEditorText, waitUntil } from './workbench';
 
 const number = new Intl.NumberFormat('en-US');
 
@@ -30,19 +30,6 @@ async function domRows(frame: Frame): Promise<{ dumpId: number; cells: string[] 
   );
 }
 
-/** Rows actually inside the table's visible area. */
-async function visibleRows(frame: Frame): Promise<{ dumpId: number; cells: string[] }[]> {
-  return frame.locator('.rows').evaluate((host) => {
-    const box = host.getBoundingClientRect();
-    return [...host.querySelectorAll('.row[data-dump-id]')]
-      .filter((r) => {
-        const b = r.getBoundingClientRect();
-        return b.bottom > box.top + 1 && b.top < box.bottom - 1;
-      })
-      .map((r) => ({ dumpId: Number(r.getAttribute('data-dump-id')), cells: [...r.querySelectorAll('.cell')].map((c) => (c.textContent ?? '').trim()) }));
-  });
-}
-
 /**
  * Double-clicks `name` in the Explorer and returns the summary's frame. Early on, the workbench
  * may take the double-click before it knows the extension's custom editor: then it opens
@@ -58,6 +45,33 @@ async function openByDoubleClick(page: Page, name: string, timeoutMs = 60_000): 
     // Whatever opened instead (the text editor, before the custom editor was known) goes first.
     await closeAllEditors(page);
   }
+}
+
+/**
+ * The dumpIds of the rows on screen, once the virtualiser has drawn rows from the top of the
+ * table's visible area to its bottom (after a scroll it draws the new ones a moment later).
+ */
+async function rowsFillingView(frame: Frame): Promise<number[]> {
+  let ids: number[] | undefined;
+  await waitUntil('the table to draw the rows of where it is scrolled to', async () => {
+    ids = await frame.locator('.rows').evaluate((host) => {
+      const box = host.getBoundingClientRect();
+      const rows = [...host.querySelectorAll('.row[data-dump-id]')].map((r) => ({ id: Number(r.getAttribute('data-dump-id')), b: r.getBoundingClientRect() }));
+      const onScreen = rows.filter(({ b }) => b.bottom > box.top + 1 && b.top < box.bottom - 1).sort((x, y) => x.b.top - y.b.top);
+      const filled = onScreen.length > 0 && onScreen[0]!.b.top <= box.top + 1 && onScreen[onScreen.length - 1]!.b.bottom >= box.bottom - 1;
+      return filled ? onScreen.map((r) => r.id) : undefined;
+    });
+    return ids !== undefined;
+  });
+  return ids!;
+}
+
+/** Whether some frame of the page shows the archive summary of `title`. */
+async function summaryShown(page: Page, title: string): Promise<boolean> {
+  for (const frame of page.frames()) {
+    if (!frame.isDetached() && (await frame.locator('h1', { hasText: title }).count().catch(() => 0)) > 0) return true;
+  }
+  return false;
 }
 
 function scrollTop(frame: Frame): Promise<number> {
@@ -133,7 +147,7 @@ describe('archive summary editor', () => {
     await screenshot('archive-summary', { readme: true });
   });
 
-  it('searching for "order" shows only the rows that match, and a click on a row fails quietly while the tree cannot reveal it', async () => {
+  it('searching for "order" shows only the rows that match, and a click on a row shows its entry in the Dumps view', async () => {
     const { page } = e2e();
     const frame = await openByDoubleClick(page, 'rich.dump');
     await countLine(frame, /^\d[\d,]* entries$/);
@@ -151,10 +165,13 @@ describe('archive summary editor', () => {
     assert.ok(shown.some((r) => r.cells[1] === 'TABLE' && r.cells[2] === 'sales' && r.cells[3] === 'order'));
     await screenshot('archive-summary-search');
 
-    // pgDumpExplorer.entry.reveal belongs to the tree; until it exists the click is a log line, not an error.
-    await frame.locator('.rows .row[data-dump-id]').first().click();
-    await page.waitForTimeout(1_000);
-    const toasts = await page.locator('.notifications-toasts .notification-toast').allInnerTexts();
+    const table = shown.find((r) => r.cells[1] === 'TABLE' && r.cells[2] === 'sales' && r.cells[3] === 'order')!;
+    await frame.locator(`.rows .row[data-dump-id="${table.dumpId}"]`).click();
+    const selected = dumpsPane(page).locator('.monaco-list-row[aria-selected="true"]');
+    await waitUntil('the Dumps view to show sales.order selected', async () => (await selected.locator('.label-name').allInnerTexts()).map((t) => t.trim()).includes('order'), {
+      onScreen: async () => `selected rows: ${(await selected.allInnerTexts()).join(' | ') || '(none)'}; toasts: ${(await toastTexts(page)).join(' | ')}`,
+    });
+    const toasts = await toastTexts(page);
     assert.deepEqual(toasts.filter((t) => /reveal|not found|error/i.test(t)), [], toasts.join(' | '));
   });
 
@@ -166,22 +183,22 @@ describe('archive summary editor', () => {
     // Scrolled down by whole rows (22 px each), so the first row on screen is exactly row 5.
     await frame.locator('.rows').evaluate((el) => (el.scrollTop = 5 * 22));
     await waitUntil('the table to scroll', async () => (await scrollTop(frame)) === 5 * 22);
-    await page.waitForTimeout(500);
-    const before = (await visibleRows(frame)).map((r) => r.dumpId);
+    const before = await rowsFillingView(frame);
     assert.ok(before.length > 3);
     // Another editor in front of it: its webview is dropped (no retainContextWhenHidden).
     await showExplorer(page);
     await explorerRow(page, 'notes.txt').dblclick();
     await page.locator('.tabs-container .tab.active', { hasText: 'notes.txt' }).waitFor();
-    await page.waitForTimeout(500);
+    await waitUntil('the summary\'s webview to be dropped', async () => !(await summaryShown(page, 'rich.dump')));
     await page.locator('.tabs-container .tab', { hasText: 'rich.dump' }).click();
     frame = await archiveSummaryFrame(page, 'rich.dump');
     assert.equal(await frame.locator('vscode-textfield').evaluate((el) => (el as unknown as { value: string }).value), 'sales');
     await countLine(frame, /of [\d,]+ entries match$/);
     await waitUntil('the scroll position to come back', async () => (await scrollTop(frame)) > 0);
-    await page.waitForTimeout(500);
-    const after = (await visibleRows(frame)).map((r) => r.dumpId);
-    assert.equal(after[0], before[0], `first row on screen before hiding: ${before[0]}, after: ${after[0]}`);
+    let after: number[] = [];
+    await waitUntil(`row ${before[0]} to be the first on screen again, as before hiding`, async () => (after = await rowsFillingView(frame))[0] === before[0], {
+      onScreen: async () => `the first rows on screen: ${after.slice(0, 3).join(', ')}`,
+    });
   });
 
   it('its buttons show the listing and the Dumps view', async () => {
@@ -306,8 +323,7 @@ describe('archive summary editor', () => {
     // The check can see the webview: an inline style, which the policy forbids, is reported.
     const frame = await openByDoubleClick(e2e().page, 'rich.dump');
     await frame.evaluate("document.head.appendChild(Object.assign(document.createElement('style'), { textContent: 'body { color: red }' }))");
-    const deadline = Date.now() + 10_000;
-    while (cspViolations.length === 0 && Date.now() < deadline) await e2e().page.waitForTimeout(100);
+    await waitUntil('the deliberate violation to be reported', async () => cspViolations.length > 0, { timeoutMs: 10_000 }).catch(() => undefined);
     assert.equal(cspViolations.length, 1, 'a deliberate violation in the webview was not seen: the check above would not see one either');
     assert.match(cspViolations[0]!, /style/i);
   });

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 const require = createRequire(import.meta.url);
 require('tsx/cjs/api').register();
 const Mocha = require('mocha');
-const { buildExtension, closeAll, installExitHandlers, openSession, summaryLine } = require('../support/vscodeHarness.ts');
+const { buildExtension, closeAll, extensionLogTail, installExitHandlers, openSession, summaryLine } = require('../support/vscodeHarness.ts');
 const { ensureCodeServer, launchBrowser, startCodeServer, workbenchUrl } = require('../support/codeServer.ts');
 const { README_SHOTS_DIR, screenshot, setContext, takenReadmeShots } = require('./context.ts');
 const { waitForExplorer } = require('./workbench.ts');
@@ -77,15 +77,20 @@ async function runSpecs(files) {
 
 // A failed test or hook leaves a picture of the window as it was when it failed:
 // test-results/e2e/failed-<title>.png. Taken at once, before any afterEach or after hook tidies
-// the window up (those hooks wait for it: holdCleanupHooks).
+// the window up (those hooks wait for it: holdCleanupHooks). The extension's log follows it.
 let failureShot = Promise.resolve();
+let userDataDir;
 function shootFailure(runnable) {
   const name = `failed-${runnable.fullTitle().replace(/[^\w.-]+/g, '-').slice(0, 100)}`;
   failureShot = failureShot.then(() => screenshot(name)).then(
     (file) => console.log(`    (screenshot: ${path.relative(root, file)})`),
     () => undefined,
-  );
+  ).then(() => {
+    if (userDataDir) console.log(indent(extensionLogTail(userDataDir), '    | '));
+  });
 }
+
+const indent = (text, prefix) => text.split('\n').map((l) => prefix + l).join('\n');
 
 /** Makes every afterEach and after hook of `suite` and its suites wait for the failure's screenshot first. */
 function holdCleanupHooks(suite) {
@@ -142,6 +147,7 @@ async function main() {
   fs.rmSync(shotsDir, { recursive: true, force: true });
 
   const codeServer = await startCodeServer({ folder: session.workspace, env: session.env, userDataDir: path.join(session.tmp, 'code-server') });
+  userDataDir = path.join(session.tmp, 'code-server', 'user-data');
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

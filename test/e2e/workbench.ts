@@ -3,6 +3,7 @@
  * command palette, editors. Selectors are VS Code's own DOM (role and aria-label where it has them).
  */
 import type { Frame, Locator, Page } from 'playwright-core';
+import { until } from '../support/poll';
 
 /** Resolves once the Explorer shows the workspace folder's files. */
 export async function waitForExplorer(page: Page, timeoutMs = 120_000): Promise<void> {
@@ -26,14 +27,23 @@ async function menuLabels(page: Page): Promise<string[]> {
  * the Explorer before the extension host has read the development extension's contributions.
  */
 export async function openContextMenu(page: Page, target: Locator, options: { waitFor?: string; timeoutMs?: number } = {}): Promise<string[]> {
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
-  for (;;) {
+  const { waitFor } = options;
+  const open = async () => {
     await target.click({ button: 'right' });
-    const labels = await menuLabels(page);
-    if (options.waitFor === undefined || labels.includes(options.waitFor) || Date.now() > deadline) return labels;
-    await page.keyboard.press('Escape');
-    await page.waitForTimeout(1_000);
-  }
+    return menuLabels(page);
+  };
+  if (waitFor === undefined) return open();
+  let seen: string[] = [];
+  return until(
+    `the context menu to offer "${waitFor}"`,
+    async () => {
+      // A menu still open from the last try goes first.
+      if (await page.locator('.monaco-menu').first().isVisible()) await page.keyboard.press('Escape');
+      seen = await open();
+      return seen.includes(waitFor) && seen;
+    },
+    { timeoutMs: options.timeoutMs ?? 60_000, intervalMs: 1_000, onTimeout: () => `the menu offered: ${seen.join(' | ')}` },
+  );
 }
 
 /** An item of the open context menu, by its label. */
@@ -96,12 +106,15 @@ export async function runCommand(page: Page, title: string): Promise<void> {
 export async function closeAllEditors(page: Page): Promise<void> {
   await page.keyboard.press('Escape');
   await runCommand(page, 'View: Close All Editors');
-  const dontSave = page.locator('.monaco-dialog-box .monaco-button', { hasText: /Don't Save/ });
-  const appears = () => dontSave.first().waitFor({ state: 'visible', timeout: 1_500 }).then(() => true, () => false);
-  while (await appears()) {
-    await dontSave.first().click();
-    await page.waitForTimeout(200);
-  }
+  const dontSave = page.locator('.monaco-dialog-box .monaco-button', { hasText: /Don't Save/ }).first();
+  const tabs = page.locator('.tabs-container .tab');
+  await until('every editor to close', async () => {
+    if (await dontSave.isVisible()) {
+      await dontSave.click();
+      await dontSave.waitFor({ state: 'detached', timeout: 10_000 });
+    }
+    return (await tabs.count()) === 0;
+  }, { timeoutMs: 20_000, onTimeout: async () => `tabs: ${(await tabLabels(page)).join(' | ')}` });
 }
 
 /** The text of the lines the active editor shows (only the visible ones: the editor is virtualised). */
@@ -120,15 +133,17 @@ export async function tabLabels(page: Page): Promise<string[]> {
  * workbench's host frame, then the extension's page): this looks at every frame of the page.
  */
 export async function webviewFrame(page: Page, what: string, matches: (frame: Frame) => Promise<boolean>, timeoutMs = 60_000): Promise<Frame> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const frame of page.frames()) {
-      if (frame === page.mainFrame() || frame.isDetached()) continue;
-      if (await matches(frame).catch(() => false)) return frame;
-    }
-    if (Date.now() > deadline) throw new Error(`no webview shows ${what} within ${timeoutMs / 1000} s`);
-    await page.waitForTimeout(200);
-  }
+  return until(
+    `a webview showing ${what}`,
+    async () => {
+      for (const frame of page.frames()) {
+        if (frame === page.mainFrame() || frame.isDetached()) continue;
+        if (await matches(frame).catch(() => false)) return frame;
+      }
+      return undefined;
+    },
+    { timeoutMs, intervalMs: 200 },
+  );
 }
 
 /** The archive summary editor's page for `title` (the dump's file or folder name), once it shows its facts. */
@@ -175,15 +190,7 @@ export async function showExplorerFiles(page: Page): Promise<void> {
  * Security Policy rightly refuses.
  */
 export async function waitUntil(what: string, check: () => Promise<boolean>, options: { timeoutMs?: number; onScreen?: () => Promise<string> } = {}): Promise<void> {
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) {
-      const shown = options.onScreen ? await options.onScreen().catch((err: unknown) => `(could not be read: ${err instanceof Error ? err.message : String(err)})`) : undefined;
-      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${shown !== undefined ? `; on screen:\n${shown}` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
+  await until(what, check, { timeoutMs: options.timeoutMs ?? 30_000, intervalMs: 150, ...(options.onScreen ? { onTimeout: async () => `on screen:\n${await options.onScreen!()}` } : {}) });
 }
 
 /** The text of the notification toasts on screen, one per toast (for failure messages). */
@@ -282,14 +289,52 @@ export async function openInDumpExplorer(page: Page, name: string): Promise<void
   }
 }
 
-/** Clicks the check-box of a Dumps view row and waits until it shows `checked` (true: ticked, false: not). */
+/**
+ * The description of the dump's root row above `row` in the Dumps view: it says what the dump has
+ * picked, so a change in it is the extension's word that a tick reached it. Empty when the root
+ * is not drawn.
+ */
+function dumpRootDescription(row: Locator): Promise<string> {
+  return row.evaluate((el) => {
+    const index = Number(el.getAttribute('data-index'));
+    let root: { getAttribute(name: string): string | null; querySelector(selector: string): { textContent: string | null } | null } | undefined;
+    for (const r of el.parentElement?.querySelectorAll('.monaco-list-row[aria-level="1"]') ?? []) {
+      const i = Number(r.getAttribute('data-index'));
+      if (i <= index && (!root || i > Number(root.getAttribute('data-index')))) root = r;
+    }
+    return root?.querySelector('.label-description')?.textContent ?? '';
+  });
+}
+
+/**
+ * Clicks the check-box of a Dumps view row until it shows `checked` (true: ticked, false: not)
+ * and the extension has taken the change (its dump's root says so). A click VS Code drops (it
+ * landed while the row was being redrawn) is clicked again, three times at most.
+ */
 export async function setTreeCheckbox(page: Page, label: string, checked: boolean, level?: number): Promise<void> {
-  const box = treeRow(page, label, level).locator('.custom-view-tree-node-item-checkbox');
+  const row = treeRow(page, label, level);
+  const box = row.locator('.custom-view-tree-node-item-checkbox');
   await box.waitFor({ timeout: 20_000 });
   const want = String(checked);
   if ((await box.getAttribute('aria-checked')) === want) return;
-  await box.click();
-  await waitUntil(`the check-box of "${label}" to be ${checked ? 'ticked' : 'unticked'}`, async () => (await box.getAttribute('aria-checked')) === want, { timeoutMs: 10_000 });
+  const before = await dumpRootDescription(row);
+  for (let attempt = 1; ; attempt++) {
+    await box.click();
+    const taken = await until(
+      `the check-box of "${label}" to be ${checked ? 'ticked' : 'unticked'}`,
+      async () => (await box.getAttribute('aria-checked')) === want && (before === '' || (await dumpRootDescription(row)) !== before),
+      { timeoutMs: 5_000, intervalMs: 150 },
+    ).catch((err: unknown) => (attempt >= 3 ? Promise.reject(err) : false));
+    if (taken) return;
+    // Ticked on screen but not (yet) taken: a second click would untick it; wait longer instead.
+    if ((await box.getAttribute('aria-checked')) === want) {
+      await until(`the extension to take the ${checked ? 'tick' : 'untick'} of "${label}"`, async () => (await dumpRootDescription(row)) !== before, {
+        timeoutMs: 15_000,
+        onTimeout: async () => `the dump's root says: ${await dumpRootDescription(row)}`,
+      });
+      return;
+    }
+  }
 }
 
 /** Collapses a row of the Dumps view (when it is expanded) and waits until it is. */

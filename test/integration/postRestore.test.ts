@@ -18,6 +18,7 @@ import type { Selection } from '../../src/core/plan/selection';
 import { describePostRestore, postRestore, type PostRestoreReport, type SequenceFix } from '../../src/core/target/postRestore';
 import { fixturePath, pgTool, testEnv } from '../support/env';
 import { createDatabase, query } from '../support/pgServer';
+import { until } from '../support/poll';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -240,22 +241,12 @@ describe('postRestore', () => {
         const started = Date.now();
         const running = postRestore(opened, plan, connectionTo(db), { signal: controller.signal });
         // Wait until its ANALYZE is blocked on the lock.
-        for (let i = 0; ; i++) {
-          const waiting = await sql(db, "select 1 from pg_stat_activity where application_name = 'pg-dump-explorer post-restore' and wait_event_type = 'Lock'");
-          if (waiting.length > 0) break;
-          assert.ok(i < 200, 'postRestore never waited for the lock');
-          await new Promise((r) => setTimeout(r, 50));
-        }
+        await until('its ANALYZE to wait for the lock', async () => (await sql(db, "select 1 from pg_stat_activity where application_name = 'pg-dump-explorer post-restore' and wait_event_type = 'Lock'")).length > 0);
         controller.abort();
         await assert.rejects(running, { name: 'AbortError' });
         assert.ok(Date.now() - started < 15_000);
         // Cancelled on the server, and the session closed, while the lock is still held.
-        for (let i = 0; ; i++) {
-          const left = await sql(db, "select 1 from pg_stat_activity where application_name like 'pg-dump-explorer%'");
-          if (left.length === 0) break;
-          assert.ok(i < 100, 'the post-restore session is still there');
-          await new Promise((r) => setTimeout(r, 50));
-        }
+        await until('the post-restore session to be gone', async () => (await sql(db, "select 1 from pg_stat_activity where application_name like 'pg-dump-explorer%'")).length === 0, { timeoutMs: 10_000 });
         await locker.query('rollback');
         // Aborted before it starts: nothing is done.
         const before = await analyzeCounts(db);

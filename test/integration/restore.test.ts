@@ -16,7 +16,8 @@ import { runRestore, type RestoreEvent, type RestoreRunOptions } from '../../src
 import { preflight } from '../../src/core/target/preflight';
 import { cli, fixturePath, pgTool, testEnv } from '../support/env';
 import { query } from '../support/pgServer';
-import { connectionTo, dropCreatedDatabases, footprint, freshDatabase, snapshot } from '../support/targetDb';
+import { until } from '../support/poll';
+import { connectionTo, dropCreatedDatabases, footprint, freshDatabase, snapshot, waitForLockWait } from '../support/targetDb';
 
 async function restoreWith(file: string, db: string, selection: Selection, options: RestoreRunOptions = {}, hooks: { signal?: AbortSignal; onEvent?: (e: RestoreEvent) => void } = {}) {
   return withArchive(file, async (opened: OpenedArchive) => runRestore(opened, buildPlan(opened.archive, selection), connectionTo(db), options, hooks));
@@ -122,12 +123,12 @@ describe('restore engine against a real server', function () {
       const waiting = restoreWith(fixturePath('custom.dump'), db, { tables: ['public.bulk_rows', 'sales.order_line'], mode: 'data-only' }, {}, {
         signal: controller.signal,
         onEvent: (e) => {
-          if (e.kind === 'progress' && e.snapshot.running.some((x) => x.name === 'sales.order_line')) {
-            sawProgress = true;
-            setTimeout(() => controller.abort(), 300);
-          }
+          if (e.kind === 'progress' && e.snapshot.running.some((x) => x.name === 'sales.order_line')) sawProgress = true;
         },
       });
+      await until('the restore to reach sales.order_line', () => sawProgress);
+      await waitForLockWait(db);
+      controller.abort();
       const result = await waiting;
       assert.equal(sawProgress, true);
       assert.equal(result.cancelled, true);

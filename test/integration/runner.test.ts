@@ -26,6 +26,7 @@ import {
 } from '../../src/core/tools/findTools';
 import { fixturePath, pgTool, sharedFixture, testEnv } from '../support/env';
 import { createDatabase, query } from '../support/pgServer';
+import { until } from '../support/poll';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -69,14 +70,6 @@ function childrenOf(pid: number): number[] {
     }
   }
   return out;
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 let dbCount = 0;
@@ -573,7 +566,7 @@ describe('process runner and pg_restore', function () {
         assert.ok(r.error instanceof CancelledError, String(r.error));
         assert.ok(!running(pid));
         assert.deepEqual(pgRestoresFor(db), [], 'no pg_restore left running');
-        await until('its server session to end', async () => (await pgRestoreBackends(db)) === 0, 10_000);
+        await until('its server session to end', async () => (await pgRestoreBackends(db)) === 0, { timeoutMs: 10_000 });
       } finally {
         await lock.release();
       }
@@ -601,7 +594,7 @@ describe('process runner and pg_restore', function () {
         assert.ok(!running(pid));
         for (const w of workers) assert.ok(!running(w), `worker ${w} is gone`);
         assert.deepEqual(pgRestoresFor(db), []);
-        await until('the workers’ server sessions to end', async () => (await pgRestoreBackends(db)) === 0, 10_000);
+        await until('the workers’ server sessions to end', async () => (await pgRestoreBackends(db)) === 0, { timeoutMs: 10_000 });
       } finally {
         await lock.release();
       }

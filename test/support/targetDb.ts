@@ -5,6 +5,7 @@
 import { resolveConnection, type ResolvedConnection } from '../../src/core/connections/resolve';
 import { testEnv } from './env';
 import { createDatabase, query, type ServerAddress } from './pgServer';
+import { until } from './poll';
 
 let counter = 0;
 const created: { server: ServerAddress; name: string }[] = [];
@@ -20,6 +21,17 @@ export async function freshDatabase(label: string, server: ServerAddress = testE
 /** Drops the databases freshDatabase made. */
 export async function dropCreatedDatabases(): Promise<void> {
   for (const { server, name } of created.splice(0)) await query(server, 'postgres', `drop database if exists "${name}" with (force)`);
+}
+
+/**
+ * Resolves once a session on `db` waits for a lock (a restore held up by another session's lock,
+ * certainly still running).
+ */
+export async function waitForLockWait(db: string, server: ServerAddress = testEnv().server): Promise<void> {
+  await until(`a session on ${db} to wait for a lock`, async () => {
+    const [row] = await query<{ n: string }>(server, 'postgres', "select count(*)::text as n from pg_stat_activity where datname = $1 and wait_event_type = 'Lock'", [db]);
+    return row?.n !== '0';
+  });
 }
 
 /** A resolved connection to `db` on the test server (or `server`), without the caller's PG* variables. */

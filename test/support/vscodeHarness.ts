@@ -98,6 +98,30 @@ export function closeAllSync(): void {
   }
 }
 
+/**
+ * The last `lines` lines of the extension's own log (its "PG Dump Explorer" output channel), as
+ * the VS Code whose user data is under `userDataDir` wrote it; for a failure's report.
+ */
+export function extensionLogTail(userDataDir: string, lines = 60): string {
+  const found: { file: string; mtime: number }[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (entry.name === 'PG Dump Explorer.log') found.push({ file: p, mtime: fs.statSync(p).mtimeMs });
+    }
+  };
+  try {
+    walk(userDataDir);
+  } catch {
+    // no logs yet
+  }
+  const newest = found.sort((a, b) => b.mtime - a.mtime)[0];
+  if (!newest) return `(no extension log under ${userDataDir})`;
+  const all = fs.readFileSync(newest.file, 'utf8').split('\n').filter((l) => l.trim());
+  return `the extension's log (${all.length > lines ? `last ${lines} of ${all.length} lines` : `${all.length} lines`}):\n${all.slice(-lines).join('\n')}`;
+}
+
 /** `N passed, N failed` (`, N skipped` when some were pending): every runner's last line. */
 export function summaryLine(counts: { passed: number; failed: number; skipped?: number }): string {
   return `${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}`;

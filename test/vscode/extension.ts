@@ -40,3 +40,54 @@ export function tick(s: Services, dump: OpenDump, desc: string, schema: string, 
   dump.picks.set(node, true);
   s.dumps.picksDidChange(dump);
 }
+
+/**
+ * Resolves with the first truthy value of `read`, read now and after every `event`; with
+ * undefined when `unless` settles first; rejects naming `what` after `timeoutMs`.
+ */
+export function whenTrue<T>(what: string, event: vscode.Event<unknown>, read: () => T | undefined | false, options: { timeoutMs?: number; unless?: Promise<unknown> } = {}): Promise<T | undefined> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  return new Promise<T | undefined>((resolve, reject) => {
+    let done = false;
+    const finish = (settle: () => void) => {
+      if (done) return;
+      done = true;
+      subscription.dispose();
+      clearTimeout(timer);
+      settle();
+    };
+    const check = () => {
+      const value = read();
+      if (value) finish(() => resolve(value));
+    };
+    const subscription = event(check);
+    const timer = setTimeout(() => finish(() => reject(new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`))), timeoutMs);
+    void options.unless?.then(
+      () => finish(() => resolve(undefined)),
+      () => finish(() => resolve(undefined)),
+    );
+    check();
+  });
+}
+
+/**
+ * Accepts the focused item of the extension's quick pick whose title matches, with the
+ * workbench's own command (as Enter would), once the workbench has drawn its list; resolves with
+ * that item's label when the pick has closed. With `unless`, resolves undefined when it settles
+ * before such a pick shows.
+ */
+export async function acceptQuickPick(s: Services, title: RegExp, unless?: Promise<unknown>): Promise<string | undefined> {
+  const ready = await whenTrue(
+    `a quick pick titled ${title} to show its items`,
+    s.quickPicks.onDidChange,
+    () => {
+      const shown = s.quickPicks.current;
+      return shown?.activeLabel !== undefined && title.test(shown.title ?? '') && shown;
+    },
+    { unless },
+  );
+  if (!ready) return undefined;
+  await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+  await whenTrue(`the quick pick "${ready.title}" to close after Enter`, s.quickPicks.onDidChange, () => s.quickPicks.current?.id !== ready.id);
+  return ready.activeLabel;
+}

@@ -19,7 +19,7 @@ import { build as buildTests } from '../../scripts/build-tests.mjs';
 
 const require = createRequire(import.meta.url);
 require('tsx/cjs/api').register();
-const { buildExtension, closeAll, installExitHandlers, openSession, summaryLine } = require('../support/vscodeHarness.ts');
+const { buildExtension, closeAll, extensionLogTail, installExitHandlers, openSession, summaryLine } = require('../support/vscodeHarness.ts');
 const { CODE_SERVER_VERSION, ensureCodeServer, launchBrowser, startCodeServer, workbenchUrl } = require('../support/codeServer.ts');
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -85,7 +85,7 @@ async function runInCodeServer(session, testsPath, resultsFile) {
     while (!fs.existsSync(resultsFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
     if (!fs.existsSync(resultsFile)) {
       const log = fs.readFileSync(server.logFile, 'utf8').split('\n').filter((l) => l.trim()).slice(-15);
-      throw new Error(`no results from the extension host within ${seconds(timeoutMs)}\n  code-server's log:\n    ${log.join('\n    ')}\n  browser errors:\n    ${pageErrors.slice(-10).join('\n    ') || '(none)'}`);
+      throw new Error(`no results from the extension host within ${seconds(timeoutMs)}\n  code-server's log:\n    ${log.join('\n    ')}\n  browser errors:\n    ${pageErrors.slice(-10).join('\n    ') || '(none)'}\n  ${extensionLogTail(path.join(session.tmp, 'code-server', 'user-data')).replace(/\n/g, '\n    ')}`);
     }
   } finally {
     await browser.close().catch(() => undefined);
@@ -133,6 +133,10 @@ async function main() {
   const results = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
   console.log(`\nVS Code ${results.vscodeVersion} (${executable ? 'desktop' : `code-server ${CODE_SERVER_VERSION}`}), extension host on Node ${results.nodeVersion}\n`);
   report(results);
+  if (results.failed > 0) {
+    const userData = path.join(session.tmp, executable ? 'vscode' : 'code-server', 'user-data');
+    console.log(`\n${extensionLogTail(userData).replace(/^/gm, '  | ')}`);
+  }
   console.log(`\nsuite ${seconds(results.durationMs)}; VS Code start to results ${seconds(Date.now() - ran)}; whole run ${seconds(Date.now() - started)}`);
 }
 

@@ -5,19 +5,10 @@ import * as vscode from 'vscode';
 import type { Services } from '../../../src/services';
 import { pgTool, testEnv } from '../../support/env';
 import { extensionServices, workspaceFile } from '../extension';
+import { until } from '../../support/poll';
 
 const VIEW_TYPE = 'pgDumpExplorer.archive';
 
-/** Waits until `check` returns something truthy (polling), or fails saying what was waited for. */
-async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** The tab of a custom editor of our type on `uri`, once it is open. */
 function archiveTab(uri: vscode.Uri): vscode.Tab | undefined {
@@ -31,7 +22,7 @@ async function openSummary(s: Services, uri: vscode.Uri): Promise<vscode.Tab> {
   await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
   const tab = await until(`an archive editor tab on ${path.basename(uri.fsPath)}`, () => archiveTab(uri));
   // A webview's page can take long to start on a loaded machine: a wait, not a timing check.
-  await until('the summary page to load in its webview', () => s.archiveEditor.viewsServed(uri) > 0, 90_000);
+  await until('the summary page to load in its webview', () => s.archiveEditor.viewsServed(uri) > 0, { timeoutMs: 90_000 });
   return tab;
 }
 
@@ -159,19 +150,29 @@ describe('archive summary editor', function () {
     fs.mkdirSync(inner, { recursive: true });
     fs.copyFileSync(toc, path.join(inner, 'toc.dat'));
     try {
-      await until('the copied directory dump to be noticed', () => s.archiveFolders.list().includes(inner), 60_000);
+      await until('the copied directory dump to be noticed', () => s.archiveFolders.list().includes(inner), { timeoutMs: 60_000 });
       // A toc.dat written into a folder that was there already (as pg_dump -Fd does last).
       const later = path.join(outer.fsPath, 'second');
-      fs.mkdirSync(later);
-      await new Promise((r) => setTimeout(r, 1_000));
+      // The folder's creation handled first, on its own: VS Code reports it to this test's
+      // watcher (the same glob as the extension's) and the extension's at once.
+      const watcher = vscode.workspace.createFileSystemWatcher('**/*', false, true, true);
+      try {
+        const seen = new Promise<void>((resolve) => watcher.onDidCreate((uri) => uri.fsPath === later && resolve()));
+        fs.mkdirSync(later);
+        await seen;
+      } finally {
+        watcher.dispose();
+      }
+      await s.archiveFolders.ready();
+      assert.ok(!s.archiveFolders.list().includes(later), 'an empty folder is no directory dump');
       fs.copyFileSync(toc, path.join(later, 'toc.dat'));
-      await until('the second directory dump to be noticed', () => s.archiveFolders.list().includes(later), 60_000);
+      await until('the second directory dump to be noticed', () => s.archiveFolders.list().includes(later), { timeoutMs: 60_000 });
       fs.rmSync(path.join(later, 'toc.dat'));
-      await until('its toc.dat to be gone', () => !s.archiveFolders.list().includes(later), 60_000);
+      await until('its toc.dat to be gone', () => !s.archiveFolders.list().includes(later), { timeoutMs: 60_000 });
     } finally {
       fs.rmSync(outer.fsPath, { recursive: true, force: true });
     }
-    await until('the folders deleted with their parent to be gone', () => s.archiveFolders.list().length === 1, 60_000);
+    await until('the folders deleted with their parent to be gone', () => s.archiveFolders.list().length === 1, { timeoutMs: 60_000 });
     assert.deepEqual(s.archiveFolders.list(), [workspaceFile('rich-dir').fsPath]);
   });
 });

@@ -9,7 +9,7 @@ import type { Services } from '../../../src/services';
 import type { ConnectionsNode } from '../../../src/views/connectionsTree';
 import { testEnv } from '../../support/env';
 import { query } from '../../support/pgServer';
-import { extensionServices } from '../extension';
+import { acceptQuickPick, extensionServices } from '../extension';
 
 const tag = `${process.pid}_${Date.now().toString(36)}`;
 
@@ -28,19 +28,12 @@ async function children(s: Services, node?: ConnectionsNode): Promise<{ node: Co
 }
 
 /**
- * Accepts the active (first) item of every quick pick that shows until `pending` settles, with
- * the workbench's own command, as Enter would: the dialogs themselves run, nothing stands in.
+ * Accepts the focused (first) item of every quick pick that shows until `pending` settles, with
+ * the workbench's own command, as Enter would, each once its list is on screen: the dialogs
+ * themselves run, nothing stands in.
  */
-async function acceptFirstItems<T>(pending: Promise<T>): Promise<T> {
-  let settled = false;
-  void pending.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  for (let i = 0; i < 150 && !settled; i++) {
-    await new Promise((r) => setTimeout(r, 200));
-    if (!settled) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
-  }
+async function acceptFirstItems<T>(s: Services, pending: Promise<T>): Promise<T> {
+  while ((await acceptQuickPick(s, /./, pending)) !== undefined);
   return pending;
 }
 
@@ -241,7 +234,7 @@ describe('connections', () => {
     assert.equal(s.connections.lastTarget(dumpKey), undefined);
 
     // The first item of each pick: the saved connection (saved ones come first), then its own database (listed first).
-    const picked = await acceptFirstItems(s.connections.pickTarget({ dumpKey, title: `Restore into (${tag})` }));
+    const picked = await acceptFirstItems(s, s.connections.pickTarget({ dumpKey, title: `Restore into (${tag})` }));
     assert.ok(picked, 'nothing picked');
     assert.equal(picked.profileName, profile.name);
     assert.equal(picked.database, 'postgres');
@@ -251,7 +244,7 @@ describe('connections', () => {
 
     // Another target remembered for this dump is offered first, and picking it needs no second step.
     await s.connections.rememberTarget(dumpKey, profile, 'scratch');
-    const again = await acceptFirstItems(s.connections.pickTarget({ dumpKey, title: `Restore into (${tag})` }));
+    const again = await acceptFirstItems(s, s.connections.pickTarget({ dumpKey, title: `Restore into (${tag})` }));
     assert.deepEqual([again?.profileName, again?.database, again?.connection.dbname], [profile.name, 'scratch', 'scratch']);
     // Another dump has no last target.
     assert.equal(s.connections.lastTarget(`${dumpKey}.other`), undefined);

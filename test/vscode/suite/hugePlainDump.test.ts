@@ -15,6 +15,7 @@ import * as vscode from 'vscode';
 import type { Services } from '../../../src/services';
 import { pgTool } from '../../support/env';
 import { extensionServices } from '../extension';
+import { until } from '../../support/poll';
 
 const DB = `pgdx_huge_${process.pid}`;
 const ROWS = 850_000;
@@ -26,14 +27,8 @@ async function psql(db: string, sql: string): Promise<void> {
 }
 
 /** The viewer's index of `uri`, once the viewer opened on it has one. */
-async function viewerIndex(s: Services, uri: vscode.Uri) {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const held = s.plain.indexes.heldFor(uri);
-    if (held) return held;
-    assert.ok(Date.now() < deadline, 'the viewer never started indexing');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function viewerIndex(s: Services, uri: vscode.Uri) {
+  return until('the viewer to start indexing', () => s.plain.indexes.heldFor(uri), { timeoutMs: 120_000 });
 }
 
 describe('large plain dump viewer (a dump above 50 MB)', function () {

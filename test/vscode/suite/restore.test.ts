@@ -12,7 +12,7 @@ import type { RestoreSession } from '../../../src/restore/restoreSession';
 import type { Services } from '../../../src/services';
 import { fixturePath, pgTool, testEnv } from '../../support/env';
 import { query } from '../../support/pgServer';
-import { dropCreatedDatabases, footprint, freshDatabase as newDatabase, snapshot } from '../../support/targetDb';
+import { dropCreatedDatabases, footprint, freshDatabase as newDatabase, snapshot, waitForLockWait } from '../../support/targetDb';
 import { extensionServices, testServerUri, tick, workspaceFile } from '../extension';
 
 async function freshDatabase(label: string): Promise<string> {
@@ -159,7 +159,7 @@ describe('restore flow', function () {
       });
       const running = setup.restore({ confirmed: true });
       await sawWaiting;
-      await new Promise((r2) => setTimeout(r2, 300));
+      await waitForLockWait(db);
       setup.cancel();
       const result = await running;
       assert.equal(result?.cancelled, true);

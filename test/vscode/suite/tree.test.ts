@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { Services } from '../../../src/services';
 import type { DumpElement } from '../../../src/views/dumpTree';
 import { pgTool } from '../../support/env';
-import { extensionServices, workspaceFile } from '../extension';
+import { acceptQuickPick, extensionServices, workspaceFile } from '../extension';
 
 /**
  * The Dump Explorer tree inside a real VS Code: dumps opened with the command, read back through
@@ -185,10 +185,9 @@ describe('Dump Explorer tree', () => {
     const sales = child(root, 'sales');
     const order = child(child(sales, 'Tables'), 'order');
     // The quick pick waits for a choice: accept its first item (under "Needs": the schema sales)
-    // as a user pressing Enter would.
+    // as a user pressing Enter would, once the list is on screen.
     const shown = vscode.commands.executeCommand('pgDumpExplorer.entry.showDependencies', order);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    assert.match((await acceptQuickPick(s, /^Dependencies of sales\.order in rich\.dump$/)) ?? '', /^SCHEMA\b.*\bsales$/);
     await shown;
     assert.equal(s.tree.view.selection[0]?.id, sales.id, 'sales.order needs its schema first');
   });
