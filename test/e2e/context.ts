@@ -16,6 +16,8 @@ export interface E2EContext {
   session: Session;
   /** Every screenshot goes here (test-results/e2e, git-ignored). */
   shotsDir: string;
+  /** The extension packaged as users get it (`npm run package`), for the installed-extension spec. */
+  vsix?: string;
 }
 
 /** Screenshots README shows: copied to media/screenshots/ by the runner. */

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import type { Frame, Page } from 'playwright-core';
 import { createDatabase, query } from '../support/pgServer';
 import { snapshot } from '../support/targetDb';
 import { e2e, keepForReadme, screenshot } from './context';
+import { confirmRestore, escaped, findings, onScreen, oneLine, preflightDone, restoreButton, resultHeadline, waitForCleanCheck } from './restoreFlow';
 import {
   answerQuickInput,
   archiveSummaryFrame,
@@ -15,14 +15,12 @@ import {
   closeOtherDumps,
   collapseTreeRow,
   expandTreeRow,
-  modalDialog,
   openInDumpExplorer,
   quickInput,
   restorePanelFrame,
   runCommand,
   setTreeCheckbox,
   toast,
-  toastTexts,
   treeRow,
   waitUntil,
 } from './workbench';
@@ -37,65 +35,6 @@ import {
  */
 
 const DUMP = 'rich.dump';
-const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
-
-/** Everything a failure message should show: the panel's text, the toasts and any dialog. */
-async function onScreen(page: Page, frame?: Frame): Promise<string> {
-  const panel = frame ? oneLine(await frame.locator('body').innerText().catch(() => '(the panel is gone)')) : '(no panel)';
-  const dialog = await page.locator('.monaco-dialog-box').first().innerText({ timeout: 500 }).catch(() => '');
-  return [`panel: ${panel}`, `toasts: ${(await toastTexts(page)).join(' | ') || '(none)'}`, ...(dialog ? [`dialog: ${oneLine(dialog)}`] : [])].join('\n');
-}
-
-/** The pre-flight section's findings, one line each (`blocking: …`). */
-async function findings(frame: Frame): Promise<string[]> {
-  const items = frame.locator('section.preflight li.finding');
-  const out: string[] = [];
-  for (let i = 0; i < (await items.count()); i++) {
-    const item = items.nth(i);
-    const severity = (await item.getAttribute('class'))?.match(/\b(blocking|warning|info)\b/)?.[1] ?? '?';
-    out.push(`${severity}: ${oneLine(await item.locator(':scope > span:not(.severity)').first().innerText())}`);
-  }
-  return out;
-}
-
-/** The pre-flight check has answered (no spinner), for the plan and form the panel shows. */
-async function preflightDone(frame: Frame): Promise<boolean> {
-  const section = frame.locator('section.preflight');
-  if ((await section.locator('vscode-progress-ring').count()) > 0) return false;
-  const text = await section.innerText();
-  return !/Not checked yet/.test(text);
-}
-
-/** The panel's main button (Restore… / Restore Anyway…). */
-const restoreButton = (frame: Frame) => frame.locator('.actions.sticky vscode-button').first();
-
-/** Waits until the pre-flight check came back with no blocking finding, and the main button says "Restore…". */
-async function waitForCleanCheck(page: Page, frame: Frame, what: string): Promise<void> {
-  await waitUntil(
-    `the pre-flight check to come back without blocking findings (${what})`,
-    async () => (await preflightDone(frame)) && (await frame.locator('section.preflight li.finding.blocking').count()) === 0 && oneLine(await restoreButton(frame).innerText()) === 'Restore…',
-    { timeoutMs: 30_000, onScreen: () => onScreen(page, frame) },
-  );
-}
-
-/** Clicks the main button, checks the modal confirmation names host, port and database, and answers Restore. */
-async function confirmRestore(page: Page, frame: Frame, where: string, button: 'Restore…' | 'Restore Anyway…'): Promise<string> {
-  assert.equal(oneLine(await restoreButton(frame).innerText()), button);
-  await restoreButton(frame).click();
-  const dialog = await modalDialog(page);
-  assert.match(dialog.text, new RegExp(`^Restore \\d+ entr(y|ies) of ${escaped(DUMP)} into ${escaped(where)}\\?`), dialog.text);
-  await dialog.choose('Restore');
-  return dialog.text;
-}
-
-/** The result section's headline once it shows one matching `headline`. */
-async function resultHeadline(page: Page, frame: Frame, headline: RegExp): Promise<string> {
-  const h2 = frame.locator('section.result h2');
-  await waitUntil(`the result section to say ${headline}`, async () => headline.test(oneLine(await h2.innerText())), { timeoutMs: 90_000, onScreen: () => onScreen(page, frame) });
-  return oneLine(await h2.innerText());
-}
-
 /** The rows of the dump's `sales.order`, counted in what the real pg_restore writes out of it. */
 function rowsInDump(file: string, schema: string, table: string): number {
   const { server } = e2e().session;
@@ -193,7 +132,7 @@ describe('Restore flow', () => {
     const planned = await frame.locator('section.plan vscode-table-row').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('vscode-table-cell')].map((c) => (c.textContent ?? '').trim()).join(' ')));
     assert.ok(planned.some((r) => /^\d+ TABLE sales\.customer\b/.test(r)), `the referenced table is not planned: ${planned.join(' | ')}`);
 
-    const question = await confirmRestore(page, frame, where(db), 'Restore…');
+    const question = await confirmRestore(page, frame, DUMP, where(db), 'Restore…');
     assert.match(question, /In one transaction: if anything fails, or you cancel, nothing is changed\./);
     const headline = await resultHeadline(page, frame, /^(Restored|The restore|Cancelled)/);
     assert.match(headline, new RegExp(`^Restored \\d+ items into ${escaped(where(db))} in \\d+\\.\\d s\\.$`), await onScreen(page, frame));
@@ -269,7 +208,7 @@ describe('Restore flow', () => {
     await waitUntil('the pre-flight check to find the existing table', async () => (await preflightDone(frame)) && (await findings(frame)).some((f) => /^blocking: .*sales\.customer/.test(f)), {
       onScreen: () => onScreen(page, frame),
     });
-    const question = await confirmRestore(page, frame, where(db), 'Restore Anyway…');
+    const question = await confirmRestore(page, frame, DUMP, where(db), 'Restore Anyway…');
     assert.match(question, /The pre-flight check found \d+ blocking problems?: the restore is likely to fail\./);
 
     const headline = await resultHeadline(page, frame, /^(Restored|The restore|Cancelled)/);
@@ -323,7 +262,7 @@ describe('Restore flow', () => {
     await blocker.connect();
     try {
       await blocker.query('begin; lock table sales.order_line in share mode');
-      await confirmRestore(page, frame, where(db), 'Restore…');
+      await confirmRestore(page, frame, DUMP, where(db), 'Restore…');
       await waitUntil('the panel to show the restore waiting on sales.order_line', async () => /order_line/.test(await frame.locator('section.progress').innerText()), {
         onScreen: () => onScreen(page, frame),
       });

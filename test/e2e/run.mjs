@@ -1,7 +1,8 @@
 // `npm run test:e2e`: the browser end-to-end test. Builds the extension, starts a throwaway
 // PostgreSQL server loaded with the `rich` fixture database, makes a workspace folder of fixture
 // dumps, starts code-server on it (test/support/codeServer.ts) and opens the workbench in headless
-// Chromium with the extension loaded as a development extension; then runs the specs
+// Chromium with the extension loaded as a development extension (installed.spec.ts opens a second
+// one with the packaged .vsix installed instead); then runs the specs
 // (test/e2e/*.spec.ts, mocha) that drive the UI through that page, and prints the scale figures
 // (test/e2e/scale.ts; measured, not asserted) with the bench archives (bench/archives.mjs: the
 // 90,000-entry one of `npm run bench`, and a schema of 10,000 tables; generated here when missing).
@@ -18,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 const require = createRequire(import.meta.url);
 require('tsx/cjs/api').register();
 const Mocha = require('mocha');
-const { buildExtension, closeAll, extensionLogTail, installExitHandlers, openSession, summaryLine } = require('../support/vscodeHarness.ts');
+const { buildExtension, closeAll, extensionLogTail, installExitHandlers, openSession, packageExtension, summaryLine } = require('../support/vscodeHarness.ts');
 const { ensureCodeServer, launchBrowser, startCodeServer, workbenchUrl } = require('../support/codeServer.ts');
 const { README_SHOTS_DIR, screenshot, setContext, takenReadmeShots } = require('./context.ts');
 const { waitForExplorer } = require('./workbench.ts');
@@ -128,6 +129,9 @@ async function main() {
     .filter((f) => f.endsWith('.spec.ts') && (patterns.length === 0 || patterns.some((p) => f.includes(p))))
     .sort()
     .map((f) => path.join(e2eDir, f));
+  // The installed-extension spec needs the .vsix users get: packaged (production build) first,
+  // then the development build the other specs load from the source tree.
+  const vsix = files.some((f) => path.basename(f) === 'installed.spec.ts') ? packageExtension(path.join(root, '.cache', 'e2e', 'pg-dump-explorer.vsix')) : undefined;
   buildExtension();
   ensureCodeServer();
   // The scale figures open the 90,000-entry archive and tick a schema of 10,000 tables: those
@@ -155,7 +159,7 @@ async function main() {
     await page.goto(workbenchUrl(codeServer, { extensionDevelopmentPath: root }));
     await waitForExplorer(page);
     console.log(`workbench of code-server on ${codeServer.origin} ready in ${seconds(Date.now() - opened)}`);
-    setContext({ page, codeServer, session, shotsDir });
+    setContext({ page, codeServer, session, shotsDir, vsix });
     await runSpecs(files);
     publishScreenshots();
     if (measure) for (const line of await measureScale(wide)) console.log(line);

@@ -208,6 +208,8 @@ export interface StartOptions {
   restricted?: boolean;
   /** User settings, over WORKBENCH_SETTINGS. */
   settings?: Record<string, unknown>;
+  /** `.vsix` files installed into the server's extensions folder first, as `code-server --install-extension` does for a user. */
+  install?: string[];
   log?: Log;
 }
 
@@ -267,6 +269,9 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
   fs.mkdirSync(extensionsDir, { recursive: true });
   fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), `${JSON.stringify({ ...WORKBENCH_SETTINGS, ...options.settings }, null, 2)}\n`);
   const logFile = path.join(base, 'code-server.log');
+  for (const vsix of options.install ?? []) {
+    runLogged(process.execPath, [entry, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', vsix], { cwd: base, env: withoutPgVars(process.env), logFile, timeoutMs: 120_000 });
+  }
 
   let lastError = '';
   for (let attempt = 0; attempt < 3; attempt++) {

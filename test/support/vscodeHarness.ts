@@ -22,6 +22,17 @@ export function buildExtension(): void {
   if (r.status !== 0) throw new Error(`scripts/build.mjs failed (${r.error?.message ?? `exit ${r.status}`})`);
 }
 
+/**
+ * Packages the extension as a user gets it (`npm run package`: the production bundles in a
+ * .vsix) into `outFile`. The development build is made again afterwards by buildExtension().
+ */
+export function packageExtension(outFile: string): string {
+  fs.mkdirSync(path.dirname(outFile), { recursive: true });
+  const r = spawnSync('npm', ['run', 'package', '--', '--out', outFile], { cwd: projectRoot, encoding: 'utf8' });
+  if (r.status !== 0 || !fs.existsSync(outFile)) throw new Error(`npm run package failed (${r.error?.message ?? `exit ${r.status}`}):\n${`${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-15).join('\n')}`);
+  return outFile;
+}
+
 export interface Session {
   server: PgServer;
   fixtures: Record<FixtureName, string>;

@@ -13,18 +13,12 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import * as vscode from 'vscode';
 import type { Services } from '../../../src/services';
-import { pgTool } from '../../support/env';
+import { testEnv } from '../../support/env';
+import { HUGE_DUMP_ROWS as ROWS, makeHugePlainDump } from '../../support/hugeDump';
 import { extensionServices } from '../extension';
 import { until } from '../../support/poll';
 
-const DB = `pgdx_huge_${process.pid}`;
-const ROWS = 850_000;
 const VIEWER = 'pgDumpExplorer.plainDump';
-
-async function psql(db: string, sql: string): Promise<void> {
-  const r = await pgTool('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db, '-c', sql], { encoding: 'utf8' });
-  assert.equal(r.exitCode, 0, r.stderr);
-}
 
 /** The viewer's index of `uri`, once the viewer opened on it has one. */
 function viewerIndex(s: Services, uri: vscode.Uri) {
@@ -43,21 +37,7 @@ describe('large plain dump viewer (a dump above 50 MB)', function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgdx-huge-'));
     sqlFile = path.join(dir, 'huge.sql');
     gzFile = path.join(dir, 'huge.sql.gz');
-    await psql('postgres', `CREATE DATABASE ${DB}`);
-    try {
-      await psql(DB, [
-        'CREATE SCHEMA big',
-        'CREATE TABLE big.account (id int PRIMARY KEY, name text NOT NULL)',
-        'CREATE TABLE big.events (id bigint PRIMARY KEY, account_id int REFERENCES big.account(id), payload text)',
-        "INSERT INTO big.account SELECT g, 'account ' || g FROM generate_series(1, 100) g",
-        `INSERT INTO big.events SELECT g, 1 + g % 100, repeat(md5(g::text), 2) FROM generate_series(1, ${ROWS}) g`,
-        'CREATE INDEX events_account_idx ON big.events (account_id)',
-      ].join('; '));
-      const dump = await pgTool('pg_dump', ['-d', DB, '-Fp', '-f', sqlFile], { encoding: 'utf8' });
-      assert.equal(dump.exitCode, 0, dump.stderr);
-    } finally {
-      await psql('postgres', `DROP DATABASE IF EXISTS ${DB}`);
-    }
+    await makeHugePlainDump(testEnv().server, sqlFile);
     await pipeline(fs.createReadStream(sqlFile), createGzip({ level: 1 }), fs.createWriteStream(gzFile));
     const size = fs.statSync(sqlFile).size;
     console.log(`      generated ${(size / 1048576).toFixed(1)} MB of pg_dump output (${(fs.statSync(gzFile).size / 1048576).toFixed(1)} MB gzipped)`);
