@@ -1,6 +1,7 @@
 // Bundles the extension (CommonJS, `vscode` external), its plain-dump indexing worker, the CLI and one script per webview
 // (webview/<name>/main.ts → dist/webview/<name>.js), and copies the codicon font the webviews
-// use. Type-checking is separate (`npm run typecheck`): esbuild only strips types.
+// use. `--production` (what the .vsix and the npm package ship): minified, no source maps.
+// Type-checking is separate (`npm run typecheck`): esbuild only strips types.
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -70,8 +71,9 @@ function copyCodicons() {
   for (const file of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(path.join(from, file), path.join(to, file));
 }
 
-// A webview removed from webview/ must not linger in dist/.
-if (!watch) fs.rmSync(path.join(root, 'dist', 'webview'), { recursive: true, force: true });
+// Nothing from an earlier build may linger in dist/: a webview removed from webview/, or the
+// source maps of a development build beside a production one that is about to be packaged.
+if (!watch) fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 copyCodicons();
 if (watch) {
   for (const options of builds) {
