@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startCodeServer, workbenchUrl, type CodeServer } from '../support/codeServer';
-import { makeHugePlainDump } from '../support/hugeDump';
+import { HUGE_DUMP_ROWS, makeHugePlainDump } from '../support/hugeDump';
 import { query } from '../support/pgServer';
 import { fillWorkspace } from '../support/workspace';
 import { e2e, screenshot, setContext, type E2EContext } from './context';
@@ -144,6 +144,8 @@ describe('the installed extension (.vsix)', function () {
     assert.match(await viewer.locator('.summary').innerText(), /huge\.sql · \d+ sections/);
     const labels = await viewer.locator('.row .label').allInnerTexts();
     for (const l of ['big', 'Tables', 'account', 'events']) assert.ok(labels.includes(l), `viewer rows: ${labels.slice(0, 30).join(' | ')}`);
+    // The worker counted the COPY block's rows.
+    assert.match(oneLine(await viewer.locator('.row', { hasText: 'TABLE DATA' }).filter({ hasText: /^\s*events\b/ }).first().innerText()), new RegExp(`\\b${HUGE_DUMP_ROWS.toLocaleString('en-US')} rows\\b`));
     await screenshot('installed-large-dump-viewer');
   });
 });

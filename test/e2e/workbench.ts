@@ -167,10 +167,24 @@ export function treeRow(page: Page, label: string, level?: number): Locator {
 
 /** Expands a row of the Dumps view (when it is not expanded yet) and waits until it is. */
 export async function expandTreeRow(page: Page, label: string, level?: number): Promise<void> {
+  await setTreeRowExpanded(page, label, true, level);
+}
+
+/**
+ * Clicks a Dumps view row's twistie until the row is `expanded` (or collapsed): a click that
+ * landed while VS Code redrew the row is clicked again, three times at most.
+ */
+async function setTreeRowExpanded(page: Page, label: string, expanded: boolean, level?: number): Promise<void> {
   const row = treeRow(page, label, level);
   await row.waitFor({ timeout: 30_000 });
-  if ((await row.getAttribute('aria-expanded')) !== 'true') await row.locator('.monaco-tl-twistie').click();
-  await page.waitForFunction((el) => el?.getAttribute('aria-expanded') === 'true', await row.elementHandle(), { timeout: 10_000 });
+  const want = String(expanded);
+  for (let attempt = 1; (await row.getAttribute('aria-expanded')) !== want; attempt++) {
+    await row.locator('.monaco-tl-twistie').click();
+    const done = await until(`"${label}" to be ${expanded ? 'expanded' : 'collapsed'}`, async () => (await row.getAttribute('aria-expanded')) === want, { timeoutMs: 5_000, intervalMs: 150 }).catch((err: unknown) =>
+      attempt >= 3 ? Promise.reject(err) : false,
+    );
+    if (done) return;
+  }
 }
 
 /** Shows the Explorer with the workspace folder's files (expanding its section when another spec collapsed it). */
@@ -247,7 +261,14 @@ export async function chooseQuickPickItem(page: Page, title: RegExp, label: RegE
     const rows = await widget.locator('.quick-input-list .monaco-list-row').allInnerTexts();
     throw new Error(`no item ${label} in the quick pick ${title}; it lists: ${rows.map((r) => r.replace(/\s+/g, ' ').trim()).join(' | ')}`, { cause: err });
   });
-  await item.click();
+  // The click accepts: the pick closes (or the next step's shows). One VS Code dropped is clicked again.
+  for (let attempt = 1; ; attempt++) {
+    await item.click();
+    const accepted = await until(`the quick pick ${title} to take the click on ${label}`, async () => !(await widget.isVisible()), { timeoutMs: 5_000, intervalMs: 150 }).catch((err: unknown) =>
+      attempt >= 3 ? Promise.reject(err) : false,
+    );
+    if (accepted || !(await item.isVisible())) return;
+  }
 }
 
 /** The modal dialog (VS Code's own, for `showWarningMessage(…, { modal: true })`) once it shows. */
@@ -339,10 +360,7 @@ export async function setTreeCheckbox(page: Page, label: string, checked: boolea
 
 /** Collapses a row of the Dumps view (when it is expanded) and waits until it is. */
 export async function collapseTreeRow(page: Page, label: string, level?: number): Promise<void> {
-  const row = treeRow(page, label, level);
-  await row.waitFor({ timeout: 30_000 });
-  if ((await row.getAttribute('aria-expanded')) === 'true') await row.locator('.monaco-tl-twistie').click();
-  await waitUntil(`"${label}" to be collapsed`, async () => (await row.getAttribute('aria-expanded')) === 'false', { timeoutMs: 10_000 });
+  await setTreeRowExpanded(page, label, false, level);
 }
 
 /** Clicks an action of the Dumps view's title bar by its label (the bar shows its actions while the pointer is over the view). */
