@@ -132,7 +132,7 @@ async function restoreOpened(opened: OpenedArchive, connection: ResolvedConnecti
       opened,
       plan,
       connection,
-      runOptions,
+      { ...runOptions, useExisting: report.useExisting },
       {
         signal: interrupt.signal,
         onEvent: (e) => {

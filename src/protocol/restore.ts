@@ -104,6 +104,8 @@ export interface ResultView {
   tool: string;
   errors: { dumpId?: number; where: string; message: string }[];
   problems: string[];
+  /** Planned entries left out, one line each, with why (what the target has already, what the options leave out). */
+  notes: string[];
   post?: {
     analyzed: string[];
     sequences: SequenceView[];

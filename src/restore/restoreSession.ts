@@ -206,7 +206,9 @@ export class RestoreSession extends Disposable {
         async (progress, token) => {
           token.onCancellationRequested(() => source.cancel());
           let lastDone = 0;
-          return runRestore(this.dump.opened, plan, target.connection, runOptions(form), {
+          // What the pre-flight found the target has already is used as it is (left out of the plan).
+          const used = this.report?.useExisting;
+          return runRestore(this.dump.opened, plan, target.connection, { ...runOptions(form), ...(used ? { useExisting: used } : {}) }, {
             signal: toAbortSignal(source.token),
             ...(config.pgRestorePath ? { toolPath: config.pgRestorePath } : {}),
             ...(config.psqlPath ? { psqlPath: config.psqlPath } : {}),

@@ -92,6 +92,7 @@ export function resultView(result: RestoreResult, atomic: boolean, where: string
       message: e.message,
     })),
     problems: [...result.problems, ...(post?.problems ?? [])],
+    notes: result.notes,
     ...(post
       ? {
           post: {

@@ -21,7 +21,7 @@ require('tsx/cjs/api').register();
 const Mocha = require('mocha');
 const { buildExtension, closeAll, extensionLogTail, installExitHandlers, openSession, packageExtension, summaryLine } = require('../support/vscodeHarness.ts');
 const { ensureCodeServer, launchBrowser, startCodeServer, workbenchUrl } = require('../support/codeServer.ts');
-const { README_SHOTS_DIR, screenshot, setContext, takenReadmeShots } = require('./context.ts');
+const { README_SHOTS_DIR, e2e, screenshot, setContext, takenReadmeShots } = require('./context.ts');
 const { waitForExplorer } = require('./workbench.ts');
 const { measureScale } = require('./scale.ts');
 
@@ -80,8 +80,14 @@ async function runSpecs(files) {
 // test-results/e2e/failed-<title>.png. Taken at once, before any afterEach or after hook tidies
 // the window up (those hooks wait for it: holdCleanupHooks). The extension's log follows it.
 let failureShot = Promise.resolve();
-let userDataDir;
 function shootFailure(runnable) {
+  // The window the spec drives now (some specs open a second one).
+  let userDataDir;
+  try {
+    userDataDir = e2e().codeServer.userDataDir;
+  } catch {
+    // no window yet
+  }
   const name = `failed-${runnable.fullTitle().replace(/[^\w.-]+/g, '-').slice(0, 100)}`;
   failureShot = failureShot.then(() => screenshot(name)).then(
     (file) => console.log(`    (screenshot: ${path.relative(root, file)})`),
@@ -151,7 +157,6 @@ async function main() {
   fs.rmSync(shotsDir, { recursive: true, force: true });
 
   const codeServer = await startCodeServer({ folder: session.workspace, env: session.env, userDataDir: path.join(session.tmp, 'code-server') });
-  userDataDir = path.join(session.tmp, 'code-server', 'user-data');
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

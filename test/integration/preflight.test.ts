@@ -174,15 +174,21 @@ describe('pre-flight check of a restore target', function () {
     const ok = await pgTool('pg_restore', ['--exit-on-error', '--no-owner', '--no-privileges', '-L', list, '-d', db, dump], { encoding: 'utf8' });
     assert.equal(ok.exitCode, 0, ok.stderr);
 
-    // Restored once, every planned object now exists: each is a conflict, and --clean drops exactly those with a DROP statement.
+    // Restored once, every planned object now exists: each is a conflict but the schemas, which are
+    // used as they are; --clean drops exactly those with a DROP statement.
     const again = (await check(db, selection, options)).report;
     assert.equal(again.databaseEmpty, false);
     finding(again, 'database-not-empty', /relations/);
     const own = ownership(archive);
     const creating = plan.entries.map((p) => p.entry).filter((e) => e.hasDefinition && objectsOf(e, own) && !['ACL', 'COMMENT', 'DEFAULT', 'TABLE DATA', 'SEQUENCE OWNED BY', 'ROW SECURITY'].includes(e.desc ?? ''));
     const conflicting = new Set(again.conflicts.map((c) => c.dumpId));
-    const expected = creating.filter((e) => !(e.desc === 'EXTENSION')); // CREATE EXTENSION IF NOT EXISTS is no conflict
+    // CREATE EXTENSION IF NOT EXISTS is no conflict; an existing schema is used.
+    const expected = creating.filter((e) => e.desc !== 'EXTENSION' && e.desc !== 'SCHEMA');
     assert.deepEqual(expected.filter((e) => !conflicting.has(e.dumpId)).map((e) => `${e.desc} ${e.tag}`), []);
+    const schemas = creating.filter((e) => e.desc === 'SCHEMA');
+    assert.ok(schemas.length > 0);
+    assert.deepEqual(schemas.map((e) => e.dumpId).filter((id) => !again.useExisting.dumpIds.includes(id)), [], 'every planned schema is used as it is');
+    assert.equal(again.conflicts.some((c) => c.desc === 'SCHEMA'), false);
     assert.ok(again.conflicts.some((c) => c.desc === 'FUNCTION' && c.name === 'shop.order_count(integer, public.citext)'), JSON.stringify(again.conflicts));
     assert.ok(again.conflicts.some((c) => c.desc === 'CONSTRAINT' && c.name === 'customer_email_key on shop.customer'));
     assert.ok(again.conflicts.some((c) => c.desc === 'POLICY' && c.name === 'secret_read on shop.secret'));
@@ -337,7 +343,7 @@ describe('pre-flight check of a restore target', function () {
     assert.equal(finding(installed, 'extension-installed').severity, 'info');
   });
 
-  it('a plain user cannot give objects to an existing owner: a warning proposing --no-owner', async () => {
+  it('a plain user cannot give objects to an existing owner: blocking (the restore would fail for certain), proposing --no-owner', async () => {
     const db = await newDatabase('owner');
     const user = `pf_plain_${tag}`;
     await sql('postgres', `create role ${user} login`);
@@ -349,10 +355,15 @@ describe('pre-flight check of a restore target', function () {
       return preflight(archive, plan, connectionTo(db, user));
     });
     const f = finding(report, 'cannot-set-owner');
-    assert.equal(f.severity, 'warning');
+    assert.equal(f.severity, 'blocking');
+    assert.equal(report.blocking, true);
     assert.deepEqual(f.fixes, [{ kind: 'no-owner' }]);
     assert.match(f.message, new RegExp(`^"${user}" is not a superuser and cannot give objects to role "postgres"`));
     assert.deepEqual(report.missingRoles, []);
+    // Its fix taken, nothing stands in the way.
+    const noOwner = await withArchive(fixturePath('custom.dump'), async ({ archive }) => preflight(archive, buildPlan(archive, { tables: ['public.bulk_rows'] }), connectionTo(db, user), { noOwner: true }));
+    assert.equal(codes(noOwner).includes('cannot-set-owner'), false);
+    assert.equal(noOwner.blocking, false, JSON.stringify(noOwner.findings));
 
     // pg_restore --role: the role must exist, and the user must be able to switch to it.
     const asRole = (role: string) =>
@@ -365,7 +376,7 @@ describe('pre-flight check of a restore target', function () {
     assert.equal(codes(missing).includes('restore-role-not-member'), false);
   });
 
-  it('against the database the fixtures come from, every planned object of every kind is a conflict', async () => {
+  it('against the database the fixtures come from, every planned object of every kind is a conflict, but the schema, used as it is', async () => {
     const report = await withArchive(fixturePath('custom.dump'), async ({ archive }) => {
       const plan = buildPlan(archive, { schemas: ['sales'] });
       const r = await preflight(archive, plan, connectionTo(testEnv().database));
@@ -373,8 +384,13 @@ describe('pre-flight check of a restore target', function () {
       const checked = plan.entries.map((p) => p.entry).filter((e) => !['ACL', 'COMMENT', 'TABLE DATA', 'DEFAULT', 'SEQUENCE OWNED BY', 'SEQUENCE SET', 'ROW SECURITY', 'TABLE ATTACH', 'MATERIALIZED VIEW DATA'].includes(e.desc ?? '') && objectsOf(e, own));
       const kinds = new Set(checked.map((e) => e.desc));
       for (const k of ['SCHEMA', 'TABLE', 'VIEW', 'MATERIALIZED VIEW', 'SEQUENCE', 'INDEX', 'CONSTRAINT', 'FK CONSTRAINT', 'TRIGGER', 'POLICY', 'TYPE', 'DOMAIN', 'FUNCTION']) assert.ok(kinds.has(k), `the plan has a ${k}`);
-      const conflicting = new Set(r.conflicts.map((c) => c.dumpId));
+      const conflicting = new Set([...r.conflicts.map((c) => c.dumpId), ...r.useExisting.dumpIds]);
       assert.deepEqual(checked.filter((e) => !conflicting.has(e.dumpId)).map((e) => `${e.desc} ${e.tag}`), []);
+      const sales = checked.find((e) => e.desc === 'SCHEMA' && e.tag === 'sales')!;
+      assert.deepEqual(r.useExisting.dumpIds, [sales.dumpId]);
+      assert.deepEqual(r.useExisting.schemaOwners, [{ schema: 'sales', owner: sales.owner }]);
+      assert.match(finding(r, 'schema-exists').message, /^schema "sales" exists in the target: it is used as it is/);
+      assert.equal(finding(r, 'schema-exists').severity, 'info');
       return r;
     });
     assert.equal(codes(report).includes('name-taken'), false);

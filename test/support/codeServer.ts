@@ -193,6 +193,8 @@ export interface CodeServer {
   folder: string;
   /** code-server's own output. */
   logFile: string;
+  /** VS Code's user data (settings, state, the extension host's logs). */
+  userDataDir: string;
   /** Stops the server and everything it started (its process group). Idempotent. */
   stop(): Promise<void>;
 }
@@ -326,7 +328,7 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
     const origin = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + 60_000;
     while (!exited && Date.now() < deadline) {
-      if ((await httpStatus(`${origin}/healthz`)) === 200) return { pid: child.pid ?? 0, port, origin, folder: options.folder, logFile, stop };
+      if ((await httpStatus(`${origin}/healthz`)) === 200) return { pid: child.pid ?? 0, port, origin, folder: options.folder, logFile, userDataDir, stop };
       await new Promise((r) => setTimeout(r, 250));
     }
     lastError = exited ? `code-server exited (${child.exitCode ?? child.signalCode})` : 'code-server did not answer within 60 s';

@@ -20,6 +20,7 @@ function report(findings: PreflightReport['findings'], target: Partial<Preflight
     missingRequired: [],
     missingNeeds: [],
     extensions: [],
+    useExisting: { dumpIds: [], schemaOwners: [], notes: [] },
     findings,
     blocking: findings.some((f) => f.severity === 'blocking'),
   };

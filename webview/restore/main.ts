@@ -250,6 +250,7 @@ function resultSection(r: ResultView): TemplateResult {
           </ul>`
       : nothing}
     ${r.problems.length > 0 ? html`<h3>Problems</h3><ul>${r.problems.map((p) => html`<li class="warning">${p}</li>`)}</ul>` : nothing}
+    ${r.notes.length > 0 ? html`<h3>Left out</h3><ul class="notes">${r.notes.map((n) => html`<li>${n}</li>`)}</ul>` : nothing}
     ${post
       ? html`<h3>Afterwards</h3>
           <p>${post.analyzed.length > 0 ? `ANALYZE ran on ${post.analyzed.length} relation${post.analyzed.length === 1 ? '' : 's'}: ${post.analyzed.join(', ')}.` : 'ANALYZE did not run.'}</p>

@@ -13,7 +13,7 @@ import { findTool, type ToolCandidate } from '../tools/findTools';
 import type { RestoreError } from './errorParser';
 import { runPsqlRestore, type PsqlError } from './psqlRestore';
 import type { RestoreEvent, RestoreHooks, RestoreResult, RestoreRunOptions } from './restoreArchive';
-import { checksAfterRestore, countTargetRows, createRoles, dropRoles } from './targetPrep';
+import { checksAfterRestore, countTargetRows, prepareTarget } from './targetPrep';
 import type { ProgressSnapshot } from './verboseParser';
 
 /**
@@ -260,7 +260,7 @@ export async function runPlainRestore(
   });
 
   const rowsBefore = plan.mode === 'data-only' && (options.verifyRowCounts ?? true) ? await countTargetRows(connection, plan) : undefined;
-  const createdRoles = await createRoles(connection, options.createRoles ?? []);
+  const prep = await prepareTarget(connection, options);
   emit({ kind: 'stage', stage: 'restore' });
   let outcome;
   try {
@@ -272,7 +272,7 @@ export async function runPlainRestore(
       onOutput: (line) => emit({ kind: 'output', line }),
     });
   } catch (err) {
-    await dropRoles(connection, createdRoles);
+    await prep.undo();
     throw err;
   }
   for (const e of outcome.errors) {
@@ -282,16 +282,16 @@ export async function runPlainRestore(
     emit({ kind: 'error', error });
   }
   if (outcome.cancelled) {
-    await dropRoles(connection, createdRoles);
+    await prep.undo();
     return result({ ok: false, cancelled: true, command: outcome.command, exitCode: null });
   }
   if (!outcome.ok) {
-    await dropRoles(connection, createdRoles);
+    await prep.undo();
     return result({ ok: false, cancelled: false, command: outcome.command, exitCode: outcome.exitCode });
   }
   emit({ kind: 'progress', snapshot: snapshot(true) });
 
   const { report, problem } = await checksAfterRestore(opened, plan, connection, options, { ...(hooks.signal ? { signal: hooks.signal } : {}), onEvent: emit }, rowsBefore);
   if (problem) problems.push(problem);
-  return result({ ok: true, cancelled: false, command: outcome.command, exitCode: outcome.exitCode, createdRoles, ...(report ? { postRestore: report } : {}) });
+  return result({ ok: true, cancelled: false, command: outcome.command, exitCode: outcome.exitCode, createdRoles: prep.createdRoles, ...(report ? { postRestore: report } : {}) });
 }

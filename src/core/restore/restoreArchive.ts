@@ -13,7 +13,8 @@ import { RestoreErrorParser, type RestoreError } from './errorParser';
 import type { PlainArchive, TocArchive } from '../model/types';
 import { plainRestoreObstacle, runPlainRestore } from './plainRestore';
 import type { PostRestoreReport } from '../target/postRestore';
-import { checksAfterRestore, countTargetRows, createRoles, dropRoles } from './targetPrep';
+import type { UseExisting } from '../target/preflightTypes';
+import { checksAfterRestore, countTargetRows, prepareTarget, type TargetPrep } from './targetPrep';
 import { RestoreProgress, type ProgressSnapshot } from './verboseParser';
 
 /**
@@ -39,6 +40,8 @@ export interface RestoreRunOptions {
   exitOnError?: boolean;
   /** Roles to create (NOLOGIN) before the restore; dropped again when the restore does not succeed. */
   createRoles?: readonly string[];
+  /** What the target has already (the pre-flight's report.useExisting): left out of the plan, used as it is. */
+  useExisting?: UseExisting;
   disableTriggers?: boolean;
   /** `--role`: SET ROLE after connecting. */
   role?: string;
@@ -147,8 +150,16 @@ export async function runRestore(
   options: RestoreRunOptions = {},
   hooks: RestoreHooks = {},
 ): Promise<RestoreResult> {
-  if (opened.archive.format === 'plain') return runPlainRestore(opened as OpenedArchive<PlainArchive>, plan, connection, options, hooks);
-  return runArchiveRestore(opened as OpenedArchive<TocArchive>, plan, connection, options, hooks);
+  const used = options.useExisting;
+  if (used && used.dumpIds.length > 0) {
+    const leftOut = new Set(used.dumpIds);
+    plan = { ...plan, entries: plan.entries.filter((p) => !leftOut.has(p.entry.dumpId)) };
+  }
+  const result =
+    opened.archive.format === 'plain'
+      ? await runPlainRestore(opened as OpenedArchive<PlainArchive>, plan, connection, options, hooks)
+      : await runArchiveRestore(opened as OpenedArchive<TocArchive>, plan, connection, options, hooks);
+  return used ? { ...result, notes: [...used.notes, ...result.notes] } : result;
 }
 
 async function runArchiveRestore(
@@ -194,7 +205,7 @@ async function runArchiveRestore(
 
   const work = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'pgdx-restore-'));
   let passfile: TemporaryPassfile | undefined;
-  let createdRoles: string[] = [];
+  let prep: TargetPrep | undefined;
   try {
     const listFile = path.join(work, 'restore.list');
     // Names go back in the bytes they came in (the archive's client encoding).
@@ -204,7 +215,7 @@ async function runArchiveRestore(
 
     // Row counts before a data-only restore: the rows it appends are compared, not the total.
     const rowsBefore = plan.mode === 'data-only' && (options.verifyRowCounts ?? true) ? await countTargetRows(connection, plan) : undefined;
-    createdRoles = await createRoles(connection, options.createRoles ?? []);
+    prep = await prepareTarget(connection, options);
 
     const args = [...restoreArguments(options), ...connection.toToolArgs(), `--use-list=${listFile}`, archive.path];
     emit({ kind: 'stage', stage: 'restore' });
@@ -221,10 +232,8 @@ async function runArchiveRestore(
         },
       });
     } catch (err) {
-      if (err instanceof CancelledError) {
-        await dropRoles(connection, createdRoles);
-        return result({ ok: false, cancelled: true, command: err.command, exitCode: null });
-      }
+      await prep.undo();
+      if (err instanceof CancelledError) return result({ ok: false, cancelled: true, command: err.command, exitCode: null });
       throw err;
     }
     const summary = errorParser.end();
@@ -233,7 +242,7 @@ async function runArchiveRestore(
       if (outcome.exitCode !== 0 && errors.length === 0) {
         problems.push(`pg_restore exited with status ${outcome.exitCode}: ${outcome.stderrTail.filter((l) => l.trim()).at(-1) ?? 'no message'}`);
       }
-      await dropRoles(connection, createdRoles);
+      await prep.undo();
       return result({ ok: false, cancelled: false, command: outcome.command, exitCode: outcome.exitCode, ignoredErrors: summary.ignoredCount });
     }
     progress.end();
@@ -246,7 +255,7 @@ async function runArchiveRestore(
       cancelled: false,
       command: outcome.command,
       exitCode: outcome.exitCode,
-      createdRoles,
+      createdRoles: prep.createdRoles,
       ...(report ? { postRestore: report } : {}),
     });
   } finally {

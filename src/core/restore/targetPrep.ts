@@ -33,6 +33,61 @@ export async function countTargetRows(connection: ResolvedConnection, plan: Rest
   return counts;
 }
 
+/** What was done on the target before the restore program ran, and how to take it back. */
+export interface TargetPrep {
+  createdRoles: string[];
+  /** Puts back what prepareTarget changed: for a restore that failed or was cancelled. */
+  undo(): Promise<void>;
+}
+
+/**
+ * Before the restore program runs: the roles asked for are created, and each existing schema the
+ * restore uses as it is (options.useExisting) gets the owner the dump gives it. undo() puts both
+ * back, so that a restore that does not succeed leaves the target as it was.
+ */
+export async function prepareTarget(connection: ResolvedConnection, options: RestoreRunOptions): Promise<TargetPrep> {
+  const createdRoles = await createRoles(connection, options.createRoles ?? []);
+  let ownersBefore: { schema: string; owner: string }[] = [];
+  try {
+    ownersBefore = await setSchemaOwners(connection, options.noOwner ? [] : (options.useExisting?.schemaOwners ?? []));
+  } catch (err) {
+    await dropRoles(connection, createdRoles);
+    throw err;
+  }
+  return {
+    createdRoles,
+    async undo() {
+      await setSchemaOwners(connection, ownersBefore);
+      await dropRoles(connection, createdRoles);
+    },
+  };
+}
+
+/** ALTER SCHEMA … OWNER TO, in one transaction; returns the owners the changed schemas had. */
+async function setSchemaOwners(connection: ResolvedConnection, owners: readonly { schema: string; owner: string }[]): Promise<{ schema: string; owner: string }[]> {
+  if (owners.length === 0) return [];
+  const before: { schema: string; owner: string }[] = [];
+  const session = await openTargetSession(connection);
+  const { client } = session;
+  try {
+    await client.query('begin');
+    for (const { schema, owner } of owners) {
+      const row = await client.query<{ owner: string }>('select pg_get_userbyid(nspowner) as owner from pg_namespace where nspname = $1', [schema]);
+      const was = row.rows[0]?.owner;
+      if (was === undefined || was === owner) continue;
+      await client.query(`alter schema ${client.escapeIdentifier(schema)} owner to ${client.escapeIdentifier(owner)}`);
+      before.push({ schema, owner: was });
+    }
+    await client.query('commit');
+  } catch (err) {
+    await client.query('rollback').catch(() => undefined);
+    throw new DumpError('connection', `could not give the existing schemas their owners from the dump: ${err instanceof Error ? err.message : String(err)}: restore with --no-owner, or as a superuser`, { cause: err });
+  } finally {
+    await session.close();
+  }
+  return before;
+}
+
 /** Creates the roles that do not exist yet (NOLOGIN); returns those it created. */
 export async function createRoles(connection: ResolvedConnection, roles: readonly string[]): Promise<string[]> {
   if (roles.length === 0) return [];

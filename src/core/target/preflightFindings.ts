@@ -7,7 +7,7 @@ import { escapeIdentifier } from 'pg';
 import type { Archive, TocEntry } from '../model/types';
 import type { RestorePlan } from '../plan/closure';
 import { minimumMajorFor } from '../tools/findTools';
-import type { Finding, FindingSeverity, PreflightOptions, PreflightReport, ProposedFix, TargetObjectRef, ExtensionStatus } from './preflightTypes';
+import type { Finding, FindingSeverity, PreflightOptions, PreflightReport, ProposedFix, TargetObjectRef, ExtensionStatus, UseExisting } from './preflightTypes';
 import { ENTRY_OF_TABLE, TOLERANT_CREATE, type Wanted } from './preflightWanted';
 import { isEmptyContents, type ActorFacts, type DatabaseContents, type ExtensionFacts, type RoleFacts, type SchemaFacts, type TableFacts } from './targetFacts';
 import { foundKindName, isExpectedKind, kindName, objectName, objectsOf, refKey, type ObjectRef } from './targetObjects';
@@ -192,7 +192,8 @@ export function judge(archive: Archive, plan: RestorePlan, wanted: Wanted, facts
   serverFindings(j);
   const missingRoles = roleFindings(j);
   const extensions = extensionStatus(j);
-  const conflicts = conflictFindings(j, extensions.conflicts);
+  const useExisting = useExistingFindings(j);
+  const conflicts = conflictFindings(j, extensions.conflicts, new Set(useExisting.dumpIds));
   extensions.findings.forEach(j.add);
   const { missingRequired, missingNeeds, unchecked } = requirementFindings(j);
   foreignKeyFindings(j, missingRequired);
@@ -223,6 +224,7 @@ export function judge(archive: Archive, plan: RestorePlan, wanted: Wanted, facts
     missingRequired,
     missingNeeds,
     extensions: extensions.status,
+    useExisting,
     findings,
     blocking: findings.some((f) => f.severity === 'blocking'),
   };
@@ -336,8 +338,9 @@ function roleFindings(j: Judge): string[] {
   }
   if (!options.noOwner && !j.actorIsSuperuser && ownersToSet.length > 0) {
     const dumpIds = ownersToSet.flatMap((o) => o.dumpIds);
+    // pg_restore and psql stop at the first error they meet (--exit-on-error, ON_ERROR_STOP): certain to fail.
     j.add({
-      severity: 'warning',
+      severity: 'blocking',
       code: 'cannot-set-owner',
       message: `${quoted(actor.actor)} is not a superuser and cannot give objects to ${some(ownersToSet.map((o) => `role ${quoted(o.role)}`))}, so pg_restore's ALTER … OWNER TO will fail for ${plural(dumpIds.length, 'object')}: restore with --no-owner (the objects then belong to ${quoted(actor.actor)}), or as a superuser`,
       fixes: [{ kind: 'no-owner' }],
@@ -371,14 +374,46 @@ function extensionStatus(j: Judge): { status: ExtensionStatus[]; findings: Findi
   return { status, findings, conflicts };
 }
 
+/**
+ * What the target has already and the restore uses as it is, each said as information: planned
+ * schemas that exist (never dropped and re-created: --clean would destroy what they hold), and
+ * comments on extensions the target has installed, which only their owner may change (a managed
+ * server's plpgsql belongs to its superuser).
+ */
+function useExistingFindings(j: Judge): UseExisting {
+  const { wanted, facts, options } = j;
+  const used: UseExisting = { dumpIds: [], schemaOwners: [], notes: [] };
+  for (const { entry, refs } of wanted.creates) {
+    if (entry.desc !== 'SCHEMA' || !entry.tag || !refs.every((ref) => j.exists(ref))) continue;
+    const owner = !options.noOwner && entry.owner ? entry.owner : undefined;
+    used.dumpIds.push(entry.dumpId);
+    if (owner) used.schemaOwners.push({ schema: entry.tag, owner });
+    const note = `schema ${quoted(entry.tag)} exists in the target: it is used as it is (its CREATE SCHEMA is left out${owner ? `; its owner is set to ${quoted(owner)} as in the dump` : ''}; what the dump says of it, such as comments and privileges, still applies)`;
+    used.notes.push(note);
+    j.add({ severity: 'info', code: 'schema-exists', message: note, fixes: [], dumpIds: [entry.dumpId] });
+  }
+  if (!j.actorIsSuperuser) {
+    for (const { entry } of j.plan.entries) {
+      const m = entry.desc === 'COMMENT' ? /^EXTENSION (.+)$/.exec(entry.tag ?? '') : null;
+      if (!m || !facts.extensions.get(m[1]!)?.installed) continue;
+      const note = `extension ${quoted(m[1]!)} is installed in the target already: its comment is left out (only the extension's owner may change it, and ${quoted(facts.actor.actor)} is not a superuser)`;
+      used.dumpIds.push(entry.dumpId);
+      used.notes.push(note);
+      j.add({ severity: 'info', code: 'extension-comment-left-out', message: note, fixes: [], dumpIds: [entry.dumpId] });
+    }
+  }
+  return used;
+}
+
 /** Planned objects that already exist, and what --clean --if-exists would drop. Returns the conflicts. */
-function conflictFindings(j: Judge, extensionConflicts: ReadonlySet<string>): TargetObjectRef[] {
+function conflictFindings(j: Judge, extensionConflicts: ReadonlySet<string>, used: ReadonlySet<number>): TargetObjectRef[] {
   const { wanted, options } = j;
   const conflicts: TargetObjectRef[] = [];
   const droppable: { entry: TocEntry; label: string }[] = [];
   const notDroppable: { entry: TocEntry; label: string }[] = [];
   const droppedIds = new Set<number>();
   for (const { entry, refs } of wanted.creates) {
+    if (used.has(entry.dumpId)) continue;
     if (entry.desc === 'EXTENSION') {
       if (!extensionConflicts.has(entry.tag ?? '')) continue;
     } else if (TOLERANT_CREATE.test(entry.defn ?? '')) continue;

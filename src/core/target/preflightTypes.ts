@@ -67,6 +67,19 @@ export interface ExtensionStatus {
   planned: boolean;
 }
 
+/**
+ * What the target has already and the restore uses as it is: a schema (an empty database has
+ * `public`; a dump from pg_dump 10 or older creates it), a comment on an extension the target
+ * has installed. These entries are left out of the restore; a schema's owner is set as the dump
+ * has it, unless --no-owner.
+ */
+export interface UseExisting {
+  dumpIds: number[];
+  schemaOwners: { schema: string; owner: string }[];
+  /** One line per entry left out, for the result. */
+  notes: string[];
+}
+
 export interface PreflightReport {
   target: {
     where: string;
@@ -95,6 +108,8 @@ export interface PreflightReport {
   /** What the plan needs but does not restore (withDeps off) and the target lacks. */
   missingNeeds: TargetObjectRef[];
   extensions: ExtensionStatus[];
+  /** Planned entries for what the target has already: left out of the restore. */
+  useExisting: UseExisting;
   findings: Finding[];
   /** Any finding is blocking. */
   blocking: boolean;

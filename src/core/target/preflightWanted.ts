@@ -11,6 +11,15 @@ import { objectsOf, type ObjectRef } from './targetObjects';
 /** A statement that does not fail when its object exists. */
 export const TOLERANT_CREATE = /^\s*CREATE\s+(?:OR\s+REPLACE\s+|(?:[A-Z]+\s+){1,3}IF\s+NOT\s+EXISTS\s)/i;
 
+/**
+ * A SCHEMA entry without CREATE SCHEMA: pg_dump 11 and later write the public schema as
+ * `-- *not* creating schema, since initdb creates it` (in a plain dump followed by its ALTER
+ * SCHEMA … OWNER TO), and restoring it creates nothing.
+ */
+export function schemaCreatesNothing(entry: TocEntry): boolean {
+  return entry.desc === 'SCHEMA' && !/^\s*CREATE\s+SCHEMA\b/im.test(entry.defn ?? '');
+}
+
 /** Kinds that create no named object of their own (about another object, or data). */
 const NOT_CREATING = new Set([
   'ACL',
@@ -117,7 +126,7 @@ export function collect(archive: Archive, plan: RestorePlan): Wanted {
       continue;
     }
     const isLargeObject = desc === 'BLOB' || desc === 'BLOB METADATA';
-    if (!entry.hasDefinition || NOT_CREATING.has(desc) || (entryPart(entry) !== 'definition' && !isLargeObject)) continue;
+    if (!entry.hasDefinition || NOT_CREATING.has(desc) || (entryPart(entry) !== 'definition' && !isLargeObject) || schemaCreatesNothing(entry)) continue;
     const refs = objectsOf(entry, own);
     if (!refs) {
       unchecked.push(entry);

@@ -5,12 +5,14 @@
  * call the same methods (the extension host cannot click in a webview; the end-to-end test does).
  */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import { Client } from 'pg';
 import * as vscode from 'vscode';
 import type { OpenDump } from '../../../src/dumps/openDumps';
 import type { RestoreSession } from '../../../src/restore/restoreSession';
 import type { Services } from '../../../src/services';
 import { fixturePath, pgTool, testEnv } from '../../support/env';
+import { writeOldArchive } from '../../support/oldArchive';
 import { query } from '../../support/pgServer';
 import { dropCreatedDatabases, footprint, freshDatabase as newDatabase, snapshot, waitForLockWait } from '../../support/targetDb';
 import { extensionServices, testServerUri, tick, workspaceFile } from '../extension';
@@ -86,6 +88,33 @@ describe('restore flow', function () {
     assert.ok(Number(rows?.n) > 0, 'rows arrived');
     const counts = session.state().result?.post?.rowCounts ?? [];
     assert.ok(counts.length >= 2 && counts.every((c) => c.matches), JSON.stringify(counts));
+  });
+
+  it('a dump from pg_dump 10 (archive 1.13, the public schema an entry of its own) restores whole into a new database: the schema is used as it is', async () => {
+    const file = workspaceFile('pg10-layout.dump').fsPath;
+    await writeOldArchive(fixturePath('custom.dump'), file, 13);
+    const dump = await openDump(s, 'pg10-layout.dump');
+    try {
+      s.tree.applyCheckboxChanges([[s.tree.rootOf(dump), vscode.TreeItemCheckboxState.Checked]]);
+      const db = await freshDatabase('pg10');
+      const session = await startRestore(dump, db);
+      session.setForm({ ...session.state().form, noOwner: true, noPrivileges: true });
+      await session.check();
+      const state = session.state();
+      assert.equal(state.preflight.blocking, false, findingCodes(session).join('\n'));
+      assert.ok(findingCodes(session).some((f) => /^info: schema "public" exists in the target: it is used as it is/.test(f)), findingCodes(session).join('\n'));
+      assert.ok(!state.preflight.findings.some((f) => f.fixes.some((x) => /--clean/.test(x.label))), 'no finding proposes --clean');
+
+      const result = await session.restore({ confirmed: true });
+      assert.equal(result?.ok, true, result?.errors.map((e) => e.message).join('\n'));
+      const view = session.state().result;
+      assert.equal(view?.outcome, 'restored', JSON.stringify(view?.problems));
+      assert.ok(view?.notes.some((n) => /^schema "public" exists in the target/.test(n)), JSON.stringify(view?.notes));
+      assert.deepEqual((await snapshot(db)).rows, (await snapshot(testEnv().database)).rows);
+    } finally {
+      await s.dumps.close(dump.key);
+      fs.rmSync(file, { force: true });
+    }
   });
 
   it('run with no dump named (the Dumps view\'s title button with no row focused), it restores the dump that has picks', async () => {
