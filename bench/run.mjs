@@ -6,6 +6,7 @@ import { benchArchive, cacheDir, plainBenchDump } from './archives.mjs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureSystemPackages } from '../scripts/systemPackages.mjs';
 
 const require = createRequire(import.meta.url);
 require('tsx/cjs/api').register();
@@ -130,6 +131,8 @@ async function benchIndex() {
 }
 
 async function main() {
+  const missing = ensureSystemPackages('bench');
+  if (missing) throw new Error(missing);
   if (!existsSync(join(root, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run npm run build');
   if (!hasGnuTime()) throw new Error('the bench measures peak memory with GNU time: install Debian\'s "time" package');
   const only = process.argv[2];
