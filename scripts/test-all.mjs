@@ -26,14 +26,23 @@ let interrupted;
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
     interrupted = `interrupted (${signal})`;
-    // Ctrl-C reaches the runner too (same process group); a SIGTERM sent to this script alone is passed on.
-    if (signal === 'SIGTERM') current?.kill('SIGTERM');
+    // To the runner's whole process group: npm passes no signal on to the script it runs.
+    killGroup(current, signal);
   });
+}
+
+function killGroup(child, signal) {
+  try {
+    if (child?.pid) process.kill(-child.pid, signal);
+  } catch {
+    // gone already
+  }
 }
 
 function runOne(cmd, args) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    // A process group of its own, which a signal to this script is passed on to.
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
     current = child;
     let last;
     let pending = '';
@@ -43,9 +52,9 @@ function runOne(cmd, args) {
       pending = lines.pop() ?? '';
       for (const line of lines) if (SUMMARY.test(line.trim())) last = line.trim();
     });
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       if (SUMMARY.test(pending.trim())) last = pending.trim();
-      resolve({ code, last });
+      resolve({ code: code ?? signal, last });
     });
     child.on('error', () => resolve({ code: 1, last: undefined }));
   });
