@@ -11,7 +11,7 @@ import { createGzip } from 'node:zlib';
 
 const require = createRequire(import.meta.url);
 require('tsx/cjs/api').register();
-const { startServer, query, createDatabase } = require('../test/support/pgServer.ts');
+const { startServer, query, createDatabase, stopAllServersSync } = require('../test/support/pgServer.ts');
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const cacheDir = join(root, '.cache', 'bench');
@@ -125,6 +125,24 @@ export async function plainBenchDump() {
   }
 }
 
+/**
+ * For a script that starts servers through this module: on Ctrl-C or SIGTERM (`npm run
+ * test:repeat` ends its load so), and at exit, stop them and remove their directories. pg_ctl
+ * detaches the server from this process, which it would otherwise outlive.
+ */
+export function stopServersOnExit() {
+  process.on('exit', stopAllServersSync);
+  process.on('SIGINT', () => process.exit(130));
+  process.on('SIGTERM', () => process.exit(143));
+}
+
+// `node bench/archives.mjs [bench] [wide] [plain]`: makes the named inputs (default: the two archives).
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  for (const make of process.argv[2] === 'wide' ? [wideSchemaArchive] : [benchArchive, wideSchemaArchive]) console.log(await make());
+  stopServersOnExit();
+  const makers = { bench: benchArchive, wide: wideSchemaArchive, plain: async () => (await plainBenchDump()).file };
+  const names = process.argv.length > 2 ? process.argv.slice(2) : ['bench', 'wide'];
+  for (const name of names) {
+    if (!makers[name]) throw new Error(`usage: node bench/archives.mjs [${Object.keys(makers).join('] [')}]`);
+    console.log(await makers[name]());
+  }
 }

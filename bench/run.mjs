@@ -2,10 +2,11 @@
 // job, in the same run, alternating, medians. Not a test: it prints figures for README.
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { benchArchive, cacheDir, plainBenchDump } from './archives.mjs';
+import { benchArchive, cacheDir, plainBenchDump, stopServersOnExit } from './archives.mjs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureSystemPackages } from '../scripts/systemPackages.mjs';
 
 const require = createRequire(import.meta.url);
 require('tsx/cjs/api').register();
@@ -13,6 +14,10 @@ const { startServer, createDatabase } = require('../test/support/pgServer.ts');
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+// BENCH_CLI: another copy of dist/cli.js (`npm run test:repeat` runs the bench beside test runs
+// that rebuild dist/).
+const CLI = resolve(process.env.BENCH_CLI ?? join(root, 'dist', 'cli.js'));
+stopServersOnExit();
 
 function sh(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30, ...opts });
@@ -87,7 +92,7 @@ async function benchRestore(archive, pgRestore) {
   try {
     const table = 's50.t50';
     const list = join(cacheDir, 'one-table.list');
-    writeFileSync(list, sh(process.execPath, [join(root, 'dist', 'cli.js'), 'plan', archive, '--table', table, '--with-deps']));
+    writeFileSync(list, sh(process.execPath, [CLI, 'plan', archive, '--table', table, '--with-deps']));
     const entries = readFileSync(list, 'utf8').split('\n').filter((l) => /^\d+;/.test(l)).length;
     let n = 0;
     const fresh = async () => {
@@ -101,7 +106,7 @@ async function benchRestore(archive, pgRestore) {
       const db = await fresh();
       return [cmd, args.map((a) => (a === '@URL' ? url(db) : a === '@CONN' ? conn(db) : [a])).flat()];
     };
-    const ours = [process.execPath, [join(root, 'dist', 'cli.js'), 'restore', archive, '--dbname', '@URL', '--table', table, '--with-deps', '--yes']];
+    const ours = [process.execPath, [CLI, 'restore', archive, '--dbname', '@URL', '--table', table, '--with-deps', '--yes']];
     const theirs = [pgRestore, ['@CONN', '--single-transaction', '--exit-on-error', '-L', list, archive]];
     await compare(`restore one table (${table} with what it needs, ${entries} entries) into a new database: engine vs pg_restore -L of the same entries`, ours, theirs, { ratio: 1.1, rssMb: Infinity }, { before: withTarget });
     const full = [pgRestore, ['@CONN', '--single-transaction', '--exit-on-error', archive]];
@@ -116,7 +121,7 @@ async function benchIndex() {
   const { file, gz } = await plainBenchDump();
   const headers = Number(sh('grep', ['-c', '^-- Name: ', file]).trim());
   console.log(`\nplain dump: ${file} (${(statSync(file).size / 1e6).toFixed(0)} MB, ${headers} "-- Name:" headers; .gz ${(statSync(gz).size / 1e6).toFixed(0)} MB)`);
-  const cli = [process.execPath, [join(root, 'dist', 'cli.js'), 'index']];
+  const cli = [process.execPath, [CLI, 'index']];
   const runs = Number(process.env.BENCH_INDEX_RUNS ?? 5);
   const stdoutFile = join(cacheDir, 'index-output.txt');
   await compare("index: node dist/cli.js index FILE.sql vs grep -c '^-- Name: ' FILE.sql", [cli[0], [...cli[1], file]], ['grep', ['-c', '^-- Name: ', file]], { ratio: 1.5, rssMb: 150 }, { runs, stdoutFile });
@@ -130,7 +135,9 @@ async function benchIndex() {
 }
 
 async function main() {
-  if (!existsSync(join(root, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run npm run build');
+  const missing = ensureSystemPackages('bench');
+  if (missing) throw new Error(missing);
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build`);
   if (!hasGnuTime()) throw new Error('the bench measures peak memory with GNU time: install Debian\'s "time" package');
   const only = process.argv[2];
   if (only === 'index') return benchIndex();
@@ -139,7 +146,7 @@ async function main() {
   const entries = sh(pgRestore, ['-l', archive]).split('\n').filter((l) => /^\d+;/.test(l)).length;
   console.log(`archive: ${archive} (${(statSync(archive).size / 1e6).toFixed(1)} MB, ${entries} listed entries), ${RUNS} runs each, alternating`);
   if (!only || only === 'list') {
-    await compare('list: node dist/cli.js list FILE vs pg_restore -l FILE', [process.execPath, [join(root, 'dist', 'cli.js'), 'list', archive]], [pgRestore, ['-l', archive]], { ratio: 0.5, rssMb: 200 });
+    await compare('list: node dist/cli.js list FILE vs pg_restore -l FILE', [process.execPath, [CLI, 'list', archive]], [pgRestore, ['-l', archive]], { ratio: 0.5, rssMb: 200 });
   }
   if (!only || only === 'restore') await benchRestore(archive, pgRestore);
   if (!only) await benchIndex();

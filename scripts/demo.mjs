@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureSystemPackages } from './systemPackages.mjs';
 
 const require = createRequire(import.meta.url);
 require('tsx/cjs/api').register();
@@ -25,6 +26,8 @@ function hasDesktopCode() {
 }
 
 async function main() {
+  const missing = ensureSystemPackages('demo');
+  if (missing) throw new Error(missing);
   buildExtension();
   const session = await openSession();
   const { server, workspace } = session;

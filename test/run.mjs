@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureSystemPackages } from '../scripts/systemPackages.mjs';
 
 const require = createRequire(import.meta.url);
 require('tsx/cjs/api').register();
@@ -121,6 +122,12 @@ async function main() {
   const wanted = process.argv[2];
   if (wanted !== undefined && !(wanted in LEVELS)) {
     console.log(`usage: node test/run.mjs [${Object.keys(LEVELS).join('|')}] [PATTERN ...]`);
+    counts.failed += 1;
+    return;
+  }
+  const missing = ensureSystemPackages('test');
+  if (missing) {
+    console.log(missing);
     counts.failed += 1;
     return;
   }

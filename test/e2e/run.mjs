@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureSystemPackages } from '../../scripts/systemPackages.mjs';
 
 const require = createRequire(import.meta.url);
 require('tsx/cjs/api').register();
@@ -130,6 +131,12 @@ function publishScreenshots() {
 
 async function main() {
   const started = Date.now();
+  const missing = ensureSystemPackages('e2e');
+  if (missing) {
+    console.log(missing);
+    counts.failed += 1;
+    return;
+  }
   const files = fs
     .readdirSync(e2eDir)
     .filter((f) => f.endsWith('.spec.ts') && (patterns.length === 0 || patterns.some((p) => f.includes(p))))

@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build as buildTests } from '../../scripts/build-tests.mjs';
+import { ensureSystemPackages } from '../../scripts/systemPackages.mjs';
 
 const require = createRequire(import.meta.url);
 require('tsx/cjs/api').register();
@@ -121,6 +122,12 @@ function report(results) {
 
 async function main() {
   const started = Date.now();
+  const missing = ensureSystemPackages('vscode');
+  if (missing) {
+    console.log(missing);
+    counts.failed += 1;
+    return;
+  }
   buildExtension();
   const testsPath = path.join(await buildTests(), 'index.js');
   const executable = await desktopVsCode();
