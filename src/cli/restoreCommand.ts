@@ -15,6 +15,7 @@ import { restoreRoles, rolesPreflight } from '../core/restore/rolesRestore';
 import { describePostRestore } from '../core/target/postRestore';
 import { preflight } from '../core/target/preflight';
 import { findTool } from '../core/tools/findTools';
+import { formatBytes, plural } from '../core/units';
 
 /** `restore`: pre-flight, confirmation, restore with progress, post-restore report. Messages go to stderr. */
 
@@ -143,6 +144,8 @@ async function restoreOpened(opened: OpenedArchive, connection: ResolvedConnecti
             say(`error: ${formatRestoreError(e.error)}`);
           } else if (e.kind === 'stage' && e.stage === 'post-restore') {
             say('checking the restored tables (ANALYZE, sequences, row counts)…');
+          } else if (e.kind === 'unpack') {
+            say(`copying ${plural(e.files, 'file')} (${formatBytes(e.bytes)}) out of ${basename(archive.path)} into a temporary folder for pg_restore (removed afterwards)…`);
           }
         },
       },

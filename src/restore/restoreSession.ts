@@ -10,6 +10,7 @@ import { describePostRestore } from '../core/target/postRestore';
 import { preflight, type PreflightOptions, type PreflightReport } from '../core/target/preflight';
 import { createDatabase } from '../core/target/server';
 import { findPgRestoreFor, findTool } from '../core/tools/findTools';
+import { formatBytes, plural } from '../core/units';
 import type { OpenDump } from '../dumps/openDumps';
 import type { PreflightView, ProgressView, RestoreViewState, ResultView } from '../protocol/restore';
 import type { Services } from '../services';
@@ -214,6 +215,11 @@ export class RestoreSession extends Disposable {
             ...(config.psqlPath ? { psqlPath: config.psqlPath } : {}),
             onEvent: (e) => {
               if (e.kind === 'output') log.tool(e.line);
+              else if (e.kind === 'unpack') {
+                const what = `copying ${plural(e.files, 'file')} (${formatBytes(e.bytes)}) out of ${this.dump.label} for pg_restore`;
+                log.info(`${what} into ${e.dir} (removed afterwards)`);
+                progress.report({ message: `${what}…` });
+              }
               else if (e.kind === 'error') log.error(formatRestoreError(e.error));
               else if (e.kind === 'stage' && e.stage === 'post-restore') {
                 this.progress = { ...(this.progress ?? progressView('post-restore', emptySnapshot())), stage: 'post-restore', current: 'ANALYZE, sequences, row counts' };

@@ -7,7 +7,7 @@ import { DumpError } from '../errors';
 import type { OpenedArchive } from '../archive';
 import type { RestorePlan } from '../plan/closure';
 import { writeRestoreList } from '../plan/listFile';
-import { CancelledError, run } from '../process/run';
+import { CancelledError, describeCommand, run } from '../process/run';
 import { findPgRestoreFor, formatToolVersion, type ToolCandidate } from '../tools/findTools';
 import { RestoreErrorParser, type RestoreError } from './errorParser';
 import type { PlainArchive, TocArchive } from '../model/types';
@@ -15,6 +15,7 @@ import { plainRestoreObstacle, runPlainRestore } from './plainRestore';
 import type { PostRestoreReport } from '../target/postRestore';
 import type { UseExisting } from '../target/preflightTypes';
 import { checksAfterRestore, countTargetRows, prepareTarget, type TargetPrep } from './targetPrep';
+import { isPackedDirectoryDump, unpackForRestore, type UnpackedCopy } from './unpackForRestore';
 import { RestoreProgress, type ProgressSnapshot } from './verboseParser';
 
 /**
@@ -67,7 +68,9 @@ export type RestoreEvent =
   | { kind: 'progress'; snapshot: ProgressSnapshot }
   /** A line pg_restore printed (for the log). */
   | { kind: 'output'; line: string }
-  | { kind: 'error'; error: RestoreError };
+  | { kind: 'error'; error: RestoreError }
+  /** A directory dump packed in a tar or zip file: what is copied out for pg_restore, and where (removed afterwards). */
+  | { kind: 'unpack'; dir: string; files: number; bytes: number };
 
 export interface RestoreHooks {
   signal?: AbortSignal;
@@ -130,9 +133,6 @@ export function restoreArguments(options: RestoreRunOptions): string[] {
 export function restoreObstacle(opened: OpenedArchive, options: RestoreRunOptions): string | undefined {
   const a = opened.archive;
   if (a.format === 'plain') return plainRestoreObstacle(options);
-  if (a.format === 'directory' && a.container !== 'directory') {
-    return `pg_restore cannot read a directory dump inside a ${a.container} file: unpack ${path.basename(a.path)} and restore the directory`;
-  }
   if ((options.jobs ?? 1) > 1) {
     if (a.format === 'tar') return 'pg_restore cannot restore a tar archive in parallel: use --jobs 1 (custom and directory archives only)';
   }
@@ -206,7 +206,20 @@ async function runArchiveRestore(
   const work = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'pgdx-restore-'));
   let passfile: TemporaryPassfile | undefined;
   let prep: TargetPrep | undefined;
+  let unpacked: UnpackedCopy | undefined;
   try {
+    if (isPackedDirectoryDump(archive)) {
+      // pg_restore reads a directory dump only from a folder: copy out what this plan reads.
+      try {
+        unpacked = await unpackForRestore(opened, plan.entries.map((p) => p.entry), {
+          ...(hooks.signal ? { signal: hooks.signal } : {}),
+          onStart: (dir, copy) => emit({ kind: 'unpack', dir, ...copy }),
+        });
+      } catch (err) {
+        if (hooks.signal?.aborted) return result({ ok: false, cancelled: true, command: describeCommand(tool.path, [...restoreArguments(options), archive.path]), exitCode: null });
+        throw err;
+      }
+    }
     const listFile = path.join(work, 'restore.list');
     // Names go back in the bytes they came in (the archive's client encoding).
     await fs.promises.writeFile(listFile, Buffer.from(restoreList, archive.stringEncoding), { mode: 0o600 });
@@ -217,7 +230,7 @@ async function runArchiveRestore(
     const rowsBefore = plan.mode === 'data-only' && (options.verifyRowCounts ?? true) ? await countTargetRows(connection, plan) : undefined;
     prep = await prepareTarget(connection, options);
 
-    const args = [...restoreArguments(options), ...connection.toToolArgs(), `--use-list=${listFile}`, archive.path];
+    const args = [...restoreArguments(options), ...connection.toToolArgs(), `--use-list=${listFile}`, unpacked?.path ?? archive.path];
     emit({ kind: 'stage', stage: 'restore' });
     let outcome;
     try {
@@ -260,6 +273,7 @@ async function runArchiveRestore(
     });
   } finally {
     await passfile?.remove();
+    await unpacked?.remove();
     await fs.promises.rm(work, { recursive: true, force: true });
   }
 }

@@ -7,6 +7,7 @@
 import { basename } from 'node:path';
 import { describeEntry } from '../plan/closure';
 import type { Archive } from '../model/types';
+import { formatBytes } from '../units';
 import { describeCandidate, formatToolVersion, minimumMajorFor, type ToolCandidate } from './findTools';
 
 export type WarningSeverity = 'error' | 'warning' | 'info';
@@ -139,12 +140,12 @@ function shapeWarnings(archive: WarningInput['archive']): ArchiveWarning[] {
   const out: ArchiveWarning[] = [];
   const name = basename(archive.path);
   if (archive.format === 'directory' && (archive.container === 'zip' || archive.container === 'tar')) {
-    const unpack = archive.container === 'zip' ? `unzip ${name}` : `tar -xf ${name}`;
+    const dataBytes = archive.entries.reduce((sum, e) => sum + (e.dataSize ?? 0), 0);
     out.push({
-      severity: 'warning',
+      severity: 'info',
       code: 'wrapped-directory',
-      message: `this is a directory dump inside a ${archive.container} file: pg_restore cannot read it there; unpack it (${unpack}) and restore from the folder that holds toc.dat`,
-      details: [],
+      message: `this is a directory dump inside a ${archive.container} file, which pg_restore cannot read in place: a restore copies toc.dat and the data files of the entries it restores (${formatBytes(dataBytes)} for the whole dump) into a temporary folder, restores from there, and removes the copy afterwards`,
+      details: [`The copy goes to the system's temporary folder (TMPDIR), only after checking it has room; ${name} itself is not changed.`],
     });
   }
   if (archive.format === 'custom') {

@@ -109,10 +109,40 @@ async function indexMemberData(container: Container, entries: TocEntry[], archiv
   return problems;
 }
 
+/**
+ * The stored members pg_restore reads to restore `entries` of a directory dump: the TOC, each
+ * entry's data file as the container holds it (`1234.dat.gz`), and for a BLOBS entry its list of
+ * large objects and their files. In stored order; members that are missing are left out (the
+ * restore then fails on them as it would from the folder, and the summary names them already).
+ */
+export async function membersToRestore(container: Container, archive: TocArchive, entries: readonly TocEntry[]): Promise<ContainerMember[]> {
+  const names = new Set<string>();
+  const toc = findCompressed(container, 'toc.dat');
+  if (toc) names.add(toc.member.name);
+  const version = versionNumber(archive.header.version);
+  for (const e of entries) {
+    if (e.desc === 'BLOBS' && e.hadDumper) {
+      const list = findCompressed(container, blobsTocName(version, e));
+      if (!list) continue;
+      names.add(list.member.name);
+      const bytes = await container.readAll(list.member.name);
+      const text = (list.compression === 'none' ? bytes : await collect(Readable.from([bytes]).pipe(createDecompressor(list.compression, list.member.name)))).toString('utf8');
+      for (const { file } of parseBlobsToc(text)) {
+        const blob = findCompressed(container, file);
+        if (blob) names.add(blob.member.name);
+      }
+    } else if (e.data?.kind === 'file') {
+      const data = findCompressed(container, e.data.name);
+      if (data) names.add(data.member.name);
+    }
+  }
+  return container.members.filter((m) => names.has(m.name));
+}
+
 class ContainerArchive implements OpenedArchive<TocArchive> {
   constructor(
     readonly archive: TocArchive,
-    private readonly container: Container,
+    readonly container: Container,
     private readonly label: string,
   ) {}
 

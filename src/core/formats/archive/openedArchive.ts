@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { Container } from '../../io/container';
 import type { Archive, TocArchive, TocEntry } from '../../model/types';
 import type { PlainIndex } from '../../plain/indexer';
 
@@ -24,6 +25,11 @@ export interface OpenedArchive<A extends Archive = Archive> {
    * i + 1), for byte ranges, state lines and the preamble.
    */
   readonly plain?: PlainIndex;
+  /**
+   * Directory dumps and tar archives: the folder, tar or zip file holding their members, for
+   * whoever must copy some of them (a restore of a directory dump packed in a tar or zip file).
+   */
+  readonly container?: Container;
 }
 
 /** The Archive model over a TOC table: entries are made on first use, strings decode as stored. */
