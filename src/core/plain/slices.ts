@@ -1,13 +1,16 @@
 import { Section, type TocEntry } from '../model/types';
 import type { PlainEntry, PlainIndex } from './indexer';
 import { isName, isWord, splitStatements, tokenize } from './sqlLexer';
-import { choosesTablespace, settingsChange, switchesRole } from './stateLines';
+import { choosesTablespace, settingParameter, settingsChange, switchesRole, withoutMissingParameters } from './stateLines';
 
 /**
  * What a selective restore of a plain dump sends to psql: the dump's `\restrict` line, its
  * preamble (`SET client_encoding …`), then for each planned entry in file order the settings
  * that differ from those in effect (`SET default_tablespace = …`, as pg_dump wrote them before
  * the section) and the section's SQL as byte ranges of the file, and `\unrestrict` at the end.
+ * Settings of parameters the target lacks (asked by the pre-flight check: `SET
+ * transaction_timeout` of pg_dump 17+ for a server of 16 or older) are left out of the preamble
+ * and of the settings before sections; a section's own text is never changed for them.
  * Only text pieces that this module writes are held in memory; sections are read from the file
  * when the pieces are streamed (restore/plainRestore.ts).
  */
@@ -35,6 +38,11 @@ export interface SliceOptions {
   sections?: readonly ('pre-data' | 'data' | 'post-data')[];
   /** Whether to write psql's `\restrict` lines (the dump has a key and the psql knows them). Default: when the dump has a key. */
   restrict?: boolean;
+  /**
+   * Run-time parameters the target server lacks (PreflightReport.missingParameters): their
+   * `SET` / `set_config` statements in the preamble and before sections are left out.
+   */
+  missingParameters?: readonly string[];
 }
 
 export interface SliceItem {
@@ -54,6 +62,8 @@ export interface SlicePlan {
   bytes: number;
   /** Planned entries the options leave out, one line each (e.g. `ACL … left out: --no-privileges`). */
   leftOut: string[];
+  /** Parameters of `missingParameters` whose setting statements were left out of the stream, in the order met. */
+  parametersLeftOut: string[];
 }
 
 const SECTION_OF_NAME = { 'pre-data': Section.PreData, data: Section.Data, 'post-data': Section.PostData } as const;
@@ -88,14 +98,20 @@ export function planSlices(index: PlainIndex, planned: readonly TocEntry[], opti
   const items: SliceItem[] = [];
   const leftOut: string[] = [];
   const encoding = index.encoding;
-  const keep = (line: string) => !(options.noOwner && switchesRole(line)) && !(options.noTablespaces && choosesTablespace(line));
+  const missing = new Set((options.missingParameters ?? []).map((p) => p.toLowerCase()));
+  const parametersLeftOut: string[] = [];
+  const keep = (lines: readonly string[]) => {
+    const { kept, leftOut: gone } = withoutMissingParameters(lines, missing);
+    for (const p of gone) if (!parametersLeftOut.includes(p)) parametersLeftOut.push(p);
+    return kept.filter((line) => !(options.noOwner && switchesRole(line)) && !(options.noTablespaces && choosesTablespace(line)));
+  };
   const text = (s: string, dumpId?: number) => {
     if (s !== '') pieces.push({ kind: 'text', text: s, ...(dumpId !== undefined ? { dumpId } : {}) });
   };
 
   const restrict = (options.restrict ?? true) && index.restrictKey !== null;
   if (restrict) text(`\\restrict ${index.restrictKey}\n`);
-  let current = index.preamble.filter(keep);
+  let current = keep(index.preamble);
   text(current.map((l) => `${l}\n`).join(''));
   if (options.role !== undefined) text(`SET ROLE ${quoteQualified(null, options.role)};\n`);
   text('\n');
@@ -112,7 +128,7 @@ export function planSlices(index: PlainIndex, planned: readonly TocEntry[], opti
       leftOut.push(`${entry.desc} ${name}: ${why}`);
       continue;
     }
-    const state = (index.states[e.state] ?? []).filter(keep);
+    const state = keep(index.states[e.state] ?? []);
     const change = settingsChange(current, state);
     current = state;
     const before = pieces.length;
@@ -139,7 +155,28 @@ export function planSlices(index: PlainIndex, planned: readonly TocEntry[], opti
   }
   if (restrict) text(`\\unrestrict ${index.restrictKey}\n`);
   const bytes = pieces.reduce((sum, p) => sum + pieceBytes(p, encoding), 0);
-  return { pieces, items, bytes, leftOut };
+  return { pieces, items, bytes, leftOut, parametersLeftOut };
+}
+
+/**
+ * The run-time parameters the settings of a restore of `planned` would set: those of the
+ * preamble and of the settings pg_dump wrote before each planned section, sorted, once each.
+ * The pre-flight check asks the target which of them it lacks.
+ */
+export function settingParameters(index: PlainIndex, planned: readonly TocEntry[]): string[] {
+  const states = new Set<number>();
+  for (const entry of planned) {
+    const e = index.entries[entry.dumpId - 1];
+    if (e) states.add(e.state);
+  }
+  const out = new Set<string>();
+  for (const lines of [index.preamble, ...[...states].map((s) => index.states[s] ?? [])]) {
+    for (const line of lines) {
+      const p = settingParameter(line);
+      if (p !== null) out.add(p);
+    }
+  }
+  return [...out].sort();
 }
 
 export function pieceBytes(p: Piece, encoding: BufferEncoding): number {
