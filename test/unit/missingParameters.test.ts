@@ -1,13 +1,15 @@
 /**
  * A plain dump of a newer pg_dump restored into an older server: which parameter a setting
  * statement sets, those settings left out of the preamble and of the settings before sections
- * (never a SET inside a function body or COPY data), and the parameters a plan's settings name.
+ * (never a SET inside a function body or COPY data), the parameters a plan's settings name, and
+ * what the pre-flight check says about it.
  */
 import assert from 'node:assert/strict';
 import { PlainIndexer, type PlainIndex } from '../../src/core/plain/indexer';
 import { plainDumpOf } from '../../src/core/plain/plainDump';
 import { planSlices, settingParameters, type SlicePlan } from '../../src/core/plain/slices';
 import { settingParameter, withoutMissingParameters } from '../../src/core/plain/stateLines';
+import { missingParameterFindings } from '../../src/core/target/preflight';
 
 describe('settings of parameters the target lacks', () => {
   describe('the parameter a setting statement sets', () => {
@@ -129,6 +131,17 @@ describe('settings of parameters the target lacks', () => {
       assert.deepEqual(planSlices(index, f, { missingParameters: ['transaction_timeout', 'default_table_access_method'] }).parametersLeftOut, ['transaction_timeout']);
       assert.deepEqual(settingParameters(index, f), ['client_encoding', 'search_path', 'statement_timeout', 'transaction_timeout']);
       assert.deepEqual(settingParameters(index, entries), ['client_encoding', 'default_table_access_method', 'default_tablespace', 'search_path', 'statement_timeout', 'transaction_timeout']);
+    });
+  });
+
+  describe('what the user is told', () => {
+    it('the pre-flight check: information naming the target\'s major version and the parameter', () => {
+      assert.deepEqual(missingParameterFindings(['transaction_timeout'], 150018), [
+        { severity: 'info', code: 'parameter-missing', message: 'the target (PostgreSQL 15) has no parameter transaction_timeout: its SET is left out', fixes: [] },
+      ]);
+      assert.match(missingParameterFindings(['default_table_access_method'], 110022)[0]!.message, /^the target \(PostgreSQL 11\) has no parameter default_table_access_method:/);
+      assert.match(missingParameterFindings(['idle_in_transaction_session_timeout'], 90524)[0]!.message, /\(PostgreSQL 9\.5\)/);
+      assert.deepEqual(missingParameterFindings([], 150018), []);
     });
   });
 });

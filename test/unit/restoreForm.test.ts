@@ -21,6 +21,7 @@ function report(findings: PreflightReport['findings'], target: Partial<Preflight
     missingNeeds: [],
     extensions: [],
     useExisting: { dumpIds: [], schemaOwners: [], notes: [] },
+    missingParameters: [],
     findings,
     blocking: findings.some((f) => f.severity === 'blocking'),
   };

@@ -5,7 +5,8 @@
  *
  * What is checked:
  * - the server: reachable (else the one-line connection error), its major version against the
- *   dump's source server, the database itself (missing: propose creating it);
+ *   dump's source server, the database itself (missing: propose creating it), the run-time
+ *   parameters a plain dump's settings name that it lacks (their SET is left out);
  * - roles: owners pg_restore would set, roles named by privileges and policies;
  * - conflicts: planned objects that already exist (what `--clean --if-exists` would drop);
  * - what the plan needs but does not restore (its schema, a data-only plan's tables, the
@@ -26,11 +27,11 @@ import { judge, type Facts } from './preflightFindings';
 import type { PreflightOptions, PreflightReport } from './preflightTypes';
 import { collect, type Probe, type TableTarget, type Wanted } from './preflightWanted';
 import { isMissingDatabase, openMaintenanceSession, openTargetSession, type TargetSession } from './session';
-import { actorFacts, databaseContents, extensionFacts, roleFacts, schemaFacts, tableFacts, tablesHaveRows, type DatabaseContents } from './targetFacts';
+import { actorFacts, databaseContents, extensionFacts, missingParameters, roleFacts, schemaFacts, tableFacts, tablesHaveRows, type DatabaseContents } from './targetFacts';
 import { findObjects, refKey, type ObjectRef } from './targetObjects';
 
 export type { ExtensionStatus, Finding, FindingSeverity, PreflightOptions, PreflightReport, ProposedFix, TargetObjectRef } from './preflightTypes';
-export { classifyExtension, createRoleSql, psqlRestrictFinding, versionNum, type ExtensionCheck } from './preflightFindings';
+export { classifyExtension, createRoleSql, missingParameterFindings, psqlRestrictFinding, versionNum, type ExtensionCheck } from './preflightFindings';
 
 const APPLICATION_NAME = 'pg-dump-explorer pre-flight';
 
@@ -82,6 +83,7 @@ async function gather(session: TargetSession, wanted: Wanted, options: Preflight
       objects: new Map(),
       schemas: new Map(),
       extensions: await extensionFacts(client, serverVersionNum, [...wanted.extensions.keys()], !databaseMissing),
+      missingParameters: await missingParameters(client, options.settingParameters ?? []),
       contents: NO_CONTENTS,
       tables: new Map(),
     };

@@ -26,6 +26,8 @@ export interface Facts {
   objects: Map<string, string>;
   schemas: Map<string, SchemaFacts>;
   extensions: Map<string, ExtensionFacts>;
+  /** Parameters a plain dump's settings name that the server lacks. */
+  missingParameters: string[];
   contents: DatabaseContents;
   /** By the TABLE entry's dumpId; rows: has rows, is empty, or why it could not be read. */
   tables: Map<number, TableFacts & { rows: boolean | string | undefined }>;
@@ -99,6 +101,23 @@ export function psqlRestrictFinding(psqlVersion: { major: number; minor: number 
     message: `this plain dump has \\restrict lines, which no psql ${major} release knows: use psql ${releases}`,
     fixes: [{ kind: 'use-other-tool', major: FIRST_MAJOR_WITH_RESTRICT_IN_EVERY_RELEASE }],
   };
+}
+
+/** `15` for 15.x, `9.6` for 9.6.x. */
+const majorText = (num: number): string => (num >= 100000 ? String(Math.floor(num / 10000)) : `${Math.floor(num / 10000)}.${Math.floor(num / 100) % 100}`);
+
+/**
+ * A plain dump of a newer pg_dump sets parameters an older server lacks (`transaction_timeout`
+ * from 17, `default_table_access_method` from 12); the restore leaves those settings out, and
+ * says so, for information.
+ */
+export function missingParameterFindings(parameters: readonly string[], serverVersionNum: number): Finding[] {
+  return parameters.map((p) => ({
+    severity: 'info',
+    code: 'parameter-missing',
+    message: `the target (PostgreSQL ${majorText(serverVersionNum)}) has no parameter ${p}: its SET is left out`,
+    fixes: [],
+  }));
 }
 
 /** What the catalogs say about one extension the plan creates or needs. */
@@ -225,6 +244,7 @@ export function judge(archive: Archive, plan: RestorePlan, wanted: Wanted, facts
     missingNeeds,
     extensions: extensions.status,
     useExisting,
+    missingParameters: facts.missingParameters,
     findings,
     blocking: findings.some((f) => f.severity === 'blocking'),
   };
@@ -265,6 +285,7 @@ function serverFindings(j: Judge): void {
     const restrict = psqlRestrictFinding(options.psql.version, options.psql.dumpUsesRestrict);
     if (restrict) j.add(restrict);
   }
+  for (const f of missingParameterFindings(facts.missingParameters, facts.serverVersionNum)) j.add(f);
   if (options.role !== undefined) {
     if (!actor.actorExists) {
       j.add({ severity: 'blocking', code: 'restore-role-missing', message: `role ${quoted(options.role)} given with --role does not exist in the target: create it, or restore without --role`, fixes: [] });

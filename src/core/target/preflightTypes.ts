@@ -48,6 +48,12 @@ export interface PreflightOptions {
    * `\restrict`, which that psql must read.
    */
   psql?: { version: { major: number; minor: number } | null; dumpUsesRestrict: boolean };
+  /**
+   * A plain dump's restore: the run-time parameters its setting statements set (the preamble
+   * and the settings before the planned sections; plain/slices.ts settingParameters). The
+   * target is asked which it lacks (PreflightReport.missingParameters).
+   */
+  settingParameters?: readonly string[];
 }
 
 export interface TargetObjectRef {
@@ -110,6 +116,11 @@ export interface PreflightReport {
   extensions: ExtensionStatus[];
   /** Planned entries for what the target has already: left out of the restore. */
   useExisting: UseExisting;
+  /**
+   * Of options.settingParameters, those the target server does not have (e.g.
+   * `transaction_timeout`, new in PostgreSQL 17): a plain restore leaves their `SET` out.
+   */
+  missingParameters: string[];
   findings: Finding[];
   /** Any finding is blocking. */
   blocking: boolean;

@@ -57,6 +57,16 @@ export async function actorFacts(client: Client, role: string | undefined): Prom
   };
 }
 
+/** Of `names` (run-time parameters, lower case), those the server does not have, sorted. */
+export async function missingParameters(client: Client, names: readonly string[]): Promise<string[]> {
+  if (names.length === 0) return [];
+  const { rows } = await client.query<{ name: string }>(
+    'select n.name from pg_catalog.unnest($1::text[]) as n(name) where not exists (select from pg_catalog.pg_settings s where s.name = n.name) order by 1',
+    [names],
+  );
+  return rows.map((r) => r.name);
+}
+
 export interface RoleFacts {
   exists: boolean;
   /** Whether the actor may act as it (ALTER … OWNER TO it): MEMBER, or from PostgreSQL 16 the SET option. */
