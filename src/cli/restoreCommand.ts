@@ -11,6 +11,8 @@ import type { Selection } from '../core/plan/selection';
 import { formatPreflight, formatProgress, formatRestoreError } from '../core/restore/reportText';
 import { describeTool, restoreObstacle, runRestore } from '../core/restore/restoreArchive';
 import { openClusterDatabase, readClusterDump } from '../core/plain/clusterDump';
+import { settingParameters } from '../core/plain/slices';
+import type { PlainRestoreOptions } from '../core/restore/plainRestore';
 import { restoreRoles, rolesPreflight } from '../core/restore/rolesRestore';
 import { describePostRestore } from '../core/target/postRestore';
 import { preflight } from '../core/target/preflight';
@@ -101,7 +103,7 @@ export async function restoreCommand(file: string, o: RestoreCommandOptions): Pr
 
 /** The restore of one database's dump (an archive, a plain dump, a database of a pg_dumpall script). */
 async function restoreOpened(opened: OpenedArchive, connection: ResolvedConnection, o: RestoreCommandOptions): Promise<number> {
-  const runOptions = { noOwner: o.noOwner, noPrivileges: o.noPrivileges, clean: o.clean, jobs: o.jobs };
+  const runOptions: PlainRestoreOptions = { noOwner: o.noOwner, noPrivileges: o.noPrivileges, clean: o.clean, jobs: o.jobs };
   const archive = opened.archive;
   // Options psql cannot apply to a plain dump are refused before anything is asked of the target.
   const obstacle = restoreObstacle(opened, runOptions);
@@ -111,9 +113,12 @@ async function restoreOpened(opened: OpenedArchive, connection: ResolvedConnecti
   for (const line of planWarnings(plan)) say(`warning: ${line}`);
   say(`plan: ${plan.entries.length} entries of ${archive.entries.length}${archive.format === 'plain' ? ' (plain dump: the sections are streamed to psql)' : ''}`);
 
-  // A plain dump's psql must read its \restrict lines.
+  // A plain dump's psql must read its \restrict lines; the target is asked which of its settings' parameters it lacks.
   const psql = archive.format === 'plain' ? { version: (await findTool('psql').catch(() => undefined))?.version ?? null, dumpUsesRestrict: opened.plain?.restrictKey != null } : undefined;
-  const report = await preflight(archive, plan, connection, { noOwner: o.noOwner, noPrivileges: o.noPrivileges, clean: o.clean, ...(psql ? { psql } : {}) });
+  const parameters = opened.plain ? settingParameters(opened.plain, plan.entries.map((p) => p.entry)) : [];
+  const report = await preflight(archive, plan, connection, { noOwner: o.noOwner, noPrivileges: o.noPrivileges, clean: o.clean, ...(psql ? { psql } : {}), ...(parameters.length > 0 ? { settingParameters: parameters } : {}) });
+  // Their SET statements are left out of a plain restore (pg_restore writes its own for an archive).
+  if (report.missingParameters.length > 0) runOptions.missingParameters = report.missingParameters;
   for (const line of formatPreflight(report)) say(line);
   if (report.blocking && !o.yes) {
     say('pre-flight found blocking problems: nothing was changed. Apply a fix above, or add --yes to restore anyway.');
@@ -161,7 +166,9 @@ async function restoreOpened(opened: OpenedArchive, connection: ResolvedConnecti
       return EXIT_RESTORE_FAILED;
     }
     for (const note of result.notes) say(`note: ${note}`);
-    say(`restored ${plan.entries.length - result.notes.length} entries into ${report.target.where} in ${(result.durationMs / 1000).toFixed(1)} s with ${describeTool(result.tool)}`);
+    // A plain restore's progress counts the entries sent (the plan without what was left out); its notes also name settings.
+    const restored = archive.format === 'plain' ? result.progress.total : plan.entries.length - result.notes.length;
+    say(`restored ${restored} entries into ${report.target.where} in ${(result.durationMs / 1000).toFixed(1)} s with ${describeTool(result.tool)}`);
     if (result.postRestore) for (const line of describePostRestore(result.postRestore)) say(line);
     for (const p of result.problems) say(`problem: ${p}`);
     return result.problems.length > 0 || (result.postRestore?.problems.length ?? 0) > 0 ? EXIT_VERIFY_FAILED : 0;

@@ -104,7 +104,7 @@ export interface ResultView {
   tool: string;
   errors: { dumpId?: number; where: string; message: string }[];
   problems: string[];
-  /** Planned entries left out, one line each, with why (what the target has already, what the options leave out). */
+  /** Planned entries left out, one line each, with why (what the target has already, what the options leave out), and a plain dump's settings of parameters the target lacks. */
   notes: string[];
   post?: {
     analyzed: string[];

@@ -5,6 +5,8 @@ import { buildPlan, type RestorePlan } from '../core/plan/closure';
 import { writeRestoreList } from '../core/plan/listFile';
 import { applyFix, confirmation, DEFAULT_RESTORE_FORM, formProblems, preflightOptions, runOptions, selectionOptions, type RestoreForm } from '../core/restore/restoreForm';
 import { runRestore, type RestoreResult } from '../core/restore/restoreArchive';
+import { settingParameters } from '../core/plain/slices';
+import type { PlainRestoreOptions } from '../core/restore/plainRestore';
 import { formatProgress, formatRestoreError } from '../core/restore/reportText';
 import { describePostRestore } from '../core/target/postRestore';
 import { preflight, type PreflightOptions, type PreflightReport } from '../core/target/preflight';
@@ -207,9 +209,7 @@ export class RestoreSession extends Disposable {
         async (progress, token) => {
           token.onCancellationRequested(() => source.cancel());
           let lastDone = 0;
-          // What the pre-flight found the target has already is used as it is (left out of the plan).
-          const used = this.report?.useExisting;
-          return runRestore(this.dump.opened, plan, target.connection, { ...runOptions(form), ...(used ? { useExisting: used } : {}) }, {
+          return runRestore(this.dump.opened, plan, target.connection, this.runOptions(form), {
             signal: toAbortSignal(source.token),
             ...(config.pgRestorePath ? { toolPath: config.pgRestorePath } : {}),
             ...(config.psqlPath ? { psqlPath: config.psqlPath } : {}),
@@ -258,12 +258,24 @@ export class RestoreSession extends Disposable {
     return result;
   }
 
+  /**
+   * The form's options, and what the pre-flight found: what the target has already, used as it
+   * is (left out of the plan), and for a plain dump the settings' parameters the target lacks
+   * (their SET is left out).
+   */
+  private runOptions(form: RestoreForm): PlainRestoreOptions {
+    const used = this.report?.useExisting;
+    const missing = this.report?.missingParameters ?? [];
+    return { ...runOptions(form), ...(used ? { useExisting: used } : {}), ...(missing.length > 0 ? { missingParameters: missing } : {}) };
+  }
+
   private logResult(result: RestoreResult, where: string): void {
     const { log } = this.services;
     log.info(`ran: ${result.command}`);
     if (result.cancelled) log.warn(`cancelled the restore into ${where}`);
     else if (!result.ok) log.error(`the restore into ${where} failed (${result.errors.length} errors)`);
     else log.info(`restored into ${where} in ${(result.durationMs / 1000).toFixed(1)} s`);
+    for (const note of result.notes) log.info(`left out: ${note}`);
     for (const p of result.problems) log.warn(p);
     if (result.postRestore) for (const line of describePostRestore(result.postRestore)) log.info(line);
   }
@@ -287,7 +299,8 @@ export class RestoreSession extends Disposable {
 
   /**
    * The pre-flight's options: the form's, and the client program that will run — the pg_restore
-   * for an archive's format version, or for a plain dump the psql that must read its \restrict.
+   * for an archive's format version, or for a plain dump the psql that must read its \restrict
+   * (and the parameters its settings set, which the target is asked about).
    */
   private async preflightOptions(): Promise<PreflightOptions> {
     const { opened } = this.dump;
@@ -295,7 +308,12 @@ export class RestoreSession extends Disposable {
     const { config } = this.services;
     if (archive.format === 'plain') {
       const psql = await findTool('psql', config.psqlPath ? { configuredPath: config.psqlPath } : {}).catch(() => undefined);
-      return { ...preflightOptions(this.form), psql: { version: psql?.version ?? null, dumpUsesRestrict: opened.plain?.restrictKey != null } };
+      const parameters = opened.plain ? settingParameters(opened.plain, this.plan.entries.map((p) => p.entry)) : [];
+      return {
+        ...preflightOptions(this.form),
+        psql: { version: psql?.version ?? null, dumpUsesRestrict: opened.plain?.restrictKey != null },
+        ...(parameters.length > 0 ? { settingParameters: parameters } : {}),
+      };
     }
     const options = config.pgRestorePath ? { configuredPath: config.pgRestorePath } : {};
     try {

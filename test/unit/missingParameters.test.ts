@@ -2,14 +2,17 @@
  * A plain dump of a newer pg_dump restored into an older server: which parameter a setting
  * statement sets, those settings left out of the preamble and of the settings before sections
  * (never a SET inside a function body or COPY data), the parameters a plan's settings name, and
- * what the pre-flight check says about it.
+ * what the pre-flight check and the restore panel say about it.
  */
 import assert from 'node:assert/strict';
 import { PlainIndexer, type PlainIndex } from '../../src/core/plain/indexer';
 import { plainDumpOf } from '../../src/core/plain/plainDump';
 import { planSlices, settingParameters, type SlicePlan } from '../../src/core/plain/slices';
 import { settingParameter, withoutMissingParameters } from '../../src/core/plain/stateLines';
+import { parameterLeftOutNote } from '../../src/core/restore/plainRestore';
+import type { RestoreResult } from '../../src/core/restore/restoreArchive';
 import { missingParameterFindings } from '../../src/core/target/preflight';
+import { resultView } from '../../src/restore/restoreViews';
 
 describe('settings of parameters the target lacks', () => {
   describe('the parameter a setting statement sets', () => {
@@ -142,6 +145,29 @@ describe('settings of parameters the target lacks', () => {
       assert.match(missingParameterFindings(['default_table_access_method'], 110022)[0]!.message, /^the target \(PostgreSQL 11\) has no parameter default_table_access_method:/);
       assert.match(missingParameterFindings(['idle_in_transaction_session_timeout'], 90524)[0]!.message, /\(PostgreSQL 9\.5\)/);
       assert.deepEqual(missingParameterFindings([], 150018), []);
+    });
+
+    it('the restore panel\'s result lists what was left out', () => {
+      const note = parameterLeftOutNote('transaction_timeout');
+      assert.equal(note, 'the target has no parameter transaction_timeout: its SET was left out');
+      const result: RestoreResult = {
+        ok: true,
+        cancelled: false,
+        command: 'psql --file=-',
+        tool: { tool: 'psql', path: '/usr/bin/psql', realPath: '/usr/bin/psql', source: 'PATH', version: { major: 15, minor: 18, patch: 0, text: 'psql (PostgreSQL) 15.18' } },
+        exitCode: 0,
+        errors: [],
+        ignoredErrors: null,
+        createdRoles: [],
+        problems: [],
+        durationMs: 200,
+        restoreList: '',
+        notes: ['ACL SCHEMA sales: left out (--no-privileges)', note],
+        progress: { started: 25, finished: 25, total: 25, bytesDone: 1, bytesTotal: 1, running: [], mode: 'serial' },
+      };
+      const view = resultView(result, true, '127.0.0.1:5432/db');
+      assert.equal(view.outcome, 'restored');
+      assert.deepEqual(view.notes, ['ACL SCHEMA sales: left out (--no-privileges)', note]);
     });
   });
 });

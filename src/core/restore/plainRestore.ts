@@ -30,7 +30,24 @@ import type { ProgressSnapshot } from './verboseParser';
  * `SET default_tablespace` lines; --role, --disable-triggers and --section work as for
  * pg_restore. Refused with one line each: --jobs (psql runs one session), --clean (a plain dump
  * has no DROP statements of its objects), --create (the database is the one connected to).
+ * The settings of parameters the target lacks (the pre-flight check's missingParameters) are
+ * left out, and the result's notes name them.
  */
+
+/**
+ * A plain restore's options: pg_restore's, and what the pre-flight check found the target
+ * lacks. runRestore hands its options to runPlainRestore as they are, so a caller passes these
+ * to runRestore for a plain dump.
+ */
+export interface PlainRestoreOptions extends RestoreRunOptions {
+  /** PreflightReport.missingParameters: their `SET` statements are left out of the stream. */
+  missingParameters?: readonly string[];
+}
+
+/** The result's note for a parameter whose setting was left out. */
+export function parameterLeftOutNote(parameter: string): string {
+  return `the target has no parameter ${parameter}: its SET was left out`;
+}
 
 /** Why psql cannot run this plain restore with these options; undefined when it can. */
 export function plainRestoreObstacle(options: RestoreRunOptions): string | undefined {
@@ -172,7 +189,7 @@ export async function runPlainRestore(
   opened: OpenedArchive<PlainArchive>,
   plan: RestorePlan,
   connection: ResolvedConnection,
-  options: RestoreRunOptions = {},
+  options: PlainRestoreOptions = {},
   hooks: RestoreHooks = {},
 ): Promise<RestoreResult> {
   const started = Date.now();
@@ -202,6 +219,7 @@ export async function runPlainRestore(
       ...(options.role !== undefined ? { role: options.role } : {}),
       ...(options.disableTriggers ? { disableTriggers: true } : {}),
       ...(options.sections ? { sections: options.sections } : {}),
+      ...(options.missingParameters ? { missingParameters: options.missingParameters } : {}),
     },
   );
   const byId = new Map(plan.entries.map((p) => [p.entry.dumpId, p.entry]));
@@ -255,7 +273,7 @@ export async function runPlainRestore(
     durationMs: Date.now() - started,
     restoreList,
     progress: snapshot(fields.ok),
-    notes: slices.leftOut,
+    notes: [...slices.leftOut, ...slices.parametersLeftOut.map(parameterLeftOutNote)],
     ...fields,
   });
 
