@@ -9,10 +9,9 @@ import { buildPlan } from '../core/plan/closure';
 import { planWarnings } from '../core/plan/listFile';
 import type { Selection } from '../core/plan/selection';
 import { formatPreflight, formatProgress, formatRestoreError } from '../core/restore/reportText';
-import { describeTool, restoreObstacle, runRestore } from '../core/restore/restoreArchive';
+import { describeTool, optionsFromPreflight, restoreObstacle, runRestore } from '../core/restore/restoreArchive';
 import { openClusterDatabase, readClusterDump } from '../core/plain/clusterDump';
 import { settingParameters } from '../core/plain/slices';
-import type { PlainRestoreOptions } from '../core/restore/plainRestore';
 import { restoreRoles, rolesPreflight } from '../core/restore/rolesRestore';
 import { describePostRestore } from '../core/target/postRestore';
 import { preflight } from '../core/target/preflight';
@@ -103,7 +102,7 @@ export async function restoreCommand(file: string, o: RestoreCommandOptions): Pr
 
 /** The restore of one database's dump (an archive, a plain dump, a database of a pg_dumpall script). */
 async function restoreOpened(opened: OpenedArchive, connection: ResolvedConnection, o: RestoreCommandOptions): Promise<number> {
-  const runOptions: PlainRestoreOptions = { noOwner: o.noOwner, noPrivileges: o.noPrivileges, clean: o.clean, jobs: o.jobs };
+  const runOptions = { noOwner: o.noOwner, noPrivileges: o.noPrivileges, clean: o.clean, jobs: o.jobs };
   const archive = opened.archive;
   // Options psql cannot apply to a plain dump are refused before anything is asked of the target.
   const obstacle = restoreObstacle(opened, runOptions);
@@ -117,8 +116,6 @@ async function restoreOpened(opened: OpenedArchive, connection: ResolvedConnecti
   const psql = archive.format === 'plain' ? { version: (await findTool('psql').catch(() => undefined))?.version ?? null, dumpUsesRestrict: opened.plain?.restrictKey != null } : undefined;
   const parameters = opened.plain ? settingParameters(opened.plain, plan.entries.map((p) => p.entry)) : [];
   const report = await preflight(archive, plan, connection, { noOwner: o.noOwner, noPrivileges: o.noPrivileges, clean: o.clean, ...(psql ? { psql } : {}), ...(parameters.length > 0 ? { settingParameters: parameters } : {}) });
-  // Their SET statements are left out of a plain restore (pg_restore writes its own for an archive).
-  if (report.missingParameters.length > 0) runOptions.missingParameters = report.missingParameters;
   for (const line of formatPreflight(report)) say(line);
   if (report.blocking && !o.yes) {
     say('pre-flight found blocking problems: nothing was changed. Apply a fix above, or add --yes to restore anyway.');
@@ -138,7 +135,7 @@ async function restoreOpened(opened: OpenedArchive, connection: ResolvedConnecti
       opened,
       plan,
       connection,
-      { ...runOptions, useExisting: report.useExisting },
+      { ...runOptions, ...optionsFromPreflight(report) },
       {
         signal: interrupt.signal,
         onEvent: (e) => {

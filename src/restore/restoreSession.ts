@@ -4,9 +4,8 @@ import { DumpError, oneLine } from '../core/errors';
 import { buildPlan, type RestorePlan } from '../core/plan/closure';
 import { writeRestoreList } from '../core/plan/listFile';
 import { applyFix, confirmation, DEFAULT_RESTORE_FORM, formProblems, preflightOptions, runOptions, selectionOptions, type RestoreForm } from '../core/restore/restoreForm';
-import { runRestore, type RestoreResult } from '../core/restore/restoreArchive';
+import { optionsFromPreflight, runRestore, type RestoreResult, type RestoreRunOptions } from '../core/restore/restoreArchive';
 import { settingParameters } from '../core/plain/slices';
-import type { PlainRestoreOptions } from '../core/restore/plainRestore';
 import { formatProgress, formatRestoreError } from '../core/restore/reportText';
 import { describePostRestore } from '../core/target/postRestore';
 import { preflight, type PreflightOptions, type PreflightReport } from '../core/target/preflight';
@@ -263,10 +262,8 @@ export class RestoreSession extends Disposable {
    * is (left out of the plan), and for a plain dump the settings' parameters the target lacks
    * (their SET is left out).
    */
-  private runOptions(form: RestoreForm): PlainRestoreOptions {
-    const used = this.report?.useExisting;
-    const missing = this.report?.missingParameters ?? [];
-    return { ...runOptions(form), ...(used ? { useExisting: used } : {}), ...(missing.length > 0 ? { missingParameters: missing } : {}) };
+  private runOptions(form: RestoreForm): RestoreRunOptions {
+    return { ...runOptions(form), ...(this.report ? optionsFromPreflight(this.report) : {}) };
   }
 
   private logResult(result: RestoreResult, where: string): void {

@@ -73,7 +73,8 @@ export function fixturePath(name: FixtureName | (string & {})): string {
 
 /** Path of a read-only file in the shared fixtures beside the project (e.g. `northwind-pg13.dump`). */
 export function sharedFixture(name: string): string {
-  return path.join(sharedFixturesDir, name);
+  // The harness's word where there is one: a bundled suite (the extension host's) lives elsewhere.
+  return path.join(process.env[TEST_ENV_VAR] ? testEnv().sharedFixturesDir : sharedFixturesDir, name);
 }
 
 export interface RunOptions {

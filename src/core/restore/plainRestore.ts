@@ -34,16 +34,6 @@ import type { ProgressSnapshot } from './verboseParser';
  * left out, and the result's notes name them.
  */
 
-/**
- * A plain restore's options: pg_restore's, and what the pre-flight check found the target
- * lacks. runRestore hands its options to runPlainRestore as they are, so a caller passes these
- * to runRestore for a plain dump.
- */
-export interface PlainRestoreOptions extends RestoreRunOptions {
-  /** PreflightReport.missingParameters: their `SET` statements are left out of the stream. */
-  missingParameters?: readonly string[];
-}
-
 /** The result's note for a parameter whose setting was left out. */
 export function parameterLeftOutNote(parameter: string): string {
   return `the target has no parameter ${parameter}: its SET was left out`;
@@ -189,7 +179,7 @@ export async function runPlainRestore(
   opened: OpenedArchive<PlainArchive>,
   plan: RestorePlan,
   connection: ResolvedConnection,
-  options: PlainRestoreOptions = {},
+  options: RestoreRunOptions = {},
   hooks: RestoreHooks = {},
 ): Promise<RestoreResult> {
   const started = Date.now();

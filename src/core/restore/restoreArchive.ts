@@ -13,7 +13,7 @@ import { RestoreErrorParser, type RestoreError } from './errorParser';
 import type { PlainArchive, TocArchive } from '../model/types';
 import { plainRestoreObstacle, runPlainRestore } from './plainRestore';
 import type { PostRestoreReport } from '../target/postRestore';
-import type { UseExisting } from '../target/preflightTypes';
+import type { PreflightReport, UseExisting } from '../target/preflightTypes';
 import { checksAfterRestore, countTargetRows, prepareTarget, type TargetPrep } from './targetPrep';
 import { isPackedDirectoryDump, unpackForRestore, type UnpackedCopy } from './unpackForRestore';
 import { RestoreProgress, type ProgressSnapshot } from './verboseParser';
@@ -43,6 +43,8 @@ export interface RestoreRunOptions {
   createRoles?: readonly string[];
   /** What the target has already (the pre-flight's report.useExisting): left out of the plan, used as it is. */
   useExisting?: UseExisting;
+  /** Plain dumps: parameters the target lacks (report.missingParameters); their `SET` statements are left out of the stream. */
+  missingParameters?: readonly string[];
   disableTriggers?: boolean;
   /** `--role`: SET ROLE after connecting. */
   role?: string;
@@ -104,6 +106,11 @@ export interface RestoreResult {
   /** One line each: planned entries the options left out (plain dumps: ACLs with --no-privileges, …). */
   notes: string[];
   progress: ProgressSnapshot;
+}
+
+/** What the pre-flight check found that the restore acts on: what the target has already, the parameters it lacks. */
+export function optionsFromPreflight(report: PreflightReport): Pick<RestoreRunOptions, 'useExisting' | 'missingParameters'> {
+  return { useExisting: report.useExisting, ...(report.missingParameters.length > 0 ? { missingParameters: report.missingParameters } : {}) };
 }
 
 /** The pg_restore arguments for these options, without the connection, list and archive. */

@@ -5,13 +5,16 @@
  * call the same methods (the extension host cannot click in a webview; the end-to-end test does).
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Client } from 'pg';
 import * as vscode from 'vscode';
 import type { OpenDump } from '../../../src/dumps/openDumps';
 import type { RestoreSession } from '../../../src/restore/restoreSession';
 import type { Services } from '../../../src/services';
-import { fixturePath, pgTool, testEnv } from '../../support/env';
+import { fixturePath, pgTool, sharedFixture, testEnv } from '../../support/env';
 import { writeOldArchive } from '../../support/oldArchive';
 import { query } from '../../support/pgServer';
 import { dropCreatedDatabases, footprint, freshDatabase as newDatabase, snapshot, waitForLockWait } from '../../support/targetDb';
@@ -114,6 +117,54 @@ describe('restore flow', function () {
     } finally {
       await s.dumps.close(dump.key);
       fs.rmSync(file, { force: true });
+    }
+  });
+
+  it('a plain dump of pg_dump 18 into this older server: its SET transaction_timeout is left out, said before and after, and sales.order arrives', async () => {
+    const file = workspaceFile('pg18-rich.plain.sql').fsPath;
+    fs.copyFileSync(sharedFixture('pg18-rich.plain.sql'), file);
+    const dump = await openDump(s, 'pg18-rich.plain.sql');
+    try {
+      tick(s, dump, 'TABLE', 'sales', 'order');
+      const db = await freshDatabase('pg18plain');
+      const session = await startRestore(dump, db);
+      session.setForm({ ...session.state().form, withDeps: true, noOwner: true, noPrivileges: true });
+      await session.check();
+      assert.equal(session.state().preflight.blocking, false, findingCodes(session).join('\n'));
+      assert.ok(findingCodes(session).some((f) => /^info: the target \(PostgreSQL \d+\) has no parameter transaction_timeout: its SET is left out/.test(f)), findingCodes(session).join('\n'));
+      const result = await session.restore({ confirmed: true });
+      assert.equal(result?.ok, true, result?.errors.map((e) => e.message).join('\n'));
+      assert.ok(session.state().result?.notes.some((n) => /transaction_timeout/.test(n)), JSON.stringify(session.state().result?.notes));
+      const [rows] = await query<{ n: string }>(testEnv().server, db, 'select count(*)::text as n from sales."order"');
+      assert.ok(Number(rows?.n) > 0, 'rows arrived');
+    } finally {
+      await s.dumps.close(dump.key);
+      fs.rmSync(file, { force: true });
+    }
+  });
+
+  it('a directory dump inside a zip file restores from a temporary copy, removed afterwards', async () => {
+    const zip = workspaceFile('nightly.zip').fsPath;
+    execFileSync('zip', ['-qr', zip, 'rich-dir'], { cwd: path.dirname(zip) });
+    const dump = await openDump(s, 'nightly.zip');
+    try {
+      tick(s, dump, 'TABLE', 'sales', 'order');
+      const db = await freshDatabase('zipped');
+      const session = await startRestore(dump, db);
+      session.setForm({ ...session.state().form, withDeps: true });
+      await session.check();
+      assert.equal(session.state().preflight.blocking, false, findingCodes(session).join('\n'));
+      const before = new Set(fs.readdirSync(os.tmpdir()));
+      const result = await session.restore({ confirmed: true });
+      assert.equal(result?.ok, true, result?.errors.map((e) => e.message).join('\n'));
+      assert.deepEqual(fs.readdirSync(os.tmpdir()).filter((n) => !before.has(n) && n.startsWith('pgdx-unpacked-')), [], 'the temporary copy is gone');
+      const full = await freshDatabase('zipped_ref');
+      const reference = await pgTool('pg_restore', ['-d', full, fixturePath('dir-gzip')], { encoding: 'utf8' });
+      assert.equal(reference.exitCode, 0, reference.stderr);
+      assert.deepEqual(await footprint(db, 'sales."order"'), await footprint(full, 'sales."order"'));
+    } finally {
+      await s.dumps.close(dump.key);
+      fs.rmSync(zip, { force: true });
     }
   });
 
