@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { formatConninfo } from '../core/connections/conninfo';
 import { parseProfileInput, type SplitParams } from '../core/connections/profile';
 import { DumpError } from '../core/errors';
-import { describeServer, testConnection, type ServerInfo } from '../core/target/server';
+import { describeServer, testConnection, type ServerInfo } from '../core/server/server';
 import type { Log } from '../log';
 import type { ConnectionsNode, ConnectionsTree } from '../views/connectionsTree';
 import { addConnection, askConnectionString, askName } from './addConnection';

@@ -5,7 +5,7 @@ import { discoverConnections, type CandidateSource } from '../core/connections/d
 import { connectionSummary, resolveProfile, splitSecrets } from '../core/connections/profile';
 import type { ResolvedConnection } from '../core/connections/resolve';
 import { DumpError, oneLine } from '../core/errors';
-import { passwordProblem } from '../core/target/server';
+import { passwordProblem } from '../core/server/server';
 import type { Log } from '../log';
 import { Disposable } from '../util/disposable';
 import { StoredValue } from '../util/storedValue';

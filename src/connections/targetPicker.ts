@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { ResolvedConnection } from '../core/connections/resolve';
-import { createDatabase, databaseNameProblem, listDatabases } from '../core/target/server';
+import { createDatabase, databaseNameProblem, listDatabases } from '../core/server/server';
 import { addConnection } from './addConnection';
 import { CONNECTION_GROUPS, type ConnectionProfile, type ConnectionStore } from './connectionStore';
 import { pickOne, showPick } from '../util/quickPick';

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { CONNECTION_GROUPS, type ConnectionProfile, type ConnectionStore } from '../connections/connectionStore';
 import { oneLine } from '../core/errors';
-import { listDatabases } from '../core/target/server';
+import { listDatabases } from '../core/server/server';
 import { Disposable } from '../util/disposable';
 
 /** A node of the Connections view. Commands run on a node get it as their first argument. */

@@ -4,8 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { resolveConnection, type ResolvedConnection } from '../../src/core/connections/resolve';
 import { DumpError } from '../../src/core/errors';
-import { createDatabase, describeServer, listDatabases, passwordProblem, testConnection } from '../../src/core/target/server';
-import { openMaintenanceSession } from '../../src/core/target/session';
+import { createDatabase, describeServer, listDatabases, passwordProblem, testConnection } from '../../src/core/server/server';
+import { openMaintenanceSession } from '../../src/core/server/session';
 import { testEnv } from '../support/env';
 import { query } from '../support/pgServer';
 

@@ -10,7 +10,7 @@ import { plainDumpOf } from '../../src/core/plain/plainDump';
 import { planSlices, settingParameters, type SlicePlan } from '../../src/core/plain/slices';
 import { settingParameter, withoutMissingParameters } from '../../src/core/plain/stateLines';
 import { parameterLeftOutNote } from '../../src/core/restore/plainRestore';
-import type { RestoreResult } from '../../src/core/restore/restoreArchive';
+import type { RestoreResult } from '../../src/core/restore/types';
 import { missingParameterFindings } from '../../src/core/target/preflight';
 import { resultView } from '../../src/restore/restoreViews';
 

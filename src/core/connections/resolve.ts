@@ -189,7 +189,7 @@ export interface ToolEnvOptions {
 
 /**
  * The server asked for a password and none was given, set in PGPASSWORD or found in the password
- * file. node-postgres rejects its connect() with this (under openTargetSession's DumpError), so
+ * file. node-postgres rejects its connect() with this (under openServerSession's DumpError), so
  * a caller that can ask the user for a password can tell this case from the others.
  */
 export class MissingPasswordError extends DumpError {

@@ -12,7 +12,7 @@ import { psqlRestrictFinding } from '../target/preflightFindings';
 import { findTool, type ToolCandidate } from '../tools/findTools';
 import type { RestoreError } from './errorParser';
 import { runPsqlRestore, type PsqlError } from './psqlRestore';
-import type { RestoreEvent, RestoreHooks, RestoreResult, RestoreRunOptions } from './restoreArchive';
+import type { RestoreEvent, RestoreHooks, RestoreResult, RestoreRunOptions } from './types';
 import { checksAfterRestore, countTargetRows, prepareTarget } from './targetPrep';
 import type { ProgressSnapshot } from './verboseParser';
 

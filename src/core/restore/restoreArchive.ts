@@ -12,11 +12,11 @@ import { findPgRestoreFor, formatToolVersion, type ToolCandidate } from '../tool
 import { RestoreErrorParser, type RestoreError } from './errorParser';
 import type { PlainArchive, TocArchive } from '../model/types';
 import { plainRestoreObstacle, runPlainRestore } from './plainRestore';
-import type { PostRestoreReport } from '../target/postRestore';
-import type { PreflightReport, UseExisting } from '../target/preflightTypes';
+import type { PreflightReport } from '../target/preflightTypes';
+import type { RestoreEvent, RestoreHooks, RestoreResult, RestoreRunOptions } from './types';
 import { checksAfterRestore, countTargetRows, prepareTarget, type TargetPrep } from './targetPrep';
 import { isPackedDirectoryDump, unpackForRestore, type UnpackedCopy } from './unpackForRestore';
-import { RestoreProgress, type ProgressSnapshot } from './verboseParser';
+import { RestoreProgress } from './verboseParser';
 
 /**
  * Runs a restore plan with pg_restore: the plan's `-L` list, the user's options, progress and
@@ -25,88 +25,6 @@ import { RestoreProgress, type ProgressSnapshot } from './verboseParser';
  * By default the restore is atomic (`--single-transaction --exit-on-error`): when it fails or
  * is cancelled, the target is as it was. `jobs > 1` trades that for speed.
  */
-
-export interface RestoreRunOptions {
-  /** `--no-owner`: objects belong to the connecting user. */
-  noOwner?: boolean;
-  /** `--no-privileges`: no GRANT / REVOKE. */
-  noPrivileges?: boolean;
-  /** `--clean --if-exists`: drop the planned objects before creating them. */
-  clean?: boolean;
-  /** `--jobs N`: parallel restore (custom and directory archives); not one transaction. */
-  jobs?: number;
-  /** `--single-transaction`; default true unless `jobs > 1`. */
-  singleTransaction?: boolean;
-  /** `--exit-on-error`; default true. */
-  exitOnError?: boolean;
-  /** Roles to create (NOLOGIN) before the restore; dropped again when the restore does not succeed. */
-  createRoles?: readonly string[];
-  /** What the target has already (the pre-flight's report.useExisting): left out of the plan, used as it is. */
-  useExisting?: UseExisting;
-  /** Plain dumps: parameters the target lacks (report.missingParameters); their `SET` statements are left out of the stream. */
-  missingParameters?: readonly string[];
-  disableTriggers?: boolean;
-  /** `--role`: SET ROLE after connecting. */
-  role?: string;
-  noComments?: boolean;
-  noTablespaces?: boolean;
-  /**
-   * `--create`: create the dump's database and restore into it; the connection names the
-   * database to connect to first (e.g. `postgres`). The DATABASE entries join the plan.
-   */
-  create?: boolean;
-  /** `--section`: restore only these sections of the plan. */
-  sections?: readonly ('pre-data' | 'data' | 'post-data')[];
-  /** Post-restore steps; each default true. */
-  analyze?: boolean;
-  fixSequences?: boolean;
-  verifyRowCounts?: boolean;
-}
-
-export type RestoreStage = 'restore' | 'post-restore';
-
-export type RestoreEvent =
-  | { kind: 'stage'; stage: RestoreStage }
-  | { kind: 'progress'; snapshot: ProgressSnapshot }
-  /** A line pg_restore printed (for the log). */
-  | { kind: 'output'; line: string }
-  | { kind: 'error'; error: RestoreError }
-  /** A directory dump packed in a tar or zip file: what is copied out for pg_restore, and where (removed afterwards). */
-  | { kind: 'unpack'; dir: string; files: number; bytes: number };
-
-export interface RestoreHooks {
-  signal?: AbortSignal;
-  onEvent?: (event: RestoreEvent) => void;
-  /** A configured pg_restore (the executable or its directory). */
-  toolPath?: string;
-  /** A configured psql (plain dumps). */
-  psqlPath?: string;
-  /** Where to look for pg_restore besides the configured path (tests: PATH only). */
-  standardLocations?: boolean;
-}
-
-export interface RestoreResult {
-  ok: boolean;
-  cancelled: boolean;
-  /** The pg_restore command line (never holds a password). */
-  command: string;
-  tool: ToolCandidate;
-  exitCode: number | null;
-  errors: RestoreError[];
-  /** N of pg_restore's "errors ignored on restore: N" (without --exit-on-error). */
-  ignoredErrors: number | null;
-  /** Roles created before the restore (and kept, since it succeeded). */
-  createdRoles: string[];
-  postRestore?: PostRestoreReport;
-  /** One line each: what went wrong outside pg_restore's own errors (e.g. post-restore). */
-  problems: string[];
-  durationMs: number;
-  /** The `-L` list pg_restore was given (plain dumps: the plan in that form, for the record). */
-  restoreList: string;
-  /** One line each: planned entries the options left out (plain dumps: ACLs with --no-privileges, …). */
-  notes: string[];
-  progress: ProgressSnapshot;
-}
 
 /** What the pre-flight check found that the restore acts on: what the target has already, the parameters it lacks. */
 export function optionsFromPreflight(report: PreflightReport): Pick<RestoreRunOptions, 'useExisting' | 'missingParameters'> {

@@ -3,7 +3,7 @@ import type { RestorePlan } from '../plan/closure';
 import type { SelectionOptions } from '../plan/picks';
 import type { PreflightOptions, PreflightReport, ProposedFix } from '../target/preflight';
 import { plainRestoreObstacle } from './plainRestore';
-import type { RestoreRunOptions } from './restoreArchive';
+import type { RestoreRunOptions } from './types';
 import type { RestoreForm } from './restoreFormFields';
 
 export type { RestoreForm };

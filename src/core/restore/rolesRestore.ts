@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { ResolvedConnection } from '../connections/resolve';
 import { DumpError } from '../errors';
 import type { ClusterIndex, GlobalStatement } from '../plain/clusterDump';
-import { openTargetSession } from '../target/session';
+import { openServerSession } from '../server/session';
 import { psqlRestrictFinding } from '../target/preflightFindings';
 import { findTool, type ToolCandidate } from '../tools/findTools';
 import { runPsqlRestore, type PsqlError } from './psqlRestore';
@@ -62,7 +62,7 @@ const ROLE_KINDS = new Set(['create-role', 'alter-role', 'role-setting', 'role-c
 
 /** What a roles-only restore would do on the target: read-only catalog queries. */
 export async function rolesPreflight(cluster: ClusterIndex, connection: ResolvedConnection, options: Pick<RolesOptions, 'tablespaces'> = {}): Promise<RolesPlan> {
-  const session = await openTargetSession(connection, { applicationName: 'pg-dump-explorer pre-flight' });
+  const session = await openServerSession(connection, { applicationName: 'pg-dump-explorer pre-flight' });
   let roles: Set<string>;
   let tablespaces: Set<string>;
   let databases: Set<string>;

@@ -3,8 +3,8 @@ import { DumpError } from '../errors';
 import type { OpenedArchive } from '../formats/archive/openedArchive';
 import type { RestorePlan } from '../plan/closure';
 import { postRestore, type PostRestoreReport } from '../target/postRestore';
-import { openTargetSession } from '../target/session';
-import type { RestoreEvent, RestoreRunOptions } from './restoreArchive';
+import { openServerSession } from '../server/session';
+import type { RestoreEvent, RestoreRunOptions } from './types';
 
 /**
  * What a restore does on the target around the restore program itself, whichever program it is
@@ -18,7 +18,7 @@ export async function countTargetRows(connection: ResolvedConnection, plan: Rest
   const counts = new Map<string, number>();
   const tables = plan.entries.filter((p) => p.entry.desc === 'TABLE DATA' && p.entry.namespace !== null && p.entry.tag !== null).map((p) => p.entry);
   if (tables.length === 0) return counts;
-  const session = await openTargetSession(connection);
+  const session = await openServerSession(connection);
   try {
     for (const e of tables) {
       const name = `${session.client.escapeIdentifier(e.namespace as string)}.${session.client.escapeIdentifier(e.tag as string)}`;
@@ -67,7 +67,7 @@ export async function prepareTarget(connection: ResolvedConnection, options: Res
 async function setSchemaOwners(connection: ResolvedConnection, owners: readonly { schema: string; owner: string }[]): Promise<{ schema: string; owner: string }[]> {
   if (owners.length === 0) return [];
   const before: { schema: string; owner: string }[] = [];
-  const session = await openTargetSession(connection);
+  const session = await openServerSession(connection);
   const { client } = session;
   try {
     await client.query('begin');
@@ -92,7 +92,7 @@ async function setSchemaOwners(connection: ResolvedConnection, owners: readonly 
 export async function createRoles(connection: ResolvedConnection, roles: readonly string[]): Promise<string[]> {
   if (roles.length === 0) return [];
   const created: string[] = [];
-  const session = await openTargetSession(connection);
+  const session = await openServerSession(connection);
   try {
     for (const role of roles) {
       const exists = await session.client.query('select 1 from pg_roles where rolname = $1', [role]);
@@ -112,7 +112,7 @@ export async function createRoles(connection: ResolvedConnection, roles: readonl
 /** Drops roles this restore created, so that a failed or cancelled restore leaves the cluster as it was. */
 export async function dropRoles(connection: ResolvedConnection, roles: readonly string[]): Promise<void> {
   if (roles.length === 0) return;
-  const session = await openTargetSession(connection);
+  const session = await openServerSession(connection);
   try {
     for (const role of roles) await session.client.query(`drop role if exists ${session.client.escapeIdentifier(role)}`);
   } finally {

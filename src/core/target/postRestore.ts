@@ -26,7 +26,7 @@ import { oneLine } from '../errors';
 import type { OpenedArchive } from '../formats/archive/openedArchive';
 import type { TocEntry } from '../model/types';
 import type { RestorePlan } from '../plan/closure';
-import { openTargetSession, type TargetSession } from './session';
+import { openServerSession, type ServerSession } from '../server/session';
 
 export { countArchiveRows } from '../data/countRows';
 
@@ -171,7 +171,7 @@ export async function postRestore(opened: OpenedArchive, plan: RestorePlan, conn
   signal?.addEventListener('abort', onAbort, { once: true });
 
   const onTarget = (async () => {
-    const session = await openTargetSession(connection, { applicationName: APPLICATION_NAME });
+    const session = await openServerSession(connection, { applicationName: APPLICATION_NAME });
     try {
       if (signal?.aborted) throw abortError(signal);
       backend = await backendOf(session.client);
@@ -309,7 +309,7 @@ class TargetWork {
   readonly #client: Client;
 
   constructor(
-    readonly session: TargetSession,
+    readonly session: ServerSession,
     readonly report: PostRestoreReport,
     readonly signal: AbortSignal | undefined,
   ) {
@@ -554,9 +554,9 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * reached another host of a multi-host connection cannot cancel anything else. Best effort.
  */
 async function cancelRunningQuery(connection: ResolvedConnection, backend: Backend): Promise<void> {
-  let other: TargetSession | undefined;
+  let other: ServerSession | undefined;
   try {
-    other = await openTargetSession(connection, { applicationName: 'pg-dump-explorer cancel' });
+    other = await openServerSession(connection, { applicationName: 'pg-dump-explorer cancel' });
     await other.client.query('select pg_catalog.pg_cancel_backend(pid) from pg_catalog.pg_stat_activity where pid = $1 and backend_start = $2::timestamptz', [
       backend.pid,
       backend.started,

@@ -26,7 +26,7 @@ import type { RestorePlan } from '../plan/closure';
 import { judge, type Facts } from './preflightFindings';
 import type { PreflightOptions, PreflightReport } from './preflightTypes';
 import { collect, type Probe, type TableTarget, type Wanted } from './preflightWanted';
-import { isMissingDatabase, openMaintenanceSession, openTargetSession, type TargetSession } from './session';
+import { isMissingDatabase, openMaintenanceSession, openServerSession, type ServerSession } from '../server/session';
 import { actorFacts, databaseContents, extensionFacts, missingParameters, roleFacts, schemaFacts, tableFacts, tablesHaveRows, type DatabaseContents } from './targetFacts';
 import { findObjects, refKey, type ObjectRef } from './targetObjects';
 
@@ -41,10 +41,10 @@ const APPLICATION_NAME = 'pg-dump-explorer pre-flight';
  * a blocking finding (with the other checks run against the server) instead.
  */
 export async function preflight(archive: Archive, plan: RestorePlan, connection: ResolvedConnection, options: PreflightOptions = {}): Promise<PreflightReport> {
-  let session: TargetSession;
+  let session: ServerSession;
   let databaseMissing = false;
   try {
-    session = await openTargetSession(connection, { applicationName: APPLICATION_NAME });
+    session = await openServerSession(connection, { applicationName: APPLICATION_NAME });
   } catch (err) {
     const fallback = isMissingDatabase(err) ? await openMaintenanceSession(connection, { applicationName: APPLICATION_NAME }).catch(() => undefined) : undefined;
     if (!fallback) throw err;
@@ -64,7 +64,7 @@ export async function preflight(archive: Archive, plan: RestorePlan, connection:
 const NO_CONTENTS: DatabaseContents = { schemas: 0, relations: 0, functions: 0, types: 0, extensions: 0, largeObjects: 0 };
 
 /** Asks the target, in one read-only transaction that is rolled back. */
-async function gather(session: TargetSession, wanted: Wanted, options: PreflightOptions, databaseMissing: boolean, dbname: string): Promise<Facts> {
+async function gather(session: ServerSession, wanted: Wanted, options: PreflightOptions, databaseMissing: boolean, dbname: string): Promise<Facts> {
   const { client, serverVersionNum } = session;
   await client.query('begin read only');
   try {

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { secretKeyOf, type ConnectionProfile } from '../../../src/connections/connectionStore';
-import type { ServerInfo } from '../../../src/core/target/server';
+import type { ServerInfo } from '../../../src/core/server/server';
 import type { Services } from '../../../src/services';
 import type { ConnectionsNode } from '../../../src/views/connectionsTree';
 import { testEnv } from '../../support/env';

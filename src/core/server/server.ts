@@ -6,7 +6,7 @@
 import { escapeIdentifier } from 'pg';
 import { MissingPasswordError, type ResolvedConnection } from '../connections/resolve';
 import { DumpError, oneLine } from '../errors';
-import { isMissingDatabase, openMaintenanceSession, openTargetSession, sqlState, type TargetSession } from './session';
+import { isMissingDatabase, openMaintenanceSession, openServerSession, sqlState, type ServerSession } from './session';
 
 const APPLICATION_NAME = 'pg-dump-explorer connections';
 
@@ -28,7 +28,7 @@ export interface ServerInfo {
  * exist is an error here (the test is of this connection, database included).
  */
 export async function testConnection(connection: ResolvedConnection): Promise<ServerInfo> {
-  const session = await openTargetSession(connection, { applicationName: APPLICATION_NAME }).catch((err: unknown) => {
+  const session = await openServerSession(connection, { applicationName: APPLICATION_NAME }).catch((err: unknown) => {
     if (isMissingDatabase(err)) {
       throw new DumpError('connection', `database "${connection.dbname}" does not exist on ${serverOf(connection)}: create it, or connect to another database`, { cause: err });
     }
@@ -84,9 +84,9 @@ export async function listDatabases(connection: ResolvedConnection): Promise<str
   }
 }
 
-async function openOwnOrMaintenance(connection: ResolvedConnection): Promise<TargetSession> {
+async function openOwnOrMaintenance(connection: ResolvedConnection): Promise<ServerSession> {
   try {
-    return await openTargetSession(connection, { applicationName: APPLICATION_NAME });
+    return await openServerSession(connection, { applicationName: APPLICATION_NAME });
   } catch (err) {
     if (!isMissingDatabase(err)) throw err;
     return openMaintenanceSession(connection, { applicationName: APPLICATION_NAME });

@@ -6,7 +6,7 @@ import { DumpError, oneLine } from '../errors';
  * One node-postgres session on the restore target, for the pre-flight checks and the
  * post-restore work. Tries the connection's hosts in order, as libpq does with a host list.
  */
-export interface TargetSession {
+export interface ServerSession {
   readonly client: Client;
   /** `server_version_num`, e.g. 150014. */
   readonly serverVersionNum: number;
@@ -21,7 +21,7 @@ export interface SessionOptions {
   applicationName?: string;
 }
 
-export async function openTargetSession(connection: ResolvedConnection, options: SessionOptions = {}): Promise<TargetSession> {
+export async function openServerSession(connection: ResolvedConnection, options: SessionOptions = {}): Promise<ServerSession> {
   let lastError: unknown;
   for (let i = 0; i < connection.hosts.length; i++) {
     const config = connection.toPgClientConfig(i);
@@ -67,11 +67,11 @@ export const MAINTENANCE_DATABASES: readonly string[] = ['postgres', 'template1'
  * databases, or checking a target whose database does not exist yet. Throws the one-line
  * DumpError('connection') of the last attempt when neither can be reached.
  */
-export async function openMaintenanceSession(connection: ResolvedConnection, options: SessionOptions = {}): Promise<TargetSession> {
+export async function openMaintenanceSession(connection: ResolvedConnection, options: SessionOptions = {}): Promise<ServerSession> {
   let lastError: unknown;
   for (const dbname of MAINTENANCE_DATABASES) {
     try {
-      return await openTargetSession(connection.withDatabase(dbname), options);
+      return await openServerSession(connection.withDatabase(dbname), options);
     } catch (err) {
       lastError = err;
     }
