@@ -22,6 +22,16 @@ export class Config {
     return this.settings.get<string>('psqlPath')?.trim() || undefined;
   }
 
+  /** A configured pg_dump (the executable or its folder); undefined to search PATH and the usual places. */
+  get pgDumpPath(): string | undefined {
+    return this.settings.get<string>('pgDumpPath')?.trim() || undefined;
+  }
+
+  /** A configured pg_dumpall (the executable or its folder); undefined to search PATH and the usual places. */
+  get pgDumpallPath(): string | undefined {
+    return this.settings.get<string>('pgDumpallPath')?.trim() || undefined;
+  }
+
   /** Plain dumps larger than this (bytes) opened in the text editor are offered the Large Dump Viewer. */
   get plainViewerThresholdBytes(): number {
     const mb = this.settings.get<number>('plainViewerThresholdMB', 50);

@@ -14,13 +14,15 @@ import type { ArchiveVersion, TocEntry } from '../../src/core/model/types';
 import { quoteConninfoValue } from '../../src/core/connections/conninfo';
 import { formatPgpassLine, withTemporaryPassfile } from '../../src/core/connections/pgpass';
 import { resolveConnection } from '../../src/core/connections/resolve';
-import { CancelledError, RunError, run, toolEnv } from '../../src/core/process/run';
+import { runClientProgram } from '../../src/core/process/clientProgram';
+import { CancelledError, RunError, run, runPipe, toolEnv } from '../../src/core/process/run';
 import { RestoreErrorParser } from '../../src/core/restore/errorParser';
 import { RestoreProgress, itemsIn, type ItemEvent, type VerboseEvent } from '../../src/core/restore/verboseParser';
 import {
   findPgRestoreFor,
   findTool,
   findToolCandidates,
+  findToolForServer,
   minimumMajorFor,
   parseToolVersion,
 } from '../../src/core/tools/findTools';
@@ -401,6 +403,76 @@ describe('process runner and pg_restore', function () {
     });
   });
 
+  describe('runPipe(): two programs joined by a pipe', () => {
+    it('hands the first one\'s bytes, as they are, to the second', async () => {
+      const bytes = Buffer.from([0, 1, 2, 255, 10, 13, 0xc3, 0x28]);
+      const file = path.join(os.tmpdir(), `pgdx-pipe-${process.pid}.bin`);
+      try {
+        const { first, second } = await runPipe({ file: process.execPath, args: ['-e', `process.stdout.write(Buffer.from(${JSON.stringify([...bytes])}))`] }, { file: '/bin/sh', args: ['-c', `cat > '${file}'`] });
+        assert.deepEqual([first.exitCode, second.exitCode], [0, 0]);
+        assert.deepEqual(fs.readFileSync(file), bytes);
+      } finally {
+        fs.rmSync(file, { force: true });
+      }
+    });
+
+    it('a real pg_dump piped into pg_restore copies a table between databases', async () => {
+      const { server } = testEnv();
+      const target = `pgdx_pipe_${process.pid}`;
+      await createDatabase(server, target);
+      try {
+        const bin = (tool: string) => path.join(server.binDir, tool);
+        const env = { PGHOST: server.host, PGPORT: String(server.port), PGUSER: server.user };
+        await runPipe(
+          { file: bin('pg_dump'), args: ['-Fc', '-t', 'public.bulk_rows', '-d', testEnv().database], options: { env } },
+          { file: bin('pg_restore'), args: ['--single-transaction', '--exit-on-error', '--no-owner', '-d', target], options: { env } },
+        );
+        const [row] = await query<{ n: string }>(server, target, 'select count(*)::text as n from public.bulk_rows');
+        assert.equal(row?.n, '5000');
+      } finally {
+        await query(server, 'postgres', `drop database if exists ${target} with (force)`);
+      }
+    });
+
+    it('when the first fails, the second never reads an end of input (it would commit half a stream): it is ended, and the first\'s error is the answer', async () => {
+      const marker = path.join(os.tmpdir(), `pgdx-pipe-eof-${process.pid}`);
+      try {
+        await assert.rejects(
+          runPipe({ file: '/bin/sh', args: ['-c', 'echo partial; echo broken >&2; exit 3'] }, { file: '/bin/sh', args: ['-c', `cat > /dev/null; touch '${marker}'`] }),
+          (err: unknown) => err instanceof RunError && err.exitCode === 3 && /^sh exited with code 3: broken$/.test(err.message),
+        );
+        assert.equal(fs.existsSync(marker), false, 'the second program saw the end of its input');
+      } finally {
+        fs.rmSync(marker, { force: true });
+      }
+    });
+
+    it('when the second fails, the first (blocked on a full pipe) is ended too', async () => {
+      let writer = 0;
+      const started = Date.now();
+      await assert.rejects(
+        runPipe({ file: '/bin/sh', args: ['-c', 'yes'], options: { onSpawn: (pid) => (writer = pid) } }, { file: '/bin/sh', args: ['-c', 'head -c 10 > /dev/null; exit 4'] }),
+        (err: unknown) => err instanceof RunError && err.exitCode === 4,
+      );
+      assert.ok(writer > 0 && !running(writer), 'the first program is gone');
+      assert.ok(Date.now() - started < 10_000);
+    });
+
+    it('cancelling ends both, with their children', async () => {
+      const ac = new AbortController();
+      const pids: number[] = [];
+      const done = runPipe(
+        { file: '/bin/sh', args: ['-c', 'sleep 300 & wait'], options: { onSpawn: (pid) => pids.push(pid) } },
+        { file: '/bin/sh', args: ['-c', 'echo ready >&2; sleep 300 & wait'], options: { onSpawn: (pid) => pids.push(pid), onStderrLine: () => ac.abort() } },
+        { signal: ac.signal },
+      );
+      await assert.rejects(done, CancelledError);
+      assert.equal(pids.length, 2);
+      for (const pid of pids) assert.ok(!running(pid), `${pid} is gone`);
+      for (const pid of pids) assert.deepEqual(childrenOf(pid), [], `children of ${pid} are gone`);
+    });
+  });
+
   describe('temporary password files and tool arguments', () => {
     it('writes a 0600 password file for the call only, and removes it', async () => {
       let seen = '';
@@ -415,6 +487,37 @@ describe('process runner and pg_restore', function () {
       });
       assert.equal(result, '1');
       assert.ok(seen && !fs.existsSync(seen) && !fs.existsSync(path.dirname(seen)));
+    });
+
+    it('runClientProgram: the connection\'s arguments where the caller puts them, its password only in a 0600 file that is gone afterwards', async () => {
+      const { server } = testEnv();
+      const password = `pw ${process.pid}:x`;
+      const connection = resolveConnection({ host: server.host, port: server.port, user: server.user, dbname: 'postgres', password }, { env: {} });
+      const script = 'echo "args: $*"; echo "file: $PGPASSFILE"; stat -c %a "$PGPASSFILE"; cat "$PGPASSFILE"; env | grep -c "^PGPASSWORD=" || true';
+      const r = await runClientProgram({ path: '/bin/sh' }, connection, (connectionArgs) => ['-c', script, 'sh', ...connectionArgs]);
+      const [argsLine, fileLine, mode, ...rest] = r.stdout.trim().split('\n');
+      assert.equal(argsLine, `args: --host=${server.host} --port=${server.port} --username=${server.user} --dbname=postgres -w`);
+      assert.ok(!argsLine!.includes(password));
+      assert.equal(mode, '600');
+      assert.equal(rest[0], formatPgpassLine({ host: '*', port: '*', database: '*', user: server.user, password }));
+      assert.equal(rest[1], '0', 'no PGPASSWORD');
+      const file = fileLine!.replace(/^file: /, '');
+      assert.ok(file && !fs.existsSync(file), 'the password file is removed');
+      // And a real client program gets in with it.
+      const psql = await runClientProgram({ path: path.join(server.binDir, 'psql') }, connection, (c) => ['-X', '-At', ...c, '-c', 'select current_user']);
+      assert.equal(psql.stdout.trim(), server.user);
+    });
+
+    it('findToolForServer: a pg_dump of the server\'s major or newer, or one line naming the server, the newest found and what to do', async () => {
+      const local = await findTool('pg_dump');
+      const major = local.version!.major;
+      const same = await findToolForServer('pg_dump', { major, version: `${major}.1` });
+      assert.ok(same.version!.major >= major);
+      await assert.rejects(findToolForServer('pg_dumpall', { major: major + 3, version: `${major + 3}.1` }, { setting: 'pgDumpExplorer.pgDumpallPath' }), (err: unknown) => {
+        assert.ok(err instanceof DumpError);
+        assert.match(err.message, new RegExp(`^the server runs PostgreSQL ${major + 3}\\.1, and pg_dumpall must be of major ${major + 3} or newer; the newest found is pg_dumpall ${major}\\.\\d+ at .*: install the PostgreSQL ${major + 3} client programs, or set pgDumpExplorer\\.pgDumpallPath to a pg_dumpall ${major + 3} or newer$`));
+        return true;
+      });
     });
 
     it('removes the file when the call fails or is cancelled', async () => {

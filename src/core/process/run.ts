@@ -13,12 +13,13 @@
  * - Typed failures: `RunError` (could not start, non-zero exit, killed by a signal) carrying the
  *   command, exit code, signal and the last stderr lines; `CancelledError` when the caller aborted.
  *
- * Passwords never go on a command line: connection arguments and the temporary PGPASSFILE come
- * from `connections/` (ResolvedConnection.toToolArgs, withTemporaryPassfile).
+ * Passwords never go on a command line: a client program runs against a connection through
+ * clientProgram.ts (connection arguments, a temporary PGPASSFILE). Two programs joined by a pipe
+ * (`pg_dump | pg_restore`) run through runPipe.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { Result, ResultPromise } from 'execa';
 
@@ -36,6 +37,11 @@ export interface RunOptions {
   stdin?: Readable | string | Uint8Array;
   /** Each line of stdout (without its line end) as it arrives. */
   onStdoutLine?: (line: string) => void;
+  /**
+   * stdout's bytes, as they are, written into this stream (with back-pressure) instead of being
+   * read as lines or collected. The stream is not ended: the caller decides what the end means.
+   */
+  stdoutTo?: Writable;
   /** Each line of stderr (without its line end) as it arrives. */
   onStderrLine?: (line: string) => void;
   /** Collect stdout into the result (default: true unless onStdoutLine is given). */
@@ -243,7 +249,7 @@ export async function run(file: string, args: readonly string[], options: RunOpt
   if (signal?.aborted) throw new CancelledError(command);
   const grace = options.killGraceMs ?? 3000;
   const tailSize = options.stderrTailLines ?? 20;
-  const collect = options.collectStdout ?? !options.onStdoutLine;
+  const collect = !options.stdoutTo && (options.collectStdout ?? !options.onStdoutLine);
   const execa = await loadExeca();
   if (signal?.aborted) throw new CancelledError(command);
 
@@ -335,7 +341,9 @@ export async function run(file: string, args: readonly string[], options: RunOpt
     }));
     stdin.pipe(sink);
   }
-  const outputs = Promise.all([streamDone(subprocess.stdout, stdoutLines), streamDone(subprocess.stderr, stderrLines)]);
+  const rawOut = options.stdoutTo;
+  const stdoutDone = rawOut && subprocess.stdout ? rawStreamDone(subprocess.stdout, rawOut) : streamDone(subprocess.stdout, stdoutLines);
+  const outputs = Promise.all([stdoutDone, streamDone(subprocess.stderr, stderrLines)]);
 
   let result: Result;
   try {
@@ -381,4 +389,71 @@ function lastLine(tail: readonly string[]): string {
     if (line) return `: ${line}`;
   }
   return '';
+}
+
+/** Pipes a program's stdout into `to` as bytes (back-pressure included) and resolves when it has all gone. */
+function rawStreamDone(from: Readable, to: Writable): Promise<void> {
+  return new Promise<void>((resolve) => {
+    from.pipe(to, { end: false });
+    from.once('end', () => resolve());
+    from.once('error', () => resolve());
+    from.once('close', () => resolve());
+  });
+}
+
+/** One program of a pipe: what `run` takes. */
+export interface PipeStage {
+  file: string;
+  args: readonly string[];
+  options?: Omit<RunOptions, 'signal' | 'stdin' | 'stdoutTo' | 'reject'>;
+}
+
+/**
+ * Runs `first | second`: first's stdout, as bytes, is second's stdin. Second reads the end of its
+ * input only when first exited 0: when first fails, second is ended without it (a psql or a
+ * pg_restore in one transaction then rolls back instead of committing half a stream), and when
+ * second fails, first is ended too. Aborting `signal` ends both, with their process groups.
+ * Resolves with both results when both exited 0; rejects with CancelledError when the caller
+ * aborted, else with the RunError of the program that failed first.
+ */
+export async function runPipe(first: PipeStage, second: PipeStage, options: { signal?: AbortSignal } = {}): Promise<{ first: RunResult; second: RunResult }> {
+  const link = new PassThrough();
+  const both = new AbortController();
+  let failure: unknown;
+  const fail = (err: unknown) => {
+    failure ??= err;
+    both.abort();
+  };
+  const onAbort = () => both.abort();
+  if (options.signal?.aborted) both.abort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
+  const settle = (stage: PipeStage, promise: Promise<RunResult>, onOk: () => void) =>
+    promise.then(
+      (r) => {
+        if (r.exitCode === 0) onOk();
+        else fail(new RunError(`${path.basename(stage.file)} exited with code ${r.exitCode}${lastLine(r.stderrTail)}`, r.command, r.exitCode, undefined, r.stderrTail));
+        return r;
+      },
+      (err: unknown) => {
+        if (!(err instanceof CancelledError)) fail(err);
+        throw err;
+      },
+    );
+  try {
+    const reading = settle(second, run(second.file, second.args, { ...second.options, stdin: link, reject: false, signal: both.signal }), () => undefined).finally(() => {
+      // Nothing reads the pipe any more: let what the first still writes drain away, so that it
+      // is not held on a full pipe while it is being ended.
+      link.resume();
+    });
+    const writing = settle(first, run(first.file, first.args, { ...first.options, stdoutTo: link, reject: false, signal: both.signal }), () => link.end());
+    const [a, b] = await Promise.allSettled([writing, reading]);
+    if (options.signal?.aborted) throw new CancelledError(`${describeCommand(first.file, first.args)} | ${describeCommand(second.file, second.args)}`);
+    if (failure !== undefined) throw failure;
+    if (a.status === 'rejected') throw a.reason;
+    if (b.status === 'rejected') throw b.reason;
+    return { first: a.value, second: b.value };
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    link.destroy();
+  }
 }

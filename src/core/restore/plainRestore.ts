@@ -9,9 +9,8 @@ import { readRanges } from '../plain/sqlRanges';
 import type { RestorePlan } from '../plan/closure';
 import { writeRestoreList } from '../plan/listFile';
 import { psqlRestrictFinding } from '../target/preflightFindings';
-import { findTool, type ToolCandidate } from '../tools/findTools';
 import type { RestoreError } from './errorParser';
-import { runPsqlRestore, type PsqlError } from './psqlRestore';
+import { findPsql, runPsqlRestore, type PsqlError } from './psqlRestore';
 import type { RestoreEvent, RestoreHooks, RestoreResult, RestoreRunOptions } from './types';
 import { checksAfterRestore, countTargetRows, prepareTarget } from './targetPrep';
 import type { ProgressSnapshot } from './verboseParser';
@@ -190,11 +189,7 @@ export async function runPlainRestore(
   if (obstacle) throw new DumpError('unsupported', obstacle);
   if (plan.entries.length === 0) throw new DumpError('usage', 'nothing to restore: the selection is empty');
 
-  const tool: ToolCandidate = await findTool('psql', {
-    ...(hooks.psqlPath ? { configuredPath: hooks.psqlPath } : {}),
-    ...(hooks.standardLocations === false ? { standardLocations: false } : {}),
-    ...(hooks.signal ? { signal: hooks.signal } : {}),
-  });
+  const tool = await findPsql({ ...(hooks.psqlPath ? { toolPath: hooks.psqlPath } : {}), ...(hooks.standardLocations === false ? { standardLocations: false } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}) });
   const restrict = psqlRestrictFinding(tool.version, index.restrictKey !== null);
   if (restrict) throw new DumpError('unsupported', restrict.message);
 

@@ -2,10 +2,10 @@ import * as fs from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ResolvedConnection } from '../connections/resolve';
-import { writeTemporaryPassfile, type TemporaryPassfile } from '../connections/pgpass';
 import { createDecompressor } from '../formats/compression';
 import type { PlainCompression } from '../formats/detect';
-import { CancelledError, run } from '../process/run';
+import { runClientProgram } from '../process/clientProgram';
+import { CancelledError } from '../process/run';
 import { findTool, type ToolCandidate } from '../tools/findTools';
 
 /**
@@ -55,15 +55,24 @@ export interface PsqlRestoreResult {
 const PSQL_MESSAGE = /^psql:[^:]*:(\d+): (ERROR|FATAL|error):\s+(.*)$/;
 const CONTINUATION = /^(DETAIL|HINT|CONTEXT|LINE \d+|QUERY):\s/;
 
-export function psqlArguments(connection: ResolvedConnection, singleTransaction: boolean, onErrorStop = true): string[] {
+export function psqlArguments(connectionArgs: readonly string[], singleTransaction: boolean, onErrorStop = true): string[] {
   return [
     '--no-psqlrc',
     '--quiet',
     ...(onErrorStop ? ['--set=ON_ERROR_STOP=1'] : []),
     ...(singleTransaction ? ['--single-transaction'] : []),
-    ...connection.toToolArgs(),
+    ...connectionArgs,
     '--file=-',
   ];
+}
+
+/** The psql to run: the configured one when it works, else the newest found. */
+export function findPsql(options: { toolPath?: string; standardLocations?: boolean; signal?: AbortSignal } = {}): Promise<ToolCandidate> {
+  return findTool('psql', {
+    ...(options.toolPath ? { configuredPath: options.toolPath } : {}),
+    ...(options.standardLocations === false ? { standardLocations: false } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
 }
 
 /** A plain dump file as SQL text: decompressed as it is read. */
@@ -95,12 +104,7 @@ export async function plainDumpUsesRestrict(file: string, compression: PlainComp
 
 export async function runPsqlRestore(sql: Readable, connection: ResolvedConnection, options: PsqlRestoreOptions = {}): Promise<PsqlRestoreResult> {
   const started = Date.now();
-  const tool = options.tool ??
-    (await findTool('psql', {
-      ...(options.toolPath ? { configuredPath: options.toolPath } : {}),
-      ...(options.standardLocations === false ? { standardLocations: false } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    }));
+  const tool = options.tool ?? (await findPsql(options));
   let bytes = 0;
   let lastReport = 0;
   const counter = new Transform({
@@ -122,15 +126,10 @@ export async function runPsqlRestore(sql: Readable, connection: ResolvedConnecti
 
   const errors: PsqlError[] = [];
   let open: PsqlError | undefined;
-  let passfile: TemporaryPassfile | undefined;
   try {
-    const content = connection.toolPassfileContent();
-    if (content !== undefined) passfile = await writeTemporaryPassfile(content);
-    const args = psqlArguments(connection, options.singleTransaction ?? true, options.onErrorStop ?? true);
     let outcome;
     try {
-      outcome = await run(tool.path, args, {
-        env: connection.toToolEnv(passfile ? { passfile: passfile.path } : {}),
+      outcome = await runClientProgram(tool, connection, (connectionArgs) => psqlArguments(connectionArgs, options.singleTransaction ?? true, options.onErrorStop ?? true), {
         stdin: counter,
         reject: false,
         collectStdout: false,
@@ -174,6 +173,5 @@ export async function runPsqlRestore(sql: Readable, connection: ResolvedConnecti
     return { ok, cancelled: false, command: outcome.command, tool, exitCode: outcome.exitCode, errors, bytes, durationMs: Date.now() - started };
   } finally {
     sql.destroy();
-    await passfile?.remove();
   }
 }

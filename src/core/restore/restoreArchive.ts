@@ -2,12 +2,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ResolvedConnection } from '../connections/resolve';
-import { writeTemporaryPassfile, type TemporaryPassfile } from '../connections/pgpass';
 import { DumpError } from '../errors';
 import type { OpenedArchive } from '../archive';
 import type { RestorePlan } from '../plan/closure';
 import { writeRestoreList } from '../plan/listFile';
-import { CancelledError, describeCommand, run } from '../process/run';
+import { runClientProgram } from '../process/clientProgram';
+import { CancelledError, describeCommand } from '../process/run';
 import { findPgRestoreFor, formatToolVersion, type ToolCandidate } from '../tools/findTools';
 import { RestoreErrorParser, type RestoreError } from './errorParser';
 import type { PlainArchive, TocArchive } from '../model/types';
@@ -129,7 +129,6 @@ async function runArchiveRestore(
   });
 
   const work = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'pgdx-restore-'));
-  let passfile: TemporaryPassfile | undefined;
   let prep: TargetPrep | undefined;
   let unpacked: UnpackedCopy | undefined;
   try {
@@ -148,19 +147,16 @@ async function runArchiveRestore(
     const listFile = path.join(work, 'restore.list');
     // Names go back in the bytes they came in (the archive's client encoding).
     await fs.promises.writeFile(listFile, Buffer.from(restoreList, archive.stringEncoding), { mode: 0o600 });
-    const content = connection.toolPassfileContent();
-    if (content !== undefined) passfile = await writeTemporaryPassfile(content);
 
     // Row counts before a data-only restore: the rows it appends are compared, not the total.
     const rowsBefore = plan.mode === 'data-only' && (options.verifyRowCounts ?? true) ? await countTargetRows(connection, plan) : undefined;
     prep = await prepareTarget(connection, options);
 
-    const args = [...restoreArguments(options), ...connection.toToolArgs(), `--use-list=${listFile}`, unpacked?.path ?? archive.path];
+    const args = (connectionArgs: string[]) => [...restoreArguments(options), ...connectionArgs, `--use-list=${listFile}`, unpacked?.path ?? archive.path];
     emit({ kind: 'stage', stage: 'restore' });
     let outcome;
     try {
-      outcome = await run(tool.path, args, {
-        env: connection.toToolEnv(passfile ? { passfile: passfile.path } : {}),
+      outcome = await runClientProgram(tool, connection, args, {
         reject: false,
         ...(hooks.signal ? { signal: hooks.signal } : {}),
         onStderrLine: (line) => {
@@ -197,7 +193,6 @@ async function runArchiveRestore(
       ...(report ? { postRestore: report } : {}),
     });
   } finally {
-    await passfile?.remove();
     await unpacked?.remove();
     await fs.promises.rm(work, { recursive: true, force: true });
   }

@@ -4,8 +4,8 @@ import { DumpError } from '../errors';
 import type { ClusterIndex, GlobalStatement } from '../plain/clusterDump';
 import { openServerSession } from '../server/session';
 import { psqlRestrictFinding } from '../target/preflightFindings';
-import { findTool, type ToolCandidate } from '../tools/findTools';
-import { runPsqlRestore, type PsqlError } from './psqlRestore';
+import type { ToolCandidate } from '../tools/findTools';
+import { findPsql, runPsqlRestore, type PsqlError } from './psqlRestore';
 
 /**
  * "Restore roles only" from a pg_dumpall script: its role statements (CREATE ROLE, ALTER ROLE
@@ -134,11 +134,7 @@ export async function rolesPreflight(cluster: ClusterIndex, connection: Resolved
 export async function restoreRoles(cluster: ClusterIndex, plan: RolesPlan, connection: ResolvedConnection, options: RolesOptions = {}): Promise<RolesResult> {
   const started = Date.now();
   if (plan.statements.length === 0) throw new DumpError('usage', 'nothing to restore: every role of the script exists in the target already');
-  const tool = await findTool('psql', {
-    ...(options.psqlPath ? { configuredPath: options.psqlPath } : {}),
-    ...(options.standardLocations === false ? { standardLocations: false } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  const tool = await findPsql({ ...(options.psqlPath ? { toolPath: options.psqlPath } : {}), ...(options.standardLocations === false ? { standardLocations: false } : {}), ...(options.signal ? { signal: options.signal } : {}) });
   const restrict = psqlRestrictFinding(tool.version, cluster.restrictKey !== null);
   if (restrict) throw new DumpError('unsupported', restrict.message);
   const settings = cluster.globals.statements.filter((s) => s.kind === 'setting').map((s) => s.text);

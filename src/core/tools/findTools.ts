@@ -17,7 +17,7 @@ import { DumpError } from '../errors';
 import type { ArchiveVersion } from '../model/types';
 import { run } from '../process/run';
 
-export type PgToolName = 'pg_restore' | 'psql' | 'pg_dump';
+export type PgToolName = 'pg_restore' | 'psql' | 'pg_dump' | 'pg_dumpall';
 
 export interface ToolVersion {
   /** 15 for 15.18; 9 for 9.6.24 (before 10 a major had two parts: minor is then 6). */
@@ -273,4 +273,26 @@ export async function findPgRestoreFor(archiveVersion: ArchiveVersion, options: 
   const working = candidates.filter((c) => c.version);
   if (working.length === 0) throw new DumpError('not-found', `${what}; ${notFound('pg_restore', options, candidates)}`);
   throw new DumpError('unsupported', `${what}; found ${candidates.map(describeCandidate).join(', ')}`);
+}
+
+/**
+ * A pg_dump or pg_dumpall for a server of major `serverMajor` (`serverVersion` for messages):
+ * they refuse a server newer than themselves ("server version mismatch"), so the configured one
+ * when it is new enough, else the newest found that is. Throws one line before anything starts
+ * when none is, naming the server's version, the newest found and what to install or set.
+ */
+export async function findToolForServer(
+  tool: 'pg_dump' | 'pg_dumpall',
+  server: { major: number; version: string },
+  options: FindToolOptions & { setting?: string } = {},
+): Promise<ToolCandidate> {
+  const candidates = await findToolCandidates(tool, options);
+  const able = candidates.filter((c) => c.version && c.version.major >= server.major);
+  const pick = able.find((c) => c.source === 'configured') ?? able[0];
+  if (pick) return pick;
+  const todo = `install the PostgreSQL ${server.major} client programs${options.setting ? `, or set ${options.setting} to a ${tool} ${server.major} or newer` : ''}`;
+  const what = `the server runs PostgreSQL ${server.version}, and ${tool} must be of major ${server.major} or newer`;
+  const newest = candidates.find((c) => c.version);
+  if (!newest) throw new DumpError('not-found', `${what}: ${notFound(tool, options, candidates)}; ${todo}`);
+  throw new DumpError('unsupported', `${what}; the newest found is ${describeCandidate(newest)}: ${todo}`);
 }
