@@ -1,0 +1,111 @@
+/**
+ * What making a dump is asked and what it answers (pg_dump of one database; pg_dumpall's globals;
+ * a cluster folder), for the CLI and the dump panel alike. The runners live beside this file.
+ */
+import type { ToolCandidate } from '../tools/findTools';
+
+export type DumpFormat = 'custom' | 'directory' | 'tar' | 'plain';
+
+/** What pg_dump is asked to write: its options, in the user's terms. */
+export interface DumpOptions {
+  /** Default custom. */
+  format?: DumpFormat;
+  /**
+   * `METHOD[:LEVEL]` as pg_dump 16+ takes it (`gzip`, `gzip:9`, `lz4`, `zstd:3`, `none`), or a
+   * bare level `0`–`9` (gzip, any pg_dump); undefined: pg_dump's default for the format.
+   */
+  compress?: string;
+  /** Parallel jobs: directory format only. */
+  jobs?: number;
+  /** pg_dump's patterns, as `-n` / `-N` / `-t` / `-T` / `--exclude-table-data` take them. */
+  schemas?: string[];
+  excludeSchemas?: string[];
+  tables?: string[];
+  excludeTables?: string[];
+  excludeTableData?: string[];
+  /** Default: definitions and data. */
+  content?: 'all' | 'schema-only' | 'data-only';
+  noOwner?: boolean;
+  noPrivileges?: boolean;
+  /** pg_dump 18's statistics: with them (its default), without, or only them; refused for older tools. */
+  statistics?: 'with' | 'without' | 'only';
+}
+
+/** Where a dump comes from and goes to. */
+export interface DumpTarget {
+  /** A file (custom, tar, plain) or a folder (directory) that must not exist yet unless `overwrite`. */
+  path: string;
+  /** Replace what is at `path` (only once the new dump is complete). */
+  overwrite?: boolean;
+}
+
+/** The dump about to run: shown before it starts (the panel, the CLI's first lines). */
+export interface DumpPlanView {
+  /** `host:port/db` of the source. */
+  where: string;
+  serverVersion: string;
+  /** The pg_dump that will run, and why that one (e.g. `the newest of major 15 or newer found`). */
+  tool: ToolCandidate;
+  toolWhy: string;
+  /** The command line as it will run, password never on it (it goes in a temporary password file). */
+  command: string;
+  /** Compression methods this pg_dump can write (lz4 and zstd from 16). */
+  compressionMethods: string[];
+  /** Tables the options select, with `pg_total_relation_size`, for progress and the check afterwards. */
+  tables: { schema: string; name: string; bytes: number }[];
+  /** Sum of the tables' sizes: what progress is measured against. */
+  expectedBytes: number;
+}
+
+export interface DumpProgress {
+  /** Tables whose data pg_dump has dumped (from `--verbose`), and how many the dump holds. */
+  tablesDone: number;
+  tablesTotal: number;
+  /** `schema.table` being dumped now, or what pg_dump says it does. */
+  current: string;
+  /** The output's size so far (the file, or the directory's files). */
+  bytesWritten: number;
+  bytesExpected: number;
+}
+
+export type DumpEvent =
+  | { kind: 'progress'; progress: DumpProgress }
+  /** A line pg_dump printed (for the log). */
+  | { kind: 'output'; line: string };
+
+export interface DumpHooks {
+  signal?: AbortSignal;
+  onEvent?: (event: DumpEvent) => void;
+  /** A configured pg_dump (the executable or its folder). */
+  toolPath?: string;
+  /** Where to look for pg_dump besides the configured path (tests: PATH only). */
+  standardLocations?: boolean;
+}
+
+/** What the new dump holds, read back natively. */
+export interface DumpCheck {
+  entries: number;
+  tables: number;
+  /** Selected tables that are not in its TOC (should never be). */
+  missingTables: string[];
+  /** Entries whose data is missing or cut short. */
+  dataProblems: string[];
+}
+
+export interface DumpResult {
+  ok: boolean;
+  cancelled: boolean;
+  /** Where the dump is (only when ok: a failed or cancelled dump leaves nothing there). */
+  path: string;
+  command: string;
+  tool: ToolCandidate;
+  /** One line each: what went wrong, naming the object and why (`permission denied for table sales.order: … needs SELECT`). */
+  errors: string[];
+  check?: DumpCheck;
+  /** Bytes of the output, and of the tables it dumped (for the compression ratio). */
+  bytes: number;
+  sourceBytes: number;
+  durationMs: number;
+  /** One line: entries, tables, size, compression ratio, duration. */
+  summary: string;
+}
