@@ -74,6 +74,8 @@ export interface ProgressView {
   bytesTotal: number;
   /** What runs now, e.g. `TABLE DATA sales.order`. */
   current: string;
+  /** The COPYs running in the target, how far each is (`sales."order": 45 MB, 1,234,567 rows so far`). */
+  copying?: string[];
 }
 
 export interface RowCountView {

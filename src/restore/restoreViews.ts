@@ -10,6 +10,7 @@ import { describeTool } from '../core/restore/restoreArchive';
 import type { RestoreResult } from '../core/restore/types';
 import { describeFix, formatRestoreError } from '../core/restore/reportText';
 import type { ProgressSnapshot } from '../core/restore/verboseParser';
+import { formatBytes, formatCount } from '../core/units';
 import type { PreflightReport } from '../core/target/preflight';
 import { PLAN_ROWS, type FindingView, type PlanView, type PreflightView, type ProgressView, type ResultView } from '../protocol/restore';
 
@@ -66,6 +67,7 @@ export function progressView(stage: ProgressView['stage'], s: ProgressSnapshot):
     bytesDone: s.bytesDone,
     bytesTotal: s.bytesTotal,
     current: s.running.map((r) => `${r.desc} ${r.name}`).join(', '),
+    copying: (s.copying ?? []).map((c) => `${c.table}: ${formatBytes(c.bytes)}, ${formatCount(c.rows)} rows so far`),
   };
 }
 

@@ -8,12 +8,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { withArchive, type OpenedArchive } from '../../src/core/archive';
+import { withArchive, withDump, type OpenedArchive } from '../../src/core/archive';
 import { buildPlan } from '../../src/core/plan/closure';
 import type { Selection } from '../../src/core/plan/selection';
 import { plainDumpUsesRestrict, readPlainDump, runPsqlRestore } from '../../src/core/restore/psqlRestore';
 import { runRestore } from '../../src/core/restore/restoreArchive';
 import type { RestoreEvent, RestoreRunOptions } from '../../src/core/restore/types';
+import { formatProgress } from '../../src/core/restore/reportText';
 import { preflight } from '../../src/core/target/preflight';
 import { cli, fixturePath, pgTool, testEnv } from '../support/env';
 import { query } from '../support/pgServer';
@@ -22,6 +23,11 @@ import { connectionTo, dropCreatedDatabases, footprint, freshDatabase, snapshot,
 
 async function restoreWith(file: string, db: string, selection: Selection, options: RestoreRunOptions = {}, hooks: { signal?: AbortSignal; onEvent?: (e: RestoreEvent) => void } = {}) {
   return withArchive(file, async (opened: OpenedArchive) => runRestore(opened, buildPlan(opened.archive, selection), connectionTo(db), options, hooks));
+}
+
+/** restoreWith for any dump, a plain one too. */
+async function restoreFrom(file: string, db: string, selection: Selection, options: RestoreRunOptions = {}, hooks: { signal?: AbortSignal; onEvent?: (e: RestoreEvent) => void } = {}) {
+  return withDump(file, async (opened) => runRestore(opened, buildPlan(opened.archive, selection), connectionTo(db), options, hooks));
 }
 
 describe('restore engine against a real server', function () {
@@ -36,6 +42,32 @@ describe('restore engine against a real server', function () {
   });
 
   after(() => dropCreatedDatabases());
+
+  for (const file of ['custom.dump', 'plain.sql'] as const) {
+    it(`${file}: progress inside a long COPY, from the target, at least once a second`, async () => {
+      const db = await freshDatabase('copyprogress');
+      const definitions = await restoreFrom(fixturePath(file), db, { tables: ['public.bulk_rows'], mode: 'definition-only' });
+      assert.equal(definitions.ok, true, definitions.errors.map((e) => e.message).join('\n'));
+      // A trigger that sleeps a millisecond per row makes the COPY of its 5,000 rows take seconds.
+      await query(testEnv().server, db, "create function public.slow() returns trigger language plpgsql as $$ begin perform pg_sleep(0.001); return new; end $$; create trigger slow before insert on public.bulk_rows for each row execute function public.slow()");
+      const seen: { at: number; rows: number; bytes: number; line: string }[] = [];
+      const result = await restoreFrom(fixturePath(file), db, { tables: ['public.bulk_rows'], mode: 'data-only' }, {}, {
+        onEvent: (e) => {
+          const copy = e.kind === 'progress' ? e.snapshot.copying?.find((c) => /bulk_rows/.test(c.table)) : undefined;
+          if (e.kind === 'progress' && copy) seen.push({ at: Date.now(), rows: copy.rows, bytes: copy.bytes, line: formatProgress(e.snapshot) });
+        },
+      });
+      assert.equal(result.ok, true, result.errors.map((e) => e.message).join('\n'));
+      assert.ok(seen.length >= 2, `the COPY was seen ${seen.length} time(s)`);
+      for (let i = 1; i < seen.length; i++) {
+        assert.ok(seen[i]!.rows >= seen[i - 1]!.rows && seen[i]!.bytes >= seen[i - 1]!.bytes, 'rows and bytes only go forward');
+        assert.ok(seen[i]!.at - seen[i - 1]!.at < 2_000, 'a sample at least about once a second');
+      }
+      assert.ok(seen.at(-1)!.rows > seen[0]!.rows && seen.at(-1)!.rows <= 5000, JSON.stringify(seen.map((x) => x.rows)));
+      assert.match(seen[0]!.line, /— copying public\.bulk_rows [\d.]+ [kM]?B, [\d,]+ rows$/);
+      assert.equal(result.progress.copying, undefined, 'nothing is copying once it is done');
+    });
+  }
 
   for (const fixture of ['custom.dump', 'dir-gzip', 'archive.tar'] as const) {
     it(`${fixture}: one table arrives with the same indexes, constraints, triggers, sequence, comments, ACL and policy as in a full restore`, async () => {

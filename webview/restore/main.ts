@@ -227,6 +227,7 @@ function progressSection(p: ProgressView): TemplateResult {
         ? html`Item ${count(p.started)} of ${count(p.total)}${p.bytesTotal > 0 ? html` · ${bytes(p.bytesDone)} of ${bytes(p.bytesTotal)}` : nothing}${p.current ? html` · <code>${p.current}</code>` : nothing}`
         : html`Checking the restored tables: ${p.current}`}
     </p>
+    ${p.copying?.length ? html`<ul class="copying">${p.copying.map((c) => html`<li>Copying ${c}</li>`)}</ul>` : nothing}
     <vscode-button icon="debug-stop" @click=${() => ask('cancel', null)}>Cancel</vscode-button>
   </section>`;
 }

@@ -10,6 +10,7 @@ import type { RestorePlan } from '../plan/closure';
 import { writeRestoreList } from '../plan/listFile';
 import { psqlRestrictFinding } from '../target/preflightFindings';
 import type { RestoreError } from './errorParser';
+import { restoreApplicationName, watchCopyProgress, type CopyInProgress } from './copyProgress';
 import { findPsql, runPsqlRestore, type PsqlError } from './psqlRestore';
 import type { RestoreEvent, RestoreHooks, RestoreResult, RestoreRunOptions } from './types';
 import { checksAfterRestore, countTargetRows, prepareTarget } from './targetPrep';
@@ -222,7 +223,9 @@ export async function runPlainRestore(
     bytesTotal: slices.bytes,
     running: done ? [] : running,
     mode: 'serial',
+    ...(!done && copying.length > 0 ? { copying } : {}),
   });
+  let copying: CopyInProgress[] = [];
   const lines = new LineMap();
   let currentItem: number | undefined;
   const onPiece = (piece: Piece, line: number) => {
@@ -265,10 +268,17 @@ export async function runPlainRestore(
   const rowsBefore = plan.mode === 'data-only' && (options.verifyRowCounts ?? true) ? await countTargetRows(connection, plan) : undefined;
   const prep = await prepareTarget(connection, options);
   emit({ kind: 'stage', stage: 'restore' });
+  // psql is fed faster than a big COPY runs: the target says how far it is.
+  const applicationName = restoreApplicationName();
+  const copies = await watchCopyProgress(connection, applicationName, (now) => {
+    copying = now;
+    emit({ kind: 'progress', snapshot: snapshot() });
+  });
   let outcome;
   try {
     outcome = await runPsqlRestore(Readable.from(counted()), connection, {
       tool,
+      applicationName,
       singleTransaction: options.singleTransaction ?? true,
       onErrorStop: options.exitOnError ?? true,
       ...(hooks.signal ? { signal: hooks.signal } : {}),
@@ -277,6 +287,9 @@ export async function runPlainRestore(
   } catch (err) {
     await prep.undo();
     throw err;
+  } finally {
+    await copies.stop();
+    copying = [];
   }
   for (const e of outcome.errors) {
     const part = e.line !== undefined ? lines.entryAt(e.line) : undefined;

@@ -32,6 +32,8 @@ export interface PsqlRestoreOptions {
   onOutput?: (line: string) => void;
   /** Expected number of bytes of SQL, for progress. */
   totalBytes?: number;
+  /** psql's application_name: what its session is found by (copyProgress.ts). */
+  applicationName?: string;
 }
 
 export interface PsqlError {
@@ -131,6 +133,7 @@ export async function runPsqlRestore(sql: Readable, connection: ResolvedConnecti
     try {
       outcome = await runClientProgram(tool, connection, (connectionArgs) => psqlArguments(connectionArgs, options.singleTransaction ?? true, options.onErrorStop ?? true), {
         stdin: counter,
+        ...(options.applicationName ? { env: { PGAPPNAME: options.applicationName } } : {}),
         reject: false,
         collectStdout: false,
         onStdoutLine: () => undefined,

@@ -1,7 +1,7 @@
 import type { PreflightReport, ProposedFix } from '../target/preflight';
 import type { RestoreError } from './errorParser';
 import type { ProgressSnapshot } from './verboseParser';
-import { formatBytes } from '../units';
+import { formatBytes, formatCount } from '../units';
 
 /** Plain-text forms of the restore reports, for the CLI and the extension's log. One line each. */
 
@@ -39,7 +39,8 @@ export function formatPreflight(report: PreflightReport): string[] {
 export function formatProgress(s: ProgressSnapshot): string {
   const current = s.running.map((r) => `${r.desc} ${r.name}`).join(', ');
   const bytes = s.bytesTotal > 0 ? ` (${formatBytes(s.bytesDone)} of ${formatBytes(s.bytesTotal)})` : '';
-  return `[${s.started}/${s.total}]${bytes}${current ? ` ${current}` : ''}`;
+  const copying = (s.copying ?? []).map((c) => `${c.table} ${formatBytes(c.bytes)}, ${formatCount(c.rows)} rows`).join('; ');
+  return `[${s.started}/${s.total}]${bytes}${current ? ` ${current}` : ''}${copying ? ` — copying ${copying}` : ''}`;
 }
 
 export function formatRestoreError(e: RestoreError): string {

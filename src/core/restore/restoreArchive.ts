@@ -9,6 +9,7 @@ import { writeRestoreList } from '../plan/listFile';
 import { runClientProgram } from '../process/clientProgram';
 import { CancelledError, describeCommand } from '../process/run';
 import { findPgRestoreFor, formatToolVersion, type ToolCandidate } from '../tools/findTools';
+import { restoreApplicationName, watchCopyProgress, type CopyWatcher } from './copyProgress';
 import { RestoreErrorParser, type RestoreError } from './errorParser';
 import type { PlainArchive, TocArchive } from '../model/types';
 import { plainRestoreObstacle, runPlainRestore } from './plainRestore';
@@ -131,6 +132,7 @@ async function runArchiveRestore(
   const work = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'pgdx-restore-'));
   let prep: TargetPrep | undefined;
   let unpacked: UnpackedCopy | undefined;
+  let copies: CopyWatcher | undefined;
   try {
     if (isPackedDirectoryDump(archive)) {
       // pg_restore reads a directory dump only from a folder: copy out what this plan reads.
@@ -154,9 +156,16 @@ async function runArchiveRestore(
 
     const args = (connectionArgs: string[]) => [...restoreArguments(options), ...connectionArgs, `--use-list=${listFile}`, unpacked?.path ?? archive.path];
     emit({ kind: 'stage', stage: 'restore' });
+    // pg_restore says nothing while a big table's COPY runs: the target says how far it is.
+    const applicationName = restoreApplicationName();
+    copies = await watchCopyProgress(connection, applicationName, (running) => {
+      progress.setCopies(running);
+      emit({ kind: 'progress', snapshot: progress.snapshot() });
+    });
     let outcome;
     try {
       outcome = await runClientProgram(tool, connection, args, {
+        env: { PGAPPNAME: applicationName },
         reject: false,
         ...(hooks.signal ? { signal: hooks.signal } : {}),
         onStderrLine: (line) => {
@@ -166,10 +175,13 @@ async function runArchiveRestore(
         },
       });
     } catch (err) {
+      await copies.stop();
       await prep.undo();
       if (err instanceof CancelledError) return result({ ok: false, cancelled: true, command: err.command, exitCode: null });
       throw err;
     }
+    await copies.stop();
+    progress.setCopies([]);
     const summary = errorParser.end();
     const ok = outcome.exitCode === 0 && errors.length === 0;
     if (!ok) {
@@ -193,6 +205,7 @@ async function runArchiveRestore(
       ...(report ? { postRestore: report } : {}),
     });
   } finally {
+    await copies?.stop();
     await unpacked?.remove();
     await fs.promises.rm(work, { recursive: true, force: true });
   }

@@ -22,6 +22,7 @@
  * without -C) are not items; the expected number of items is the number of entries
  * `pg_restore -l` lists for the same selection, minus STATISTICS DATA (`itemsIn`).
  */
+import type { CopyInProgress } from './copyProgress';
 
 /** One restored entry, reported when pg_restore starts on it. */
 export interface ItemEvent {
@@ -88,6 +89,8 @@ export interface ProgressSnapshot {
   /** Items started and not yet finished (one in serial mode, up to N with -j N). */
   running: { dumpId?: number; desc: string; name: string }[];
   mode: 'serial' | 'parallel';
+  /** The COPYs running in the target now, as far as they are (PostgreSQL 14+; copyProgress.ts). */
+  copying?: CopyInProgress[];
 }
 
 /** Entry types that pg_restore applies or restores without printing a line for them. */
@@ -361,8 +364,15 @@ export class RestoreProgress {
 
   snapshot(): ProgressSnapshot {
     const running = [...(this.current ? [this.current] : []), ...this.launched.values()].map(({ dumpId, desc, name }) => ({ ...(dumpId !== undefined ? { dumpId } : {}), desc, name }));
-    return { started: this.started, finished: this.finishedCount, total: this.total, bytesDone: this.bytes, bytesTotal: this.bytesTotal, running, mode: this.mode };
+    return { started: this.started, finished: this.finishedCount, total: this.total, bytesDone: this.bytes, bytesTotal: this.bytesTotal, running, mode: this.mode, ...(this.copies.length > 0 ? { copying: this.copies } : {}) };
   }
+
+  /** What the target says of its running COPYs now (copyProgress.ts). */
+  setCopies(copies: CopyInProgress[]): void {
+    this.copies = copies;
+  }
+
+  private copies: CopyInProgress[] = [];
 
   private onLeader(line: Extract<VerboseLine, { type: 'leader' }>, out: VerboseEvent[]): void {
     if (line.action === 'processing' || line.action === 'missed') {
