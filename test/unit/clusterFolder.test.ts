@@ -131,8 +131,12 @@ describe('dumping globals: the fallback and the arguments', () => {
 
   it('connects where the user said (-l), asks for the globals or the roles, and writes the file', () => {
     const c = ['--host=h', '--port=5432', '--username=u', '--dbname=app', '-w'];
-    assert.deepEqual(globalsArgs(c, 'app', '/t/.g.partial', { rolesOnly: false, noRolePasswords: false }), [...c, '--database=app', '--globals-only', '--file=/t/.g.partial']);
-    assert.deepEqual(globalsArgs(c, 'app', 'f', { rolesOnly: true, noRolePasswords: true }), [...c, '--database=app', '--roles-only', '--no-role-passwords', '--file=f']);
+    const without = ['--host=h', '--port=5432', '--username=u', '-w'];
+    // pg_dumpall takes --dbname for a connection string only.
+    assert.deepEqual(globalsArgs(c, 'app', '/t/.g.partial', { rolesOnly: false, noRolePasswords: false }), [...without, '--database=app', '--globals-only', '--file=/t/.g.partial']);
+    assert.deepEqual(globalsArgs(c, 'app', 'f', { rolesOnly: true, noRolePasswords: true }), [...without, '--database=app', '--roles-only', '--no-role-passwords', '--file=f']);
+    const conninfo = ['--host=h', "--dbname=dbname=app keepalives_idle=30", '-w'];
+    assert.deepEqual(globalsArgs(conninfo, 'app', 'f', { rolesOnly: false, noRolePasswords: false }), [...conninfo, '--database=app', '--globals-only', '--file=f']);
   });
 
   it('says what pg_dumpall said, without its prefix', () => {

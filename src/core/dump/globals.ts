@@ -9,6 +9,7 @@
  * it runs again with `--no-role-passwords` (roles without their passwords), and the result says so.
  */
 import * as fs from 'node:fs/promises';
+import { looksLikeConnectionString } from '../connections/conninfo';
 import type { ResolvedConnection } from '../connections/resolve';
 import { oneLine } from '../errors';
 import { runClientProgram } from '../process/clientProgram';
@@ -71,8 +72,10 @@ export const NO_PASSWORDS_NOTE = 'this user may not read pg_authid (it is not a 
 
 /** pg_dumpall's arguments after the connection's: which globals, written to `file`. */
 export function globalsArgs(connectionArgs: string[], dbname: string, file: string, o: { rolesOnly: boolean; noRolePasswords: boolean }): string[] {
-  // pg_dumpall ignores --dbname's database name; -l (--database) makes it connect where the user said.
-  return [...connectionArgs, `--database=${dbname}`, o.rolesOnly ? '--roles-only' : '--globals-only', ...(o.noRolePasswords ? ['--no-role-passwords'] : []), `--file=${file}`];
+  // pg_dumpall's --dbname takes only a connection string, whose database name it ignores: a bare
+  // name is dropped, and -l (--database) makes it connect where the user said.
+  const connection = connectionArgs.filter((a) => !a.startsWith('--dbname=') || looksLikeConnectionString(a.slice('--dbname='.length)));
+  return [...connection, `--database=${dbname}`, o.rolesOnly ? '--roles-only' : '--globals-only', ...(o.noRolePasswords ? ['--no-role-passwords'] : []), `--file=${file}`];
 }
 
 /** The lines of pg_dumpall's stderr that say what went wrong, else the run's own message. */
