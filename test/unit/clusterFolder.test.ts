@@ -10,6 +10,7 @@ import { checkTarget, moveIntoPlace, temporaryNameBeside } from '../../src/core/
 import { archiveBaseName, archiveFileNames, CLUSTER_FORMAT, isClusterFolder, parseClusterManifest, readClusterFolder, type ClusterManifest } from '../../src/core/dump/clusterFolder';
 import { deniedPgAuthid, errorLines, globalsArgs, serverMajor } from '../../src/core/dump/globals';
 import { DumpError } from '../../src/core/errors';
+import { detectDump } from '../../src/core/formats/detect';
 import { RunError } from '../../src/core/process/run';
 
 const manifest = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
@@ -109,6 +110,8 @@ describe('cluster folder: the manifest', () => {
       fs.writeFileSync(path.join(dir, 'rich.dump'), '');
       await assert.rejects(readClusterFolder(dir), (err: unknown) => err instanceof DumpError && /lacks postgres\.dump, which its manifest\.json lists: it is incomplete/.test(err.message));
       fs.writeFileSync(path.join(dir, 'postgres.dump'), '');
+      // Where the dump of one database is expected, it says what the folder is and what to open.
+      await assert.rejects(detectDump(dir), (err: unknown) => err instanceof DumpError && err.code === 'cluster-dump' && /is a cluster folder: its databases are the archives in it \(postgres\.dump, rich\.dump\), its roles and tablespaces globals\.sql/.test(err.message));
       const folder = await readClusterFolder(dir);
       assert.equal(folder.globalsPath, path.join(dir, 'globals.sql'));
       assert.deepEqual(folder.databases.map((d) => d.path), [path.join(dir, 'postgres.dump'), path.join(dir, 'rich.dump')]);

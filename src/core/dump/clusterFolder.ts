@@ -131,10 +131,16 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Whether `dir` is a folder with a cluster manifest (cheap: the Explorer menu and the Dumps view ask it). */
+/** Far above any real manifest: a bigger manifest.json is another tool's, and is not read. */
+const MAX_MANIFEST_BYTES = 16 << 20;
+
+/** Whether `dir` is a folder with a cluster manifest (the Explorer menu, the Dumps view and the CLI ask it). */
 export async function isClusterFolder(dir: string): Promise<boolean> {
   try {
-    return (await fs.stat(dir)).isDirectory() && looksLikeClusterManifest(await fs.readFile(path.join(dir, MANIFEST_FILE), 'utf8'));
+    if (!(await fs.stat(dir)).isDirectory()) return false;
+    const file = path.join(dir, MANIFEST_FILE);
+    const info = await fs.stat(file);
+    return info.isFile() && info.size <= MAX_MANIFEST_BYTES && looksLikeClusterManifest(await fs.readFile(file, 'utf8'));
   } catch {
     return false;
   }
