@@ -28,7 +28,7 @@ export async function dumpClusterCommand(o: DumpClusterCommandOptions): Promise<
         signal: interrupt.signal,
         onEvent: (e) => {
           if (e.kind === 'start') {
-            say(`dumping the cluster at ${e.where} (PostgreSQL ${e.serverVersion}): ${plural(e.databases.length, 'database')} (${e.databases.map((d) => `${d.name} ${formatBytes(d.bytes)}`).join(', ')})`);
+            say(`dumping the cluster at ${e.where} (PostgreSQL ${e.serverVersion.split(' ')[0]}): ${plural(e.databases.length, 'database')} (${e.databases.map((d) => `${d.name} ${formatBytes(d.bytes)}`).join(', ')})`);
             say(`with ${describeCandidate(e.pgDumpall)} and ${describeCandidate(e.pgDump)}${o.jobs > 1 ? `, ${o.jobs} databases at a time` : ''}`);
           } else if (e.kind === 'globals' && e.state === 'done') {
             say('globals.sql: roles and tablespaces done');

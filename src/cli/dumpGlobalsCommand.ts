@@ -45,7 +45,7 @@ export async function dumpGlobalsCommand(o: DumpGlobalsCommandOptions): Promise<
       { rolesOnly: o.rolesOnly, noRolePasswords: o.noRolePasswords, overwrite: o.yes },
       {
         signal: interrupt.signal,
-        onStart: (s) => say(`dumping the ${o.rolesOnly ? 'roles' : 'roles and tablespaces'} of ${s.where} (PostgreSQL ${s.serverVersion}) with ${describeCandidate(s.tool)}`),
+        onStart: (s) => say(`dumping the ${o.rolesOnly ? 'roles' : 'roles and tablespaces'} of ${s.where} (PostgreSQL ${s.serverVersion.split(' ')[0]}) with ${describeCandidate(s.tool)}`),
       },
     );
     for (const note of result.notes) say(`note: ${note}`);
