@@ -1,4 +1,5 @@
 import { dumpCluster } from '../core/dump/cluster';
+import { CancelledError } from '../core/process/run';
 import { describeCandidate } from '../core/tools/findTools';
 import { formatBytes, plural } from '../core/units';
 import { connectionOf, EXIT_DUMP_FAILED, refuseToReplace } from './dumpGlobalsCommand';
@@ -51,6 +52,11 @@ export async function dumpClusterCommand(o: DumpClusterCommandOptions): Promise<
     const archives = result.manifest.databases.reduce((n, d) => n + d.archiveBytes, 0);
     say(`wrote ${result.path}: globals.sql and ${plural(result.manifest.databases.length, 'archive')} (${formatBytes(archives)}) in ${(result.durationMs / 1000).toFixed(1)} s`);
     return 0;
+  } catch (err) {
+    // Cancelled before anything started (while the tools were asked for their versions).
+    if (!(err instanceof CancelledError)) throw err;
+    say(`cancelled: nothing was left at ${o.dir}`);
+    return EXIT_CANCELLED;
   } finally {
     interrupt.dispose();
   }

@@ -3,6 +3,7 @@ import { looksLikeConnectionString } from '../core/connections/conninfo';
 import { resolveConnection, type ResolvedConnection } from '../core/connections/resolve';
 import { dumpGlobals } from '../core/dump/globals';
 import { DumpError } from '../core/errors';
+import { CancelledError } from '../core/process/run';
 import { readClusterDump } from '../core/plain/clusterDump';
 import { describeCandidate } from '../core/tools/findTools';
 import { formatBytes, plural } from '../core/units';
@@ -62,6 +63,11 @@ export async function dumpGlobalsCommand(o: DumpGlobalsCommandOptions): Promise<
     const script = await readClusterDump(result.path);
     say(`wrote ${result.path}: ${plural(script.roles.length, 'role')}, ${plural(script.tablespaces.length, 'tablespace')} (${formatBytes(result.bytes)}) in ${(result.durationMs / 1000).toFixed(1)} s`);
     return 0;
+  } catch (err) {
+    // Cancelled before anything started (while the tools were asked for their versions).
+    if (!(err instanceof CancelledError)) throw err;
+    say(`cancelled: nothing was written to ${o.file}`);
+    return EXIT_CANCELLED;
   } finally {
     interrupt.dispose();
   }
