@@ -117,26 +117,25 @@ export async function writeGlobals(tool: ToolCandidate, connection: ResolvedConn
   const temporary = temporaryNameBeside(file);
   let command = '';
   const result = (fields: Pick<GlobalsResult, 'ok' | 'cancelled' | 'errors'> & { bytes?: number }): GlobalsResult => ({ bytes: 0, path: file, command, tool, notes, noRolePasswords, durationMs: Date.now() - started, ...fields });
+  const attempt = async () => {
+    const args = (c: string[]) => globalsArgs(c, connection.dbname, temporary, { rolesOnly: options.rolesOnly ?? false, noRolePasswords });
+    try {
+      command = (await runClientProgram(tool, connection, args, { ...(hooks.signal ? { signal: hooks.signal } : {}), onStderrLine: (line) => hooks.onOutput?.(line) })).command;
+    } catch (err) {
+      if (err instanceof RunError || err instanceof CancelledError) command = err.command;
+      throw err;
+    }
+  };
   try {
-    for (;;) {
-      // Created 0600 before pg_dumpall opens it: the script holds password hashes.
-      await fs.writeFile(temporary, '', { mode: 0o600 });
-      try {
-        const run = await runClientProgram(tool, connection, (c) => globalsArgs(c, connection.dbname, temporary, { rolesOnly: options.rolesOnly ?? false, noRolePasswords }), {
-          ...(hooks.signal ? { signal: hooks.signal } : {}),
-          onStderrLine: (line) => hooks.onOutput?.(line),
-        });
-        command = run.command;
-        break;
-      } catch (err) {
-        if (err instanceof RunError || err instanceof CancelledError) command = err.command;
-        if (err instanceof RunError && !noRolePasswords && deniedPgAuthid(err.stderrTail)) {
-          noRolePasswords = true;
-          notes.push(NO_PASSWORDS_NOTE);
-          continue;
-        }
-        throw err;
-      }
+    // Created 0600 before pg_dumpall opens it (and truncates it on a second attempt): the script holds password hashes.
+    await fs.writeFile(temporary, '', { mode: 0o600 });
+    try {
+      await attempt();
+    } catch (err) {
+      if (!(err instanceof RunError) || noRolePasswords || !deniedPgAuthid(err.stderrTail)) throw err;
+      noRolePasswords = true;
+      notes.push(NO_PASSWORDS_NOTE);
+      await attempt();
     }
     const { size } = await fs.stat(temporary);
     await moveIntoPlace(temporary, file, options.overwrite ?? false);
