@@ -45,11 +45,23 @@ const USAGE = `usage:
   pg-dump-explorer restore CLUSTER.sql --database NAME --dbname CONNINFO_OR_URI [selection…]
                                              one database of a pg_dumpall script (or the
                                              selection from it), as from a plain dump
+                                             (CLUSTER_DIR for CLUSTER.sql: a folder of
+                                             dump-cluster, its globals.sql and archives)
+  pg-dump-explorer dump-globals --dbname CONNINFO_OR_URI --file PATH [--roles-only]
+                    [--no-role-passwords] [--yes]
+                                             the roles and tablespaces of the server
+                                             (pg_dumpall --globals-only); a user who may not
+                                             read pg_authid gets them without passwords
+  pg-dump-explorer dump-cluster --dbname CONNINFO_OR_URI --dir PATH [--jobs N] [--yes]
+                                             a new folder: globals.sql, one custom archive
+                                             per database (templates left out), manifest.json
+  (--yes replaces what is at PATH, once the new dump is complete)
 
 exit codes: 0 done; 1 the input or the target could not be read; 2 usage; 3 some entries'
 data is missing; 4 the pre-flight check found blocking problems (nothing was changed);
-5 the restore failed (with one transaction, nothing was changed); 6 restored, but the checks
-after it found differences; 130 cancelled (with one transaction, nothing was changed)`;
+5 the restore (or dump) failed (with one transaction, nothing was changed; a failed dump leaves
+nothing at PATH); 6 restored, but the checks after it found differences; 130 cancelled (with one
+transaction, nothing was changed; a cancelled dump leaves nothing at PATH)`;
 
 const EXIT_ERROR = 1;
 const EXIT_USAGE = 2;
@@ -191,6 +203,9 @@ async function main(argv: string[]): Promise<number> {
       'roles-only': { type: 'boolean' },
       database: { type: 'string' },
       tablespaces: { type: 'boolean' },
+      file: { type: 'string', short: 'f' },
+      dir: { type: 'string' },
+      'no-role-passwords': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -199,6 +214,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return values.help ? 0 : EXIT_USAGE;
   }
+  if (command === 'dump-globals' || command === 'dump-cluster') return dumpFromServer(command, file, values);
   if (!file) throw new UsageError(`${command} needs a FILE`);
   if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra[0]}`);
   switch (command) {
@@ -253,6 +269,26 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`unknown command: ${command}`);
   }
+}
+
+/** dump-globals and dump-cluster: they take no FILE, their output goes where --file / --dir say. */
+async function dumpFromServer(
+  command: 'dump-globals' | 'dump-cluster',
+  extra: string | undefined,
+  v: { dbname?: string; file?: string; dir?: string; jobs?: string; yes?: boolean; 'roles-only'?: boolean; 'no-role-passwords'?: boolean },
+): Promise<number> {
+  if (extra !== undefined) throw new UsageError(`unexpected argument: ${extra}`);
+  if (!v.dbname) throw new UsageError(`${command} needs --dbname CONNINFO_OR_URI (a database name, key=value pairs or a postgresql:// URI)`);
+  if (command === 'dump-globals') {
+    if (!v.file) throw new UsageError('dump-globals needs --file PATH');
+    const { dumpGlobalsCommand } = await import('./cli/dumpGlobalsCommand');
+    return dumpGlobalsCommand({ dbname: v.dbname, file: v.file, rolesOnly: v['roles-only'] ?? false, noRolePasswords: v['no-role-passwords'] ?? false, yes: v.yes ?? false });
+  }
+  if (!v.dir) throw new UsageError('dump-cluster needs --dir PATH (a folder that does not exist yet)');
+  const jobs = v.jobs === undefined ? 1 : Number(v.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs takes a whole number of at least 1, not ${v.jobs}`);
+  const { dumpClusterCommand } = await import('./cli/dumpClusterCommand');
+  return dumpClusterCommand({ dbname: v.dbname, dir: v.dir, jobs, yes: v.yes ?? false });
 }
 
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

@@ -4,6 +4,7 @@ import { withDump, type OpenedArchive } from '../core/archive';
 import { looksLikeConnectionString } from '../core/connections/conninfo';
 import { resolveConnection, type ResolvedConnection } from '../core/connections/resolve';
 import { DumpError } from '../core/errors';
+import { isClusterFolder, readClusterFolder } from '../core/dump/clusterFolder';
 import { detectDump } from '../core/formats/detect';
 import { buildPlan } from '../core/plan/closure';
 import { planWarnings } from '../core/plan/listFile';
@@ -54,7 +55,7 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 /** Ctrl-C cancels the restore (the tool and its children end; one transaction rolls back). */
-function cancelOnInterrupt(): { signal: AbortSignal; dispose(): void } {
+export function cancelOnInterrupt(): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   const onSignal = () => {
     say('cancelling…');
@@ -75,6 +76,7 @@ export async function restoreCommand(file: string, o: RestoreCommandOptions): Pr
   // As psql's -d: a connection string or URI, else a database name.
   const connection = resolveConnection(looksLikeConnectionString(o.dbname) ? o.dbname : { dbname: o.dbname });
   for (const note of connection.notes) say(`note: ${note}`);
+  if (await isClusterFolder(file)) return restoreFromClusterFolder(file, connection, o);
   const detected = await detectDump(file);
   if (detected.kind === 'cluster' || detected.kind === 'globals') {
     if (o.rolesOnly) return restoreRolesOnly(detected.path, connection, o);
@@ -98,6 +100,19 @@ export async function restoreCommand(file: string, o: RestoreCommandOptions): Pr
   if (o.rolesOnly) throw new DumpError('usage', `--roles-only applies to pg_dumpall scripts; ${file} is the dump of one database`);
   if (o.database !== undefined) throw new DumpError('usage', `--database picks a database of a pg_dumpall script; ${file} is the dump of one database`);
   return withDump(file, (opened) => restoreOpened(opened, connection, o));
+}
+
+/** A cluster folder (dump-cluster): its globals.sql is a pg_dumpall script, its databases are archives. */
+async function restoreFromClusterFolder(dir: string, connection: ResolvedConnection, o: RestoreCommandOptions): Promise<number> {
+  const folder = await readClusterFolder(dir);
+  if (o.rolesOnly) return restoreRolesOnly(folder.globalsPath, connection, o);
+  const names = folder.databases.map((d) => d.name);
+  if (o.database === undefined) {
+    throw new DumpError('usage', `${basename(dir)} is a cluster folder: restore its roles with --roles-only${names.length > 0 ? `, then a database of it (${names.join(', ')}) with --database NAME into a database of your choice` : ''}`);
+  }
+  const database = folder.databases.find((d) => d.name === o.database);
+  if (!database) throw new DumpError('usage', `cluster folder ${basename(dir)} holds no database "${o.database}"; it holds ${names.join(', ') || 'none'}`);
+  return withDump(database.path, (opened) => restoreOpened(opened, connection, o));
 }
 
 /** The restore of one database's dump (an archive, a plain dump, a database of a pg_dumpall script). */

@@ -1,22 +1,32 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { isClusterFolder, MANIFEST_FILE } from '../core/dump/clusterFolder';
 import { TOC_NAMES } from '../core/formats/detect';
 import { setContext } from '../util/contextKeys';
 import { Disposable } from '../util/disposable';
 
-/** The TOC file names of a directory dump (pg_restore also accepts a compressed toc.dat). */
-const TOC_GLOB = `**/{${TOC_NAMES.join(',')}}`;
+/**
+ * The files that make a folder a dump: a directory dump's TOC (pg_restore also accepts a
+ * compressed toc.dat), or a cluster folder's manifest.json.
+ */
+const MARKER_NAMES: readonly string[] = [...TOC_NAMES, MANIFEST_FILE];
+const MARKER_GLOB = `**/{${MARKER_NAMES.join(',')}}`;
 /** Enough for any real workspace; the search stops there. */
-const MAX_TOC_FILES = 10_000;
+const MAX_MARKER_FILES = 10_000;
 /** Created folders searched one by one after a burst of changes; past this, the whole workspace is searched once. */
 const MAX_FOLDER_SEARCHES = 20;
 const SETTLE_MS = 300;
 
+/** Whether a marker file found marks a dump: a TOC does; a manifest.json only a cluster folder's (many tools write one). */
+async function marksDump(file: string): Promise<boolean> {
+  return path.basename(file) !== MANIFEST_FILE || isClusterFolder(path.dirname(file));
+}
+
 /**
  * Keeps the context key `pgDumpExplorer.archiveFolders` listing the workspace's folders that hold a
- * toc.dat, so the Explorer's menu can offer "Open in PG Dump Explorer" on directory dumps
- * (`resourcePath in pgDumpExplorer.archiveFolders`) and on no other folder: a when clause cannot
- * look inside a folder itself.
+ * toc.dat (directory dumps) or a cluster manifest (cluster folders), so the Explorer's menu can
+ * offer "Open in PG Dump Explorer" on them (`resourcePath in pgDumpExplorer.archiveFolders`) and on
+ * no other folder: a when clause cannot look inside a folder itself.
  *
  * Found once with findFiles, then kept up to date from a file watcher. The watcher reports a folder
  * created or deleted with its files in it (a copy, an unzip, `rm -r`) as one event for the folder,
@@ -24,7 +34,7 @@ const SETTLE_MS = 300;
  * takes every folder at or under it along.
  */
 export class ArchiveFolders extends Disposable {
-  /** Folder path → its TOC files (a folder may hold toc.dat and toc.dat.gz). */
+  /** Folder path → its marker files (a folder may hold toc.dat and toc.dat.gz). */
   private readonly folders = new Map<string, Set<string>>();
   private readonly created = new Map<string, vscode.Uri>();
   private settleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -67,17 +77,17 @@ export class ArchiveFolders extends Disposable {
     await this.work;
   }
 
-  /** The folders now known to hold a toc.dat (as file system paths). */
+  /** The folders now known to hold a toc.dat or a cluster manifest (as file system paths). */
   list(): string[] {
     return [...this.folders.keys()].sort();
   }
 
   /** The whole workspace, searched again. */
   private async scan(): Promise<void> {
-    const found = await vscode.workspace.findFiles(TOC_GLOB, undefined, MAX_TOC_FILES);
+    const found = await this.dumpMarkers(await vscode.workspace.findFiles(MARKER_GLOB, undefined, MAX_MARKER_FILES));
     if (this.isDisposed) return;
     this.folders.clear();
-    for (const uri of found) this.add(uri.fsPath);
+    for (const file of found) this.add(file);
     this.publish();
   }
 
@@ -93,13 +103,19 @@ export class ArchiveFolders extends Disposable {
     }, SETTLE_MS);
   }
 
-  /** Created paths: TOC files are added; new folders are searched (one by one, or all at once after a big burst). */
+  /** The paths of those found files that mark a dump. */
+  private async dumpMarkers(found: vscode.Uri[]): Promise<string[]> {
+    const marks = await Promise.all(found.map((uri) => marksDump(uri.fsPath)));
+    return found.filter((_, i) => marks[i]).map((uri) => uri.fsPath);
+  }
+
+  /** Created paths: marker files are added; new folders are searched (one by one, or all at once after a big burst). */
   private async look(batch: vscode.Uri[]): Promise<void> {
     let changed = false;
     const folders: vscode.Uri[] = [];
     for (const uri of batch) {
-      if (TOC_NAMES.includes(path.basename(uri.fsPath))) {
-        changed = this.add(uri.fsPath) || changed;
+      if (MARKER_NAMES.includes(path.basename(uri.fsPath))) {
+        if (await marksDump(uri.fsPath)) changed = this.add(uri.fsPath) || changed;
         continue;
       }
       const stat = await vscode.workspace.fs.stat(uri).then(
@@ -112,31 +128,31 @@ export class ArchiveFolders extends Disposable {
     const roots = folders.filter((f) => !folders.some((o) => o !== f && f.fsPath.startsWith(o.fsPath + path.sep)));
     if (roots.length > MAX_FOLDER_SEARCHES) return this.scan();
     for (const root of roots) {
-      const found = await vscode.workspace.findFiles(new vscode.RelativePattern(root, TOC_GLOB), undefined, MAX_TOC_FILES);
-      for (const uri of found) changed = this.add(uri.fsPath) || changed;
+      const found = await this.dumpMarkers(await vscode.workspace.findFiles(new vscode.RelativePattern(root, MARKER_GLOB), undefined, MAX_MARKER_FILES));
+      for (const file of found) changed = this.add(file) || changed;
     }
     if (changed && !this.isDisposed) this.publish();
   }
 
-  private add(toc: string): boolean {
-    const folder = path.dirname(toc);
-    const tocs = this.folders.get(folder);
-    if (tocs) {
-      tocs.add(toc);
+  private add(marker: string): boolean {
+    const folder = path.dirname(marker);
+    const markers = this.folders.get(folder);
+    if (markers) {
+      markers.add(marker);
       return false;
     }
-    this.folders.set(folder, new Set([toc]));
+    this.folders.set(folder, new Set([marker]));
     return true;
   }
 
-  /** A deleted path: a TOC file, a dump's folder, or a folder holding dumps somewhere below. */
+  /** A deleted path: a marker file, a dump's folder, or a folder holding dumps somewhere below. */
   private removeAt(deleted: string): boolean {
     let changed = false;
-    for (const [folder, tocs] of this.folders) {
+    for (const [folder, markers] of this.folders) {
       if (folder === deleted || folder.startsWith(deleted + path.sep)) {
         this.folders.delete(folder);
         changed = true;
-      } else if (tocs.delete(deleted) && tocs.size === 0) {
+      } else if (markers.delete(deleted) && markers.size === 0) {
         this.folders.delete(folder);
         changed = true;
       }

@@ -1,8 +1,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { openArchive, openPlainDump, type OpenedArchive } from '../core/archive';
+import { isClusterFolder, readClusterFolder, type ClusterFolder } from '../core/dump/clusterFolder';
 import { detectDump, directoryOfToc } from '../core/formats/detect';
-import type { ClusterIndex, IndexedCluster } from '../core/plain/clusterDump';
+import { readClusterDump, type ClusterIndex, type IndexedCluster } from '../core/plain/clusterDump';
 import type { PlainIndex } from '../core/plain/indexer';
 import { DumpOutline, OutlineFilter } from '../core/model/outline';
 import { Picks } from '../core/plan/picks';
@@ -14,7 +15,8 @@ import { DumpError } from '../core/errors';
  * The dumps open in the extension: each read once (its TOC or plain-dump index, the outline of
  * its objects) and kept open until closed, with what the user has picked in it. The tree, the
  * editors and the restore flow all look at the same OpenDump. A pg_dumpall script is an
- * OpenCluster: its globals, and one OpenDump per database in it.
+ * OpenCluster: its globals, and one OpenDump per database in it; so is a cluster folder
+ * (dump-cluster), whose globals.sql is a pg_dumpall script and whose databases are its archives.
  */
 export class OpenDump {
   /** What the tree shows with a filter on; undefined: everything. */
@@ -25,7 +27,7 @@ export class OpenDump {
     readonly uri: vscode.Uri,
     readonly opened: OpenedArchive,
     readonly outline: DumpOutline,
-    /** The pg_dumpall script this dump is a database of. */
+    /** The pg_dumpall script (or cluster folder) this dump is a database of. */
     readonly part?: { cluster: OpenCluster; database: string },
   ) {
     this.picks = new Picks(outline);
@@ -38,18 +40,22 @@ export class OpenDump {
 
   /** The file or folder name (`cluster.sql · rich` for a database of a cluster dump). */
   get label(): string {
-    const file = path.basename(this.uri.fsPath);
-    return this.part ? `${file} · ${this.part.database}` : file;
+    return this.part ? `${this.part.cluster.label} · ${this.part.database}` : path.basename(this.uri.fsPath);
   }
 }
 
-/** A pg_dumpall script: its globals (roles, tablespaces) and its databases, each an OpenDump. */
+/**
+ * A pg_dumpall script, or a cluster folder: its globals (roles, tablespaces; a folder's
+ * globals.sql) and its databases, each an OpenDump.
+ */
 export class OpenCluster {
   readonly databases: OpenDump[] = [];
 
   constructor(
     readonly uri: vscode.Uri,
     readonly index: ClusterIndex,
+    /** A cluster folder's manifest and parts; undefined for a pg_dumpall script. */
+    readonly folder?: ClusterFolder,
   ) {}
 
   get key(): string {
@@ -117,14 +123,14 @@ export class OpenDumps extends Disposable {
 
   /**
    * Opens a dump (or returns it, when it is open already): an archive, a plain SQL dump (its
-   * index made in a worker thread, or read from the cache), or a pg_dumpall script (an
-   * OpenCluster, with its databases opened). A directory dump's toc.dat opens its folder.
+   * index made in a worker thread, or read from the cache), a pg_dumpall script or a cluster
+   * folder (an OpenCluster, with its databases opened). A directory dump's toc.dat opens its folder.
    * Errors are one-line DumpErrors.
    */
   open(target: vscode.Uri): Promise<OpenDump | OpenCluster> {
     const uri = dumpLocation(target);
     const key = uri.toString();
-    const known = this.dumps.get(key) ?? this.clusters.get(key);
+    const known = this.dumps.get(key) ?? this.clusters.get(key) ?? this.archiveOfOpenFolder(key);
     if (known) return Promise.resolve(known);
     let pending = this.opening.get(key);
     if (!pending) {
@@ -134,16 +140,24 @@ export class OpenDumps extends Disposable {
     return pending;
   }
 
+  /** An archive of an open cluster folder (its summary opens the same dump, not a second one). */
+  private archiveOfOpenFolder(key: string): OpenDump | undefined {
+    for (const d of this.dumps.values()) if (d.part?.cluster.folder && d.uri.toString() === key) return d;
+    return undefined;
+  }
+
   /** Opens a dump of one database; a cluster dump is a one-line error saying which of its databases to open. */
   async openDump(target: vscode.Uri): Promise<OpenDump> {
     const opened = await this.open(target);
     if (opened instanceof OpenDump) return opened;
     const names = opened.databases.map((d) => d.part!.database);
-    throw new DumpError('cluster-dump', `${opened.label} is a cluster dump made by pg_dumpall${names.length > 0 ? ` holding the databases ${names.join(', ')}` : ' (roles and tablespaces only)'}: pick what to restore under one of its databases in the Dumps view`);
+    const what = opened.folder ? 'a cluster folder' : 'a cluster dump made by pg_dumpall';
+    throw new DumpError('cluster-dump', `${opened.label} is ${what}${names.length > 0 ? ` holding the databases ${names.join(', ')}` : ' (roles and tablespaces only)'}: pick what to restore under one of its databases in the Dumps view`);
   }
 
   private async read(uri: vscode.Uri): Promise<OpenDump | OpenCluster> {
     const file = uri.fsPath;
+    if (await isClusterFolder(file)) return this.readClusterFolder(uri);
     const detected = await detectDump(file);
     if (detected.kind === 'cluster' || detected.kind === 'globals') return this.readCluster(uri);
     if (detected.kind !== 'plain') return this.add(uri, await openArchive(file));
@@ -168,6 +182,26 @@ export class OpenDumps extends Disposable {
       for (const d of cluster.databases) await d.opened.close();
       throw err;
     }
+    return this.addCluster(cluster);
+  }
+
+  /** A cluster folder: its globals.sql read as the pg_dumpall script it is, each database its archive. */
+  private async readClusterFolder(uri: vscode.Uri): Promise<OpenCluster> {
+    const folder = await readClusterFolder(uri.fsPath);
+    const cluster = new OpenCluster(uri, await readClusterDump(folder.globalsPath), folder);
+    try {
+      for (const d of folder.databases) {
+        const opened = await openArchive(d.path);
+        cluster.databases.push(new OpenDump(vscode.Uri.file(d.path), opened, new DumpOutline(opened.archive), { cluster, database: d.name }));
+      }
+    } catch (err) {
+      for (const d of cluster.databases) await d.opened.close();
+      throw err;
+    }
+    return this.addCluster(cluster);
+  }
+
+  private addCluster(cluster: OpenCluster): OpenCluster {
     this.clusters.set(cluster.key, cluster);
     for (const d of cluster.databases) this.dumps.set(d.key, d);
     this.update();

@@ -101,7 +101,7 @@ export class RestoreCommands {
   }
 
   /**
-   * `Restore Roles Only…` on a cluster dump: the roles the target lacks, with their settings and
+   * `Restore Roles Only…` on a cluster dump (a pg_dumpall script, or a cluster folder's globals.sql): the roles the target lacks, with their settings and
    * memberships, in one transaction; roles it has are left as they are, and the confirmation says
    * which.
    */
@@ -157,11 +157,11 @@ export class RestoreCommands {
     if (arg instanceof vscode.Uri) {
       const opened = await this.services.dumps.open(arg);
       if (opened instanceof OpenCluster) return opened;
-      throw new DumpError('usage', `${opened.label} is the dump of one database: Restore Roles Only… takes a pg_dumpall script`);
+      throw new DumpError('usage', `${opened.label} is the dump of one database: Restore Roles Only… takes a pg_dumpall script or a cluster folder`);
     }
     const open = this.services.dumps.roots().filter((r): r is OpenCluster => r instanceof OpenCluster);
     if (open.length === 1) return open[0];
-    if (open.length === 0) throw new DumpError('usage', 'open a pg_dumpall script (cluster or globals-only dump) in the Dumps view first');
+    if (open.length === 0) throw new DumpError('usage', 'open a pg_dumpall script (cluster or globals-only dump) or a cluster folder in the Dumps view first');
     return (await pickOne(open.map((c) => ({ label: c.label, cluster: c })), { placeHolder: 'Which cluster dump?' }))?.cluster;
   }
 

@@ -5,7 +5,7 @@ export type ContextKey =
   | 'pgDumpExplorer.hasOpenDumps'
   | 'pgDumpExplorer.treeFiltered'
   | 'pgDumpExplorer.hasPicks'
-  /** Folders of the workspace that hold a toc.dat (ArchiveFolders), for `resourcePath in …`. */
+  /** Folders of the workspace that hold a toc.dat or a cluster manifest (ArchiveFolders), for `resourcePath in …`. */
   | 'pgDumpExplorer.archiveFolders';
 
 export function setContext(key: ContextKey, value: unknown): void {

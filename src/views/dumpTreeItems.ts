@@ -111,13 +111,17 @@ function checkbox(state: PickState | undefined, what: string): vscode.TreeItem['
   };
 }
 
-/** A cluster dump's root: its globals and databases under it. */
+/** A cluster dump's root (a pg_dumpall script, or a cluster folder): its globals and databases under it. */
 export function clusterRootItem(cluster: OpenCluster, element: DumpElement): vscode.TreeItem {
   const item = new vscode.TreeItem(cluster.label, vscode.TreeItemCollapsibleState.Expanded);
   item.id = element.id;
-  const { index } = cluster;
-  item.description = `${index.kind === 'globals' ? 'globals-only' : 'cluster'} dump · ${plural(cluster.databases.length, 'database')} · ${plural(index.roles.length, 'role')}`;
-  item.tooltip = `${cluster.uri.fsPath}\nA pg_dumpall script: its roles and tablespaces, then ${plural(cluster.databases.length, 'database')} (${cluster.databases.map((d) => d.part!.database).join(', ') || 'none'})${index.complete ? '' : '\nThe script ends early: it was cut short'}`;
+  const { index, folder } = cluster;
+  const kind = folder ? 'cluster folder' : `${index.kind === 'globals' ? 'globals-only' : 'cluster'} dump`;
+  item.description = `${kind} · ${plural(cluster.databases.length, 'database')} · ${plural(index.roles.length, 'role')}`;
+  const databases = `${plural(cluster.databases.length, 'database')} (${cluster.databases.map((d) => d.part!.database).join(', ') || 'none'})`;
+  item.tooltip = folder
+    ? `${cluster.uri.fsPath}\nA cluster folder: its roles and tablespaces (${folder.manifest.globals.file}), then ${databases}, each a custom archive\nFrom PostgreSQL ${folder.manifest.server.version}, finished ${folder.manifest.finishedAt}${folder.manifest.globals.noRolePasswords ? '\nRoles without their passwords (--no-role-passwords)' : ''}`
+    : `${cluster.uri.fsPath}\nA pg_dumpall script: its roles and tablespaces, then ${databases}${index.complete ? '' : '\nThe script ends early: it was cut short'}`;
   item.iconPath = new vscode.ThemeIcon('server');
   item.contextValue = 'cluster';
   item.resourceUri = cluster.uri;
@@ -130,7 +134,7 @@ export function clusterGlobalsItem(cluster: OpenCluster, element: DumpElement): 
   const item = new vscode.TreeItem('Roles and tablespaces', roles.length + tablespaces.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
   item.id = element.id;
   item.description = `${plural(roles.length, 'role')}, ${plural(tablespaces.length, 'tablespace')}`;
-  item.tooltip = 'The cluster-wide part of the script (before its first database): roles, their settings and memberships, tablespaces. Restore Roles Only… creates the roles a target lacks.';
+  item.tooltip = `The cluster-wide part of the ${cluster.folder ? `folder (${cluster.folder.manifest.globals.file})` : 'script (before its first database)'}: roles, their settings and memberships, tablespaces. Restore Roles Only… creates the roles a target lacks.`;
   item.iconPath = new vscode.ThemeIcon('organization');
   item.contextValue = 'clusterGlobals';
   return item;

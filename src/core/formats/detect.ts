@@ -3,6 +3,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DumpError } from '../errors';
+import { isClusterFolder } from '../dump/clusterFolder';
 import { isJunkName } from '../io/directoryContainer';
 import { indexTar, isTarHeader } from '../io/tarContainer';
 import { openZipContainer } from '../io/zipContainer';
@@ -79,6 +80,9 @@ async function detectDirectory(path: string, label: string): Promise<DetectedDum
   }
   for (const name of TOC_NAMES) {
     if (names.includes(name) && (await isFile(join(path, name)))) return { kind: 'directory', path };
+  }
+  if (await isClusterFolder(path)) {
+    throw new DumpError('cluster-dump', `folder ${label} is a cluster folder: its databases are the archives in it (${names.filter((n) => n.endsWith('.dump')).sort().join(', ') || 'none'}), its roles and tablespaces globals.sql; open one of those, or the folder in the Dumps view`);
   }
   // A friendlier hint when the user picked the folder above the dump.
   const nested: string[] = [];
