@@ -25,7 +25,8 @@ export function formatDumpProgress(p: DumpProgress): string {
 }
 
 function describePlan(plan: DumpPlanView): string[] {
-  const size = plan.expectedBytes > 0 ? ` (${formatBytes(plan.expectedBytes)} of rows to dump, indexes included)` : '';
+  // pg_total_relation_size: what progress is measured against, though indexes are dumped as definitions only.
+  const size = plan.expectedBytes > 0 ? ` (${formatBytes(plan.expectedBytes)} on the server, indexes included)` : '';
   return [
     `source: ${plan.where}, PostgreSQL ${plan.serverVersion}`,
     `using ${describeCandidate(plan.tool)}: ${plan.toolWhy}`,
