@@ -228,8 +228,14 @@ describe('dump engine against a real server', function () {
           await blocker.query('begin');
           await blocker.query('lock table public.open_t in access exclusive mode');
           const controller = new AbortController();
-          const running = runDump(connectionTo(db), { path: out(`cancel.${format}`) }, { format }, { signal: controller.signal }, plan);
+          const progressAt: number[] = [];
+          const onEvent = (e: DumpEvent) => e.kind === 'progress' && progressAt.push(Date.now());
+          const running = runDump(connectionTo(db), { path: out(`cancel.${format}`) }, { format }, { signal: controller.signal, onEvent }, plan);
           await pgDumpWaitsForLock(db);
+          // While pg_dump says nothing, progress still comes once a second (the output's size).
+          const from = progressAt.length;
+          await until('two more progress events', () => progressAt.length >= from + 2, { timeoutMs: 5000 });
+          assert.ok(progressAt.at(-1)! - progressAt.at(-2)! < 1500, `${progressAt.at(-1)! - progressAt.at(-2)!} ms between progress events`);
           controller.abort();
           const result = await running;
           assert.equal(result.cancelled, true);
