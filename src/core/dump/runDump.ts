@@ -57,6 +57,30 @@ async function moveIntoPlace(partial: string, target: string, directory: boolean
   await remove(old);
 }
 
+/** Asks the output's size once a second and reports progress: never per line, so that stat-ing cannot slow pg_dump. */
+function measureEverySecond(output: string, progress: DumpProgressTracker, emit: (e: DumpEvent) => void): { stop(): void } {
+  let measuring = false;
+  let stopped = false;
+  const timer = setInterval(() => {
+    if (measuring) return;
+    measuring = true;
+    void outputSize(output)
+      .then((bytes) => {
+        // A size asked just before pg_dump ended must not be reported after the final one.
+        if (stopped) return;
+        progress.setBytes(bytes);
+        emit({ kind: 'progress', progress: progress.snapshot() });
+      })
+      .finally(() => (measuring = false));
+  }, PROGRESS_INTERVAL_MS);
+  return {
+    stop: () => {
+      stopped = true;
+      clearInterval(timer);
+    },
+  };
+}
+
 /**
  * Dumps the database of `connection` into `target`. `plan`: one planDump made for the same
  * options and target (made here when not given). Throws one DumpError line when it cannot start
@@ -92,21 +116,7 @@ export async function runDump(
 
   await remove(partial);
   if (filterText !== undefined) await fs.promises.writeFile(filter, filterText, { mode: 0o600 });
-  // The size is asked once a second, never per line: stat-ing must not slow pg_dump.
-  let measuring = false;
-  let stopped = false;
-  const timer = setInterval(() => {
-    if (measuring) return;
-    measuring = true;
-    void outputSize(partial)
-      .then((bytes) => {
-        // A size asked just before pg_dump ended must not be reported after the final one.
-        if (stopped) return;
-        progress.setBytes(bytes);
-        emit({ kind: 'progress', progress: progress.snapshot() });
-      })
-      .finally(() => (measuring = false));
-  }, PROGRESS_INTERVAL_MS);
+  const sizes = measureEverySecond(partial, progress, emit);
   emit({ kind: 'progress', progress: progress.snapshot() });
 
   let exit: { exitCode: number; command: string; stderrTail: string[] };
@@ -126,8 +136,7 @@ export async function runDump(
     if (err instanceof CancelledError) return result({ ok: false, cancelled: true, command });
     return result({ ok: false, cancelled: false, command, errors: [oneLine(err)] });
   } finally {
-    stopped = true;
-    clearInterval(timer);
+    sizes.stop();
     if (filterText !== undefined) await remove(filter);
   }
 
