@@ -174,6 +174,17 @@ describe('dump engine against a real server', function () {
     assert.deepEqual(fs.readdirSync(dir), []);
   });
 
+  it('a password goes in a temporary password file, never on the command line', async () => {
+    const { server } = testEnv();
+    // The test server trusts every local connection: the password is carried, not checked.
+    const withPassword = resolveConnection({ host: server.host, port: server.port, user: server.user, dbname: RICH, password: 's3cret-word' }, { env: {} });
+    const plan = await planDump(withPassword, { tables: ['sales.customer'] }, {}, { path: out('pw.dump') });
+    assert.doesNotMatch(plan.command, /s3cret/);
+    const result = await runDump(withPassword, { path: out('pw.dump') }, { tables: ['sales.customer'] }, {}, plan);
+    assert.equal(result.ok, true, result.errors.join('\n'));
+    assert.equal(result.command, plan.command, 'the command shown is the one that ran');
+  });
+
   it('an existing target is kept unless it may be replaced; a folder that is not a directory dump is never replaced', async () => {
     fs.writeFileSync(out('old.dump'), 'old');
     await assert.rejects(runDump(rich(), { path: out('old.dump') }, { tables: ['sales.customer'] }), /old\.dump exists already/);
