@@ -88,7 +88,24 @@ export function wideSchemaArchive() {
 
 const PLAIN_GENERATOR_VERSION = 1;
 /** Rows of the big table of the plain bench: about 105 bytes each in COPY text, 840 MB in all. */
-const BIG_ROWS = Number(process.env.BENCH_PLAIN_ROWS ?? 8_000_000);
+export const BIG_ROWS = Number(process.env.BENCH_PLAIN_ROWS ?? 8_000_000);
+
+/**
+ * Loads database `bench` (created here) on `server`: the 90,000-entry schema of the archive bench
+ * plus public.big_rows, a table of BIG_ROWS rows. The plain bench dumps it; the dump bench dumps it live.
+ */
+export async function fillBigDatabase(server) {
+  await createDatabase(server, 'bench');
+  for (let s = 1; s <= 100; s++) await query(server, 'bench', GENERATE_SCHEMA(s));
+  await query(
+    server,
+    'bench',
+    `CREATE TABLE public.big_rows (id bigint, label text, digest text, digest2 text, amount numeric(10,2), day date);
+     INSERT INTO public.big_rows
+     SELECT g, 'row ' || g, md5(g::text), md5((g * 7)::text), (g % 100000) / 100.0, date '2024-01-01' + g % 366
+     FROM generate_series(1, ${BIG_ROWS}) g;`,
+  );
+}
 
 /**
  * A plain dump of at least 800 MB and its .sql.gz, made once: the 90,000-entry schema of the
@@ -104,16 +121,7 @@ export async function plainBenchDump() {
     if (existsSync(file) && existsSync(gz)) return { file, gz };
     mkdirSync(cacheDir, { recursive: true });
     console.log(`generating ${file} and its .gz (once; a few minutes) ...`);
-    await createDatabase(server, 'bench');
-    for (let s = 1; s <= 100; s++) await query(server, 'bench', GENERATE_SCHEMA(s));
-    await query(
-      server,
-      'bench',
-      `CREATE TABLE public.big_rows (id bigint, label text, digest text, digest2 text, amount numeric(10,2), day date);
-       INSERT INTO public.big_rows
-       SELECT g, 'row ' || g, md5(g::text), md5((g * 7)::text), (g % 100000) / 100.0, date '2024-01-01' + g % 366
-       FROM generate_series(1, ${BIG_ROWS}) g;`,
-    );
+    await fillBigDatabase(server);
     const tmp = `${file}.part`;
     sh(pgDump, ['-h', server.host, '-p', String(server.port), '-U', server.user, '-Fp', '-f', tmp, 'bench'], { env: { ...process.env, ...server.env } });
     renameSync(tmp, file);

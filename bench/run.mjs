@@ -1,16 +1,16 @@
 // `npm run bench`: speed and memory of the CLI against the PostgreSQL tool that does the same
 // job, in the same run, alternating, medians. Not a test: it prints figures for README.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { benchArchive, cacheDir, plainBenchDump, stopServersOnExit } from './archives.mjs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { benchArchive, BIG_ROWS, cacheDir, fillBigDatabase, plainBenchDump, stopServersOnExit } from './archives.mjs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureSystemPackages } from '../scripts/systemPackages.mjs';
 
 const require = createRequire(import.meta.url);
 require('tsx/cjs/api').register();
-const { startServer, createDatabase } = require('../test/support/pgServer.ts');
+const { startServer, createDatabase, query } = require('../test/support/pgServer.ts');
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -41,7 +41,7 @@ function timeOnce(cmd, args, stdoutFile = '/dev/null') {
   const devnull = openSync(stdoutFile, 'w');
   try {
     const t0 = process.hrtime.bigint();
-    const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { env, stdio: ['ignore', devnull, 'pipe'], encoding: 'utf8' });
+    const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { env, stdio: ['ignore', devnull, 'pipe'], encoding: 'utf8', maxBuffer: 1 << 30 });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
     const rssKb = Number(r.stderr.trim().split('\n').pop());
@@ -134,6 +134,61 @@ async function benchIndex() {
   );
 }
 
+/**
+ * Dumping the database of the plain bench (the 90,000-entry schema and 8 million rows), live:
+ * `dump` (plan, pg_dump --verbose with progress, the dump read back and checked) against the same
+ * pg_dump by hand, custom format, alternating. Our peak memory is our process's own (selfRss.cjs),
+ * not pg_dump's.
+ */
+async function benchDump() {
+  const server = await startServer();
+  try {
+    const started = Date.now();
+    console.log(`\nloading the dump bench's database (${BIG_ROWS.toLocaleString('en-US')} rows and 10,000 tables; a few minutes) ...`);
+    await fillBigDatabase(server);
+    const [size] = await query(server, 'bench', "select pg_size_pretty(pg_database_size('bench')) as size");
+    console.log(`loaded in ${((Date.now() - started) / 1000).toFixed(0)} s: ${size.size}`);
+    const pgDump = sh('bash', ['-c', 'ls -d /usr/lib/postgresql/*/bin/pg_dump | sort -V | tail -1']).trim() || 'pg_dump';
+    const outDir = join(cacheDir, 'dump-out');
+    mkdirSync(outDir, { recursive: true });
+    const ourFile = join(outDir, 'ours.dump');
+    const theirFile = join(outDir, 'theirs.dump');
+    const rssFile = join(outDir, 'self-rss.txt');
+    process.env.PGDX_SELF_RSS_FILE = rssFile;
+    const url = `postgresql://${server.user}@${server.host}:${server.port}/bench`;
+    const ours = [process.execPath, ['--import', pathToFileURL(join(root, 'bench', 'selfRss.mjs')).href, CLI, 'dump', '--dbname', url, '--file', ourFile]];
+    const theirs = [pgDump, ['-h', server.host, '-p', String(server.port), '-U', server.user, '-Fc', '-f', theirFile, 'bench']];
+    // One untimed pg_dump first, so that neither side pays for reading the tables into the cache.
+    timeOnce(...theirs);
+    const runs = Number(process.env.BENCH_DUMP_RUNS ?? 5);
+    const a = { ms: [], self: [] };
+    const b = { ms: [], rss: [] };
+    for (let i = 0; i < runs; i++) {
+      for (const side of i % 2 ? ['theirs', 'ours'] : ['ours', 'theirs']) {
+        rmSync(side === 'ours' ? ourFile : theirFile, { force: true });
+        const r = timeOnce(...(side === 'ours' ? ours : theirs));
+        if (side === 'ours') {
+          a.ms.push(r.ms);
+          a.self.push(Number(readFileSync(rssFile, 'utf8')) / 1024);
+        } else {
+          b.ms.push(r.ms);
+          b.rss.push(r.rssMb);
+        }
+      }
+    }
+    const ratio = median(a.ms) / median(b.ms);
+    const peak = Math.max(...a.self);
+    const met = ratio <= 1.03 && peak <= 100;
+    console.log(`\ndump: node dist/cli.js dump (custom) vs pg_dump -Fc, ${runs} runs each, alternating; dumps of ${(statSync(ourFile).size / 1e6).toFixed(0)} and ${(statSync(theirFile).size / 1e6).toFixed(0)} MB`);
+    console.log(`  ours:   median ${median(a.ms).toFixed(0)} ms, our process's peak RSS ${peak.toFixed(0)} MB`);
+    console.log(`  theirs: median ${median(b.ms).toFixed(0)} ms, pg_dump's peak RSS ${Math.max(...b.rss).toFixed(0)} MB`);
+    console.log(`  ratio ${ratio.toFixed(3)} (target <= 1.03), peak ${peak.toFixed(0)} MB (target <= 100 MB): ${met ? 'met' : 'NOT met'}`);
+    rmSync(outDir, { recursive: true, force: true });
+  } finally {
+    await server.stop();
+  }
+}
+
 async function main() {
   const missing = ensureSystemPackages('bench');
   if (missing) throw new Error(missing);
@@ -141,6 +196,7 @@ async function main() {
   if (!hasGnuTime()) throw new Error('the bench measures peak memory with GNU time: install Debian\'s "time" package');
   const only = process.argv[2];
   if (only === 'index') return benchIndex();
+  if (only === 'dump') return benchDump();
   const archive = await benchArchive();
   const pgRestore = sh('bash', ['-c', 'ls -d /usr/lib/postgresql/*/bin/pg_restore | sort -V | tail -1']).trim() || 'pg_restore';
   const entries = sh(pgRestore, ['-l', archive]).split('\n').filter((l) => /^\d+;/.test(l)).length;
@@ -150,6 +206,7 @@ async function main() {
   }
   if (!only || only === 'restore') await benchRestore(archive, pgRestore);
   if (!only) await benchIndex();
+  if (!only) await benchDump();
 }
 
 main().catch((err) => {

@@ -11,11 +11,13 @@ import { buildPlan } from './core/plan/closure';
 import { planWarnings, writeRestoreList } from './core/plan/listFile';
 import type { RestoreMode, Selection } from './core/plan/selection';
 import type { RestoreCommandOptions } from './cli/restoreCommand';
+import type { DumpFormat, DumpOptions } from './core/dump/types';
 
 /**
  * Command-line face of the core. Exit codes:
  *   0 success; 1 the input could not be read (one line on stderr);
- *   2 usage error; 3 listed, but some entries' data is missing or cut short.
+ *   2 usage error; 3 listed, but some entries' data is missing or cut short;
+ *   4 to 6 and 130 for restore and dump (src/cli/terminal.ts).
  */
 const USAGE = `usage:
   pg-dump-explorer list FILE [--json]        what pg_restore -l prints (or every entry as JSON)
@@ -47,6 +49,18 @@ const USAGE = `usage:
                                              selection from it), as from a plain dump
                                              (CLUSTER_DIR for CLUSTER.sql: a folder of
                                              dump-cluster, its globals.sql and archives)
+  pg-dump-explorer dump --dbname CONNINFO_OR_URI --file PATH
+                    [--format custom|directory|tar|plain] [--compress METHOD[:LEVEL]]
+                    [--jobs N] [--schema P]... [--exclude-schema P]... [--table P]...
+                    [--exclude-table P]... [--exclude-table-data P]...
+                    [--schema-only | --data-only] [--no-owner] [--no-privileges]
+                    [--with-statistics | --no-statistics | --statistics-only] [--yes]
+                                             pg_dump of the database with a pg_dump new
+                                             enough for its server, with progress; written
+                                             under a temporary name until it succeeds, then
+                                             read back and checked; an existing PATH is
+                                             replaced only after asking (or with --yes);
+                                             plain with --compress gzip writes PATH.gz
   pg-dump-explorer dump-globals --dbname CONNINFO_OR_URI --file PATH [--roles-only]
                     [--no-role-passwords] [--yes]
                                              the roles and tablespaces of the server
@@ -58,10 +72,13 @@ const USAGE = `usage:
   (--yes replaces what is at PATH, once the new dump is complete)
 
 exit codes: 0 done; 1 the input or the target could not be read; 2 usage; 3 some entries'
-data is missing; 4 the pre-flight check found blocking problems (nothing was changed);
-5 the restore (or dump) failed (with one transaction, nothing was changed; a failed dump leaves
-nothing at PATH); 6 restored, but the checks after it found differences; 130 cancelled (with one
-transaction, nothing was changed; a cancelled dump leaves nothing at PATH)`;
+data is missing; 4 the pre-flight check found blocking problems (nothing was changed), or for
+dump: no pg_dump can dump the server (or do what was asked), or PATH exists and was not to be
+replaced (nothing was written); 5 the restore failed (with one transaction, nothing was
+changed), or the dump failed (nothing was written at PATH); 6 restored, but the checks after it
+found differences, or dumped, but reading the dump back found a selected table missing or its
+data incomplete; 130 cancelled (with one transaction, nothing was changed; a dump leaves
+nothing at PATH)`;
 
 const EXIT_ERROR = 1;
 const EXIT_USAGE = 2;
@@ -181,6 +198,43 @@ async function indexCluster(file: string, json: boolean): Promise<number> {
   return 0;
 }
 
+const FORMATS: Record<string, DumpFormat> = { custom: 'custom', c: 'custom', directory: 'directory', d: 'directory', tar: 'tar', t: 'tar', plain: 'plain', p: 'plain' };
+
+/** The `dump` command's options, checked for what needs no server. */
+function dumpCommandOptions(values: Record<string, string | boolean | string[] | undefined>) {
+  const text = (name: string) => values[name] as string | undefined;
+  const list = (name: string) => (values[name] as string[] | undefined) ?? [];
+  const flag = (name: string) => values[name] === true;
+  const dbname = text('dbname');
+  const file = text('file');
+  if (!dbname) throw new UsageError('dump needs --dbname CONNINFO_OR_URI (a database name, key=value pairs or a postgresql:// URI)');
+  if (!file) throw new UsageError('dump needs --file PATH (a folder for --format directory)');
+  const formatName = text('format') ?? 'custom';
+  const format = FORMATS[formatName.toLowerCase()];
+  if (!format) throw new UsageError(`--format takes custom, directory, tar or plain, not ${formatName}`);
+  if (flag('data-only') && flag('schema-only')) throw new UsageError('--data-only and --schema-only cannot be used together');
+  const statistics = (['with-statistics', 'no-statistics', 'statistics-only'] as const).filter(flag);
+  if (statistics.length > 1) throw new UsageError(`--${statistics[0]} and --${statistics[1]} cannot be used together`);
+  const jobs = text('jobs') === undefined ? undefined : Number(text('jobs'));
+  if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) throw new UsageError(`--jobs takes a whole number of at least 1, not ${text('jobs')}`);
+  const compress = text('compress');
+  const options: DumpOptions = {
+    format,
+    ...(compress !== undefined ? { compress } : {}),
+    ...(jobs !== undefined ? { jobs } : {}),
+    schemas: list('schema'),
+    excludeSchemas: list('exclude-schema'),
+    tables: list('table'),
+    excludeTables: list('exclude-table'),
+    excludeTableData: list('exclude-table-data'),
+    content: flag('data-only') ? 'data-only' : flag('schema-only') ? 'schema-only' : 'all',
+    noOwner: flag('no-owner'),
+    noPrivileges: flag('no-privileges'),
+    ...(statistics[0] ? { statistics: ({ 'with-statistics': 'with', 'no-statistics': 'without', 'statistics-only': 'only' } as const)[statistics[0]] } : {}),
+  };
+  return { dbname, file, options, yes: flag('yes') };
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -206,6 +260,14 @@ async function main(argv: string[]): Promise<number> {
       file: { type: 'string', short: 'f' },
       dir: { type: 'string' },
       'no-role-passwords': { type: 'boolean' },
+      format: { type: 'string', short: 'F' },
+      compress: { type: 'string', short: 'Z' },
+      'exclude-schema': { type: 'string', short: 'N', multiple: true },
+      'exclude-table': { type: 'string', short: 'T', multiple: true },
+      'exclude-table-data': { type: 'string', multiple: true },
+      'with-statistics': { type: 'boolean' },
+      'no-statistics': { type: 'boolean' },
+      'statistics-only': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -215,6 +277,11 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : EXIT_USAGE;
   }
   if (command === 'dump-globals' || command === 'dump-cluster') return dumpFromServer(command, file, values);
+  if (command === 'dump') {
+    if (file) throw new UsageError(`dump takes no FILE argument (${file}): write the dump's path after --file`);
+    const { dumpCommand } = await import('./cli/dumpCommand');
+    return dumpCommand(dumpCommandOptions(values));
+  }
   if (!file) throw new UsageError(`${command} needs a FILE`);
   if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra[0]}`);
   switch (command) {

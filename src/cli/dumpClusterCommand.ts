@@ -3,7 +3,7 @@ import { CancelledError } from '../core/process/run';
 import { describeCandidate } from '../core/tools/findTools';
 import { formatBytes, plural } from '../core/units';
 import { connectionOf, EXIT_DUMP_FAILED, refuseToReplace } from './dumpGlobalsCommand';
-import { cancelOnInterrupt, EXIT_CANCELLED } from './restoreCommand';
+import { cancelOnInterrupt, EXIT_CANCELLED } from './terminal';
 
 /** `dump-cluster`: globals.sql and one custom archive per database, in a new folder. Messages go to stderr. */
 

@@ -7,7 +7,7 @@ import { CancelledError } from '../core/process/run';
 import { readClusterDump } from '../core/plain/clusterDump';
 import { describeCandidate } from '../core/tools/findTools';
 import { formatBytes, plural } from '../core/units';
-import { cancelOnInterrupt, EXIT_CANCELLED } from './restoreCommand';
+import { cancelOnInterrupt, EXIT_CANCELLED } from './terminal';
 
 /** `dump-globals`: the roles and tablespaces of a cluster, through pg_dumpall. Messages go to stderr. */
 

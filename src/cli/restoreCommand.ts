@@ -1,5 +1,4 @@
 import { basename } from 'node:path';
-import * as readline from 'node:readline/promises';
 import { withDump, type OpenedArchive } from '../core/archive';
 import { looksLikeConnectionString } from '../core/connections/conninfo';
 import { resolveConnection, type ResolvedConnection } from '../core/connections/resolve';
@@ -18,6 +17,7 @@ import { describePostRestore } from '../core/target/postRestore';
 import { preflight } from '../core/target/preflight';
 import { findTool } from '../core/tools/findTools';
 import { formatBytes, plural } from '../core/units';
+import { cancelOnInterrupt, confirm, EXIT_BLOCKED, EXIT_CANCELLED, EXIT_FAILED as EXIT_RESTORE_FAILED, EXIT_VERIFY_FAILED, say } from './terminal';
 
 /** `restore`: pre-flight, confirmation, restore with progress, post-restore report. Messages go to stderr. */
 
@@ -34,42 +34,6 @@ export interface RestoreCommandOptions {
   tablespaces?: boolean;
   /** pg_dumpall scripts: restore (the selection from) this database of the script. */
   database?: string;
-}
-
-export const EXIT_BLOCKED = 4;
-export const EXIT_RESTORE_FAILED = 5;
-export const EXIT_VERIFY_FAILED = 6;
-export const EXIT_CANCELLED = 130;
-
-const say = (line: string) => process.stderr.write(`${line}\n`);
-
-/** Asks on a terminal; elsewhere the target printed above is what the user sees. */
-async function confirm(question: string): Promise<boolean> {
-  if (!process.stdin.isTTY) return true;
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
-  } finally {
-    rl.close();
-  }
-}
-
-/** Ctrl-C cancels the restore (the tool and its children end; one transaction rolls back). */
-export function cancelOnInterrupt(): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const onSignal = () => {
-    say('cancelling…');
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
 }
 
 export async function restoreCommand(file: string, o: RestoreCommandOptions): Promise<number> {

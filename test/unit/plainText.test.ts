@@ -87,6 +87,25 @@ describe('plain text index', () => {
     assert.equal(sectionAtLine(index, richLines.length - 3), -1, 'the trailer');
   });
 
+  it('reads the header blocks of pg_dump --verbose (TOC entry and dependency lines before the name)', () => {
+    // What --verbose adds, e.g. `-- TOC entry 3406 (class 0 OID 16403)` and `-- Dependencies: 217`.
+    let n = 0;
+    const verbose = Buffer.from(
+      richBytes.toString('utf8').replace(/^--\n(-- (?:Data for |Statistics for )?Name: )/gm, (_, name: string) => `--\n-- TOC entry ${++n} (class 0 OID 0)\n${n % 2 ? '-- Dependencies: 217\n' : ''}${name}`),
+    );
+    const v = indexPlainText(verbose);
+    const fields = (e: (typeof index.entries)[number]) => [e.desc, e.namespace, e.tag, e.owner, e.rows];
+    assert.equal(n, index.entries.length);
+    assert.deepEqual(v.entries.map(fields), index.entries.map(fields));
+    const verboseLines = verbose.toString('utf8').split('\n');
+    const t = v.entries.findIndex((e) => e.desc === 'TABLE' && e.tag === 'customer');
+    const l = v.lines[t]!;
+    assert.equal(verboseLines[l.start], '--');
+    assert.equal(verboseLines[v.entries[t]!.line - 1], '--', 'the entry starts at its -- line');
+    assert.equal(verboseLines[l.header], '-- Name: customer; Type: TABLE; Schema: sales; Owner: postgres');
+    assert.equal(verboseLines[l.statement], 'CREATE TABLE sales.customer (');
+  });
+
   it('indexes a text without trailer or final newline', () => {
     const cut = richBytes.subarray(0, richBytes.indexOf('-- Name: customer; Type: TABLE') + 200);
     const part = indexPlainText(cut);

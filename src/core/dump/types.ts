@@ -27,7 +27,10 @@ export interface DumpOptions {
   content?: 'all' | 'schema-only' | 'data-only';
   noOwner?: boolean;
   noPrivileges?: boolean;
-  /** pg_dump 18's statistics: with them (its default), without, or only them; refused for older tools. */
+  /**
+   * pg_dump 18's statistics (`--with-statistics`, `--no-statistics`, `--statistics-only`);
+   * undefined: the tool's default. Refused for older tools, which have none.
+   */
   statistics?: 'with' | 'without' | 'only';
 }
 
@@ -52,9 +55,17 @@ export interface DumpPlanView {
   /** Compression methods this pg_dump can write (lz4 and zstd from 16). */
   compressionMethods: string[];
   /** Tables the options select, with `pg_total_relation_size`, for progress and the check afterwards. */
-  tables: { schema: string; name: string; bytes: number }[];
-  /** Sum of the tables' sizes: what progress is measured against. */
+  tables: {
+    schema: string;
+    name: string;
+    bytes: number;
+    /** Its rows are dumped too (a TABLE DATA entry): not with schema-only, --exclude-table-data, or for a partitioned table. */
+    data: boolean;
+  }[];
+  /** Sum of the sizes of the tables whose rows are dumped: what progress is measured against. */
   expectedBytes: number;
+  /** The file or folder the dump will be, when a target was given (a compressed plain dump gets `.gz`, `.lz4` or `.zst`). */
+  outputPath?: string;
 }
 
 export interface DumpProgress {
@@ -71,7 +82,9 @@ export interface DumpProgress {
 export type DumpEvent =
   | { kind: 'progress'; progress: DumpProgress }
   /** A line pg_dump printed (for the log). */
-  | { kind: 'output'; line: string };
+  | { kind: 'output'; line: string }
+  /** One of pg_dump's errors as one line, naming the object and why (also in DumpResult.errors). */
+  | { kind: 'error'; message: string };
 
 export interface DumpHooks {
   signal?: AbortSignal;
@@ -80,6 +93,8 @@ export interface DumpHooks {
   toolPath?: string;
   /** Where to look for pg_dump besides the configured path (tests: PATH only). */
   standardLocations?: boolean;
+  /** The setting that names pg_dump (`pgDumpExplorer.pgDumpPath`), for the message when none is new enough. */
+  toolSetting?: string;
 }
 
 /** What the new dump holds, read back natively. */
@@ -93,9 +108,13 @@ export interface DumpCheck {
 }
 
 export interface DumpResult {
+  /** pg_dump succeeded, the dump is at `path`, and the check found every selected table complete. */
   ok: boolean;
   cancelled: boolean;
-  /** Where the dump is (only when ok: a failed or cancelled dump leaves nothing there). */
+  /**
+   * Where the dump is (or would have been). A failed or cancelled pg_dump leaves nothing there;
+   * when pg_dump succeeded but the check found problems, the dump stays and `ok` is false.
+   */
   path: string;
   command: string;
   tool: ToolCandidate;

@@ -15,7 +15,8 @@ import { stateKey } from './stateLines';
  *   --
  *
  * (`-- Data for Name: …` before a table's COPY, `-- Statistics for Name: …` in PostgreSQL 18,
- * `; Tablespace: …` at the end when there is one). A section runs from the `--` line opening its
+ * `; Tablespace: …` at the end when there is one; `pg_dump --verbose` writes `-- TOC entry …` and
+ * `-- Dependencies: …` lines before the name). A section runs from the `--` line opening its
  * block to the start of the next block, or to the `-- PostgreSQL database dump complete` trailer.
  *
  * The index is enough to open the dump as a model and to restore parts of it without reading
@@ -31,7 +32,7 @@ import { stateKey } from './stateLines';
  */
 
 /** Bump when the shape or meaning of PlainIndex changes, so that cached indexes are rebuilt. */
-export const PLAIN_INDEX_VERSION = 2;
+export const PLAIN_INDEX_VERSION = 3;
 
 /**
  * The most SQL text kept per section in the index. pg_dump's DDL is small (a few hundred bytes a
@@ -156,6 +157,9 @@ const NAME_PREFIXES: [Buffer, boolean][] = [
   [Buffer.from('-- Data for Name: '), true],
   [Buffer.from('-- Statistics for Name: '), false],
 ];
+/** What `pg_dump --verbose` writes in a header block before the name. */
+const TOC_ENTRY = Buffer.from('-- TOC entry ');
+const DEPENDENCIES = Buffer.from('-- Dependencies: ');
 const TYPE_SEP = Buffer.from('; Type: ');
 const SCHEMA_SEP = Buffer.from('; Schema: ');
 const OWNER_SEP = Buffer.from('; Owner: ');
@@ -304,6 +308,10 @@ export class PlainIndexer {
   private carry: Buffer | null = null;
   /** Offset of the last line that was exactly `--`. */
   private lastDashLine = -1;
+  /** Where a header may start: the line after a `--` line, or after the verbose lines that follow it. */
+  private headerAt = -1;
+  /** `-- TOC entry` and `-- Dependencies:` lines between the `--` line and the header (pg_dump --verbose). */
+  private verboseLines = 0;
   private firstSection = -1;
   private inCopy = false;
   /** Rows of the open COPY block counted so far. */
@@ -490,6 +498,8 @@ export class PlainIndexer {
     const len = end - start;
     if (len === 2) {
       this.lastDashLine = at;
+      this.headerAt = at + 3;
+      this.verboseLines = 0;
       if (this.awaitingBlockEnd) {
         this.awaitingBlockEnd = false;
         // The body starts after this line, and after the blank line pg_dump writes next.
@@ -500,9 +510,16 @@ export class PlainIndexer {
     }
     if (buf[start + 2] !== 0x20) return;
     // pg_dump's header follows a line holding only `--`; a look-alike comment elsewhere does not.
-    if (this.lastDashLine === at - 3 && !this.ended && parseHeaderBytes(buf, start, end, this.encoding, this.interner, this.header)) {
-      this.openSection(this.header, this.lastDashLine);
-      return;
+    if (this.headerAt === at && !this.ended) {
+      if (parseHeaderBytes(buf, start, end, this.encoding, this.interner, this.header)) {
+        this.openSection(this.header, this.lastDashLine);
+        return;
+      }
+      if (startsWithBytes(buf, start, end, TOC_ENTRY) || startsWithBytes(buf, start, end, DEPENDENCIES)) {
+        this.headerAt = at + len + 1;
+        this.verboseLines++;
+        return;
+      }
     }
     const text = buf.toString(this.encoding, start, end);
     if (text === TRAILER && !this.ended) {
@@ -532,8 +549,8 @@ export class PlainIndexer {
       tablespace: header.tablespace,
       offset: sectionStart,
       length: 0,
-      // The `--` line opening the block is two lines up.
-      line: this.lines - 1,
+      // The `--` line opening the block is one line up, and the verbose lines between.
+      line: this.lines - 1 - this.verboseLines,
       bodyOffset: -1,
       bodyLength: 0,
       state: this.stateId(),

@@ -74,7 +74,7 @@ export function indexPlainText(text: Buffer): PlainTextIndex {
     const from = e.offset;
     const to = sectionEnd(entries, i, text.length);
     const start = lineOf(from);
-    const header = Math.min(start + 1, lineOf(Math.max(from, to - 1)));
+    const header = Math.min(start + 1 + verboseLinesAt(text, lineStarts, start + 1), lineOf(Math.max(from, to - 1)));
     const statementAt = firstStatement(text, lineStarts[header + 1] ?? to, to);
     const statement = statementAt < 0 ? header : lineOf(statementAt);
     const lastByte = lastNonNewline(text, from, to);
@@ -103,6 +103,18 @@ function sectionEnd(entries: readonly PlainEntry[], i: number, size: number): nu
   const next = entries[i + 1]?.offset ?? size;
   const end = e.offset + e.length;
   return e.length > 0 && end <= next ? end : next;
+}
+
+const VERBOSE_LINES = [Buffer.from('-- TOC entry '), Buffer.from('-- Dependencies: ')];
+
+/** How many lines from `line` on are those `pg_dump --verbose` writes before a header's name. */
+function verboseLinesAt(text: Buffer, lineStarts: readonly number[], line: number): number {
+  let n = 0;
+  for (;;) {
+    const at = lineStarts[line + n];
+    if (at === undefined || !VERBOSE_LINES.some((v) => text.subarray(at, at + v.length).equals(v))) return n;
+    n++;
+  }
 }
 
 function lineStartsOf(text: Buffer): number[] {
