@@ -44,6 +44,7 @@ export function commandTable(s: Services): Record<string, CommandHandler> {
     'pgDumpExplorer.connections.test': (target) => s.connectionCommands.test(target),
     'pgDumpExplorer.connections.createDatabase': (target, name) => s.connectionCommands.createDatabase(target, name),
     'pgDumpExplorer.connections.refresh': () => s.connectionCommands.refresh(),
+    'pgDumpExplorer.connections.dumpDatabase': (target, request) => s.dump.dumpDatabase(target, request ?? {}),
   };
 }
 
