@@ -2,11 +2,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { looksLikeConnectionString } from '../core/connections/conninfo';
-import { resolveConnection } from '../core/connections/resolve';
+import { resolveConnection, type ResolvedConnection } from '../core/connections/resolve';
 import { readLiveDatabase } from '../core/server/liveObjects';
 import type { ConnectionsNode } from '../views/connectionsTree';
 import type { Services } from '../services';
 import { ensureTrusted } from '../util/trust';
+import { ClusterDumpCommands } from './clusterCommands';
 import { DumpPanel } from './dumpPanel';
 import { DumpSession, type DumpSource } from './dumpSession';
 
@@ -24,8 +25,23 @@ export type DumpServices = Pick<Services, 'context' | 'log' | 'config' | 'connec
 /** `Dump Database…`: trust first, the database (a Connections view node, or picked), then the dump panel. */
 export class DumpCommands {
   private readonly sessions = new Set<{ session: DumpSession; panel: DumpPanel }>();
+  /** Dump Roles and Tablespaces…, Dump Cluster…: on a server rather than one database. */
+  readonly cluster: ClusterDumpCommands;
 
-  constructor(private readonly services: DumpServices) {}
+  constructor(private readonly services: DumpServices) {
+    this.cluster = new ClusterDumpCommands(services, (target, request) => this.serverOf(target, request));
+  }
+
+  /** A server: a Connections view node's (its connection's database), one named by the request, or picked. */
+  private async serverOf(target: unknown, request: { connection?: string }): Promise<{ name: string; connection: ResolvedConnection } | undefined> {
+    const node = target as ConnectionsNode | undefined;
+    if (!request.connection && node?.type === 'connection') {
+      const connection = await this.services.connections.withConnection(node.profile, async (c) => c);
+      return { name: node.profile.name, connection };
+    }
+    const source = await this.sourceOf(target, request);
+    return source && { name: source.name, connection: source.connection };
+  }
 
   async dumpDatabase(target: unknown, request: DumpRequest = {}): Promise<DumpSession | undefined> {
     if (!(await ensureTrusted('Dumping runs pg_dump against your server, so it needs a trusted workspace. Inspecting dumps works without trust.'))) return undefined;
