@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Client } from 'pg';
 import { withArchive, withDump, type OpenedArchive } from '../../src/core/archive';
 import { buildPlan } from '../../src/core/plan/closure';
 import type { Selection } from '../../src/core/plan/selection';
@@ -19,7 +18,7 @@ import { preflight } from '../../src/core/target/preflight';
 import { cli, fixturePath, pgTool, testEnv } from '../support/env';
 import { query } from '../support/pgServer';
 import { until } from '../support/poll';
-import { connectionTo, dropCreatedDatabases, footprint, freshDatabase, snapshot, waitForLockWait } from '../support/targetDb';
+import { connectionTo, dropCreatedDatabases, footprint, freshDatabase, snapshot, waitForLockWait, withTableLocked } from '../support/targetDb';
 
 async function restoreWith(file: string, db: string, selection: Selection, options: RestoreRunOptions = {}, hooks: { signal?: AbortSignal; onEvent?: (e: RestoreEvent) => void } = {}) {
   return withArchive(file, async (opened: OpenedArchive) => runRestore(opened, buildPlan(opened.archive, selection), connectionTo(db), options, hooks));
@@ -145,12 +144,7 @@ describe('restore engine against a real server', function () {
     const before = await snapshot(db);
     // Another session holds a SHARE lock on order_line (reads pass, COPY waits), so the restore
     // is certainly still running (bulk_rows copied, order_line waiting) when it is cancelled.
-    const { server } = testEnv();
-    const blocker = new Client({ host: server.host, port: server.port, user: server.user, database: db });
-    blocker.on('error', () => undefined);
-    await blocker.connect();
-    try {
-      await blocker.query('begin; lock table sales.order_line in share mode');
+    await withTableLocked(db, 'sales.order_line', 'share', async () => {
       const controller = new AbortController();
       let sawProgress = false;
       const waiting = restoreWith(fixturePath('custom.dump'), db, { tables: ['public.bulk_rows', 'sales.order_line'], mode: 'data-only' }, {}, {
@@ -166,10 +160,7 @@ describe('restore engine against a real server', function () {
       assert.equal(sawProgress, true);
       assert.equal(result.cancelled, true);
       assert.equal(result.ok, false);
-    } finally {
-      await blocker.query('rollback').catch(() => undefined);
-      await blocker.end();
-    }
+    });
     assert.deepEqual(await snapshot(db), before);
   });
 

@@ -9,7 +9,6 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Client } from 'pg';
 import { withArchive } from '../../src/core/archive';
 import { buildPlan } from '../../src/core/plan/closure';
 import type { Selection } from '../../src/core/plan/selection';
@@ -18,7 +17,7 @@ import type { RestoreEvent, RestoreResult, RestoreRunOptions } from '../../src/c
 import { cli, fixturePath, pgTool, testEnv } from '../support/env';
 import { query } from '../support/pgServer';
 import { until } from '../support/poll';
-import { connectionTo, dropCreatedDatabases, footprint, freshDatabase, snapshot, waitForLockWait } from '../support/targetDb';
+import { connectionTo, dropCreatedDatabases, footprint, freshDatabase, snapshot, waitForLockWait, withTableLocked } from '../support/targetDb';
 
 type Unpack = Extract<RestoreEvent, { kind: 'unpack' }>;
 
@@ -135,13 +134,8 @@ describe('restoring a directory dump packed in a tar or zip file', function () {
     const before = await snapshot(db);
     // Another session holds a SHARE lock on order_line (reads pass, COPY waits): the restore is
     // certainly still running, from its copy, when it is cancelled.
-    const { server } = testEnv();
-    const blocker = new Client({ host: server.host, port: server.port, user: server.user, database: db });
-    blocker.on('error', () => undefined);
-    await blocker.connect();
     let copy = '';
-    try {
-      await blocker.query('begin; lock table sales.order_line in share mode');
+    await withTableLocked(db, 'sales.order_line', 'share', async () => {
       const controller = new AbortController();
       let reached = false;
       const waiting = restoreWith(wrapped.zip, db, { tables: ['public.bulk_rows', 'sales.order_line'], mode: 'data-only' }, {}, {
@@ -158,10 +152,7 @@ describe('restoring a directory dump packed in a tar or zip file', function () {
       const { result } = await waiting;
       assert.equal(result.cancelled, true);
       assert.equal(result.ok, false);
-    } finally {
-      await blocker.query('rollback').catch(() => undefined);
-      await blocker.end();
-    }
+    });
     assert.deepEqual(await snapshot(db), before);
     assert.notEqual(copy, '');
     assert.equal(fs.existsSync(copy), false, 'the copy is removed');

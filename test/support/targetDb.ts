@@ -2,6 +2,7 @@
  * Target databases for restore tests: fresh empty ones on the harness's servers, connections to
  * them, and the catalogs as comparable text (what a restore can change; what a table brings).
  */
+import { Client } from 'pg';
 import { resolveConnection, type ResolvedConnection } from '../../src/core/connections/resolve';
 import { testEnv } from './env';
 import { createDatabase, query, type ServerAddress } from './pgServer';
@@ -21,6 +22,23 @@ export async function freshDatabase(label: string, server: ServerAddress = testE
 /** Drops the databases freshDatabase made. */
 export async function dropCreatedDatabases(): Promise<void> {
   for (const { server, name } of created.splice(0)) await query(server, 'postgres', `drop database if exists "${name}" with (force)`);
+}
+
+/**
+ * Runs `fn` while another session holds `mode` on `table` of `db` (a restore's COPY then waits,
+ * so it is certainly still running when a test cancels it); the lock goes when `fn` settles.
+ */
+export async function withTableLocked<T>(db: string, table: string, mode: 'share' | 'access exclusive', fn: () => Promise<T>, server: ServerAddress = testEnv().server): Promise<T> {
+  const blocker = new Client({ host: server.host, port: server.port, user: server.user, database: db });
+  blocker.on('error', () => undefined);
+  await blocker.connect();
+  try {
+    await blocker.query(`begin; lock table ${table} in ${mode} mode`);
+    return await fn();
+  } finally {
+    await blocker.query('rollback').catch(() => undefined);
+    await blocker.end();
+  }
 }
 
 /**

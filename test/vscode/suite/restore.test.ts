@@ -9,7 +9,6 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Client } from 'pg';
 import * as vscode from 'vscode';
 import type { OpenDump } from '../../../src/dumps/openDumps';
 import type { RestoreSession } from '../../../src/restore/restoreSession';
@@ -17,7 +16,7 @@ import type { Services } from '../../../src/services';
 import { fixturePath, pgTool, sharedFixture, testEnv } from '../../support/env';
 import { writeOldArchive } from '../../support/oldArchive';
 import { query } from '../../support/pgServer';
-import { dropCreatedDatabases, footprint, freshDatabase as newDatabase, snapshot, waitForLockWait } from '../../support/targetDb';
+import { dropCreatedDatabases, footprint, freshDatabase as newDatabase, snapshot, waitForLockWait, withTableLocked } from '../../support/targetDb';
 import { extensionServices, testServerUri, tick, workspaceFile } from '../extension';
 
 async function freshDatabase(label: string): Promise<string> {
@@ -224,11 +223,7 @@ describe('restore flow', function () {
     await setup.check();
     const before = await snapshot(db);
 
-    const blocker = new Client({ host: server.host, port: server.port, user: server.user, database: db });
-    blocker.on('error', () => undefined);
-    await blocker.connect();
-    try {
-      await blocker.query('begin; lock table sales.order_line in share mode');
+    await withTableLocked(db, 'sales.order_line', 'share', async () => {
       const sawWaiting = new Promise<void>((resolve) => {
         const sub = setup.onDidChange((state) => {
           if (state.progress?.current.includes('order_line')) {
@@ -244,10 +239,7 @@ describe('restore flow', function () {
       const result = await running;
       assert.equal(result?.cancelled, true);
       assert.equal(setup.state().result?.outcome, 'cancelled');
-    } finally {
-      await blocker.query('rollback').catch(() => undefined);
-      await blocker.end();
-    }
+    });
     assert.deepEqual(await snapshot(db), before);
   });
 });
