@@ -154,7 +154,9 @@ export class DumpSession extends Disposable {
    */
   async dump(options: { confirmed?: boolean } = {}): Promise<DumpResult | undefined> {
     if (this.phase !== 'setup') return undefined;
-    await this.check();
+    // The plan the panel shows is the one that runs; a change not planned yet is planned first.
+    if (this.planTimer !== undefined || (!this.plan && !this.planError)) await this.check();
+    else await this.planned;
     const opts = dumpOptionsOf(this.form, this.schemas);
     if (!opts) throw new DumpError('usage', 'nothing to dump: tick the schemas or tables to dump first');
     if (!this.plan) throw new DumpError('usage', this.planError ?? 'the dump cannot be planned');

@@ -6,13 +6,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Client } from 'pg';
 import * as vscode from 'vscode';
 import { withArchive } from '../../../src/core/archive';
 import type { DumpSession } from '../../../src/dump/dumpSession';
 import type { Services } from '../../../src/services';
 import { testEnv } from '../../support/env';
-import { until } from '../../support/poll';
+import { waitForLockWait, withTableLocked } from '../../support/targetDb';
 import { extensionServices, testServerUri } from '../extension';
 
 describe('dump a database', function () {
@@ -63,24 +62,19 @@ describe('dump a database', function () {
   it('cancelled while pg_dump waits for a lock: nothing is written, no temporary file is left', async () => {
     const file = path.join(dir, 'cancelled.dump');
     const session = await start(file);
-    const { server, database } = testEnv();
-    const blocker = new Client({ host: server.host, port: server.port, user: server.user, database });
-    blocker.on('error', () => undefined);
-    await blocker.connect();
+    const { database } = testEnv();
+    // Planned first (sizing a table waits for its lock too), then pg_dump waits for the lock.
+    await session.check();
     try {
-      await blocker.query('begin; lock table sales.order_line in access exclusive mode');
-      const running = session.dump({ confirmed: true });
-      await until('pg_dump to wait for the lock', async () => {
-        const [row] = (await blocker.query<{ n: string }>("select count(*)::text as n from pg_stat_activity where wait_event_type = 'Lock' and datname = $1 and pid <> pg_backend_pid()", [database])).rows;
-        return row?.n !== '0';
+      await withTableLocked(database, 'sales.order_line', 'access exclusive', async () => {
+        const running = session.dump({ confirmed: true });
+        await waitForLockWait(database);
+        session.cancel();
+        const result = await running;
+        assert.equal(result?.cancelled, true);
+        assert.equal(session.state().result?.outcome, 'cancelled');
       });
-      session.cancel();
-      const result = await running;
-      assert.equal(result?.cancelled, true);
-      assert.equal(session.state().result?.outcome, 'cancelled');
     } finally {
-      await blocker.query('rollback').catch(() => undefined);
-      await blocker.end();
       session.dispose();
     }
     assert.deepEqual(fs.readdirSync(dir).filter((n) => n.includes('cancelled')), [], 'no file, finished or not');
