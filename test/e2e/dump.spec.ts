@@ -63,14 +63,14 @@ describe('Dump Database…', () => {
     await waitUntil('nothing to be ticked', async () => /^0 tables picked/.test(oneLine(await frame.locator('section.plan p.muted').first().innerText())));
     await frame.locator('section.plan li.schema li', { hasText: /(^|\s)order\s+table · / }).locator('vscode-checkbox').first().click();
     const command = frame.locator('pre.command');
-    await waitUntil('the command line to name sales.order', async () => /order/.test(await command.innerText().catch(() => '')) && (await frame.locator('vscode-button', { hasText: /^Dump$/ }).getAttribute('disabled')) === null, {
+    await waitUntil('the command line to name sales.order', async () => /order/.test(await command.innerText().catch(() => '')) && (await frame.locator('vscode-button.dump').getAttribute('disabled')) === null, {
       onScreen: async () => oneLine(await frame.locator('body').innerText()),
     });
     assert.match(await command.innerText(), /^pg_dump /);
     assert.doesNotMatch(await command.innerText(), /password/i);
     await screenshot('dump-panel', { readme: true });
 
-    await frame.locator('vscode-button', { hasText: /^Dump$/ }).click();
+    await frame.locator('vscode-button.dump').click();
     const headline = frame.locator('section.result h2');
     await waitUntil('the dump to finish', async () => /^(Dumped|The dump|Cancelled)/.test(oneLine(await headline.innerText().catch(() => ''))), {
       timeoutMs: 90_000,

@@ -13,7 +13,7 @@ import '@vscode-elements/elements/dist/vscode-radio-group/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { html, nothing, render, type TemplateResult } from 'lit';
 import type { DumpForm, DumpProtocol, DumpViewState, SchemaRow } from '../../src/protocol/dump';
-import { formatBytes, formatCount } from '../../src/core/units';
+import { formatBytes, formatCount, plural } from '../../src/core/units';
 import { connect } from '../common/channel';
 
 const channel = connect<DumpProtocol>();
@@ -95,7 +95,7 @@ function whatSection(s: DumpViewState, disabled: boolean): TemplateResult {
       >Everything in it: schemas, tables, functions, types, extensions. Untick to choose schemas (with all they hold) or single tables (with their indexes, constraints and
       triggers, not what they need from elsewhere).</vscode-form-helper
     >
-    <p class="muted">${formatCount(tables)} tables picked${s.plan ? ` · about ${formatBytes(s.plan.expectedBytes)} of table data` : ''}</p>
+    <p class="muted">${plural(tables, 'table')} picked${s.plan ? ` · about ${formatBytes(s.plan.expectedBytes)} of table data` : ''}</p>
     <ul class="schemas">
       ${s.schemas.map((schema) => schemaBlock(schema, disabled))}
     </ul>
@@ -196,7 +196,7 @@ function actions(s: DumpViewState): TemplateResult {
   }
   const ready = !!s.plan && !s.planning && !s.planError;
   return html`<div class="actions sticky">
-    <vscode-button icon="archive" ?disabled=${!ready} @click=${() => ask('dump', null)}>Dump</vscode-button>
+    <vscode-button class="dump" icon="archive" ?disabled=${!ready} @click=${() => ask('dump', null)}>Dump</vscode-button>
     <span class="muted">${s.planning ? 'Checking…' : ''}</span>
   </div>`;
 }
