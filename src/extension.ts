@@ -39,7 +39,7 @@ export function activate(context: vscode.ExtensionContext): Services {
   const archiveFolders = new ArchiveFolders();
   const restore = new RestoreCommands({ context, log, config, dumps, dumpCommands, connections });
   const plain = new PlainDumps({ context, log, config, dumps }, plainIndexes);
-  const dump = new DumpDatabaseCommands({ context, log, config, connections });
+  const dump = new DumpDatabaseCommands({ context, log, config, connections, dumpCommands, tree });
   context.subscriptions.push(log, plainIndexes, dumps, connections, connectionsTree, tree, previews, archiveEditor, archiveFolders, restore, plain, dump);
   context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(DEFINITION_SCHEME, new DefinitionDocuments(dumps)));
   const services: Services = {

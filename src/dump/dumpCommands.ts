@@ -20,7 +20,7 @@ export interface DumpRequest {
   path?: string;
 }
 
-export type DumpServices = Pick<Services, 'context' | 'log' | 'config' | 'connections'>;
+export type DumpServices = Pick<Services, 'context' | 'log' | 'config' | 'connections' | 'dumpCommands' | 'tree'>;
 
 /** `Dump Database…`: trust first, the database (a Connections view node, or picked), then the dump panel. */
 export class DumpCommands {
@@ -51,8 +51,9 @@ export class DumpCommands {
     const session = new DumpSession(source, live, request.path ?? defaultDumpPath(source.database), {
       log: this.services.log,
       config: this.services.config,
+      // In the Dumps view only: its summary would take the place of the panel showing the result.
       openDump: async (file) => {
-        await vscode.commands.executeCommand('pgDumpExplorer.open', vscode.Uri.file(file));
+        for (const opened of await this.services.dumpCommands.open(vscode.Uri.file(file), undefined)) await this.services.tree.revealDump(opened);
       },
     });
     const panel = new DumpPanel(this.services.context.extensionUri, session, {
