@@ -4,6 +4,7 @@ import { Config } from './config';
 import { ConnectionCommands } from './connections/connectionCommands';
 import { ConnectionStore } from './connections/connectionStore';
 import { ArchiveFolders } from './dumps/archiveFolders';
+import { DumpCommands as DumpDatabaseCommands } from './dump/dumpCommands';
 import { DumpCommands } from './dumps/dumpCommands';
 import { OpenDumps } from './dumps/openDumps';
 import { ArchiveEditorProvider } from './editors/archiveEditor';
@@ -38,7 +39,8 @@ export function activate(context: vscode.ExtensionContext): Services {
   const archiveFolders = new ArchiveFolders();
   const restore = new RestoreCommands({ context, log, config, dumps, dumpCommands, connections });
   const plain = new PlainDumps({ context, log, config, dumps }, plainIndexes);
-  context.subscriptions.push(log, plainIndexes, dumps, connections, connectionsTree, tree, previews, archiveEditor, archiveFolders, restore, plain);
+  const dump = new DumpDatabaseCommands({ context, log, config, connections, dumpCommands, tree });
+  context.subscriptions.push(log, plainIndexes, dumps, connections, connectionsTree, tree, previews, archiveEditor, archiveFolders, restore, plain, dump);
   context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(DEFINITION_SCHEME, new DefinitionDocuments(dumps)));
   const services: Services = {
     context,
@@ -49,6 +51,7 @@ export function activate(context: vscode.ExtensionContext): Services {
     archiveEditor,
     archiveFolders,
     restore,
+    dump,
     plain,
     connections,
     connectionCommands: new ConnectionCommands(connections, connectionsTree, log),

@@ -4,6 +4,7 @@ import type { ConnectionCommands } from './connections/connectionCommands';
 import type { ConnectionStore } from './connections/connectionStore';
 import type { ArchiveFolders } from './dumps/archiveFolders';
 import type { DumpCommands } from './dumps/dumpCommands';
+import type { DumpCommands as DumpDatabaseCommands } from './dump/dumpCommands';
 import type { OpenDumps } from './dumps/openDumps';
 import type { ArchiveEditorProvider } from './editors/archiveEditor';
 import type { Log } from './log';
@@ -27,6 +28,8 @@ export interface Services {
   /** Folders holding a toc.dat, for the Explorer menu's when clause. */
   archiveFolders: ArchiveFolders;
   restore: RestoreCommands;
+  /** Dump Database…: the dump panel of a live database. */
+  dump: DumpDatabaseCommands;
   /** Plain SQL dumps: editor navigation and the Large Dump Viewer. */
   plain: PlainDumps;
   /** Saved and discovered connections, their secrets, the target picker (pickTarget). */

@@ -9,6 +9,7 @@ import { plural } from '../core/units';
 import { RestorePanel } from './restorePanel';
 import { RestoreSession, type RestoreServices, type RestoreTarget } from './restoreSession';
 import { pickOne } from '../util/quickPick';
+import { ensureTrusted } from '../util/trust';
 
 /**
  * `Restore Selected…`: trust first, the dump, what is picked, where to (the connection and
@@ -166,15 +167,8 @@ export class RestoreCommands {
   }
 
   /** Restoring runs client programs and changes a database: only in a trusted workspace. */
-  private async trusted(): Promise<boolean> {
-    if (vscode.workspace.isTrusted) return true;
-    const answer = await vscode.window.showWarningMessage(
-      'Restoring runs pg_restore or psql and changes a database, so it needs a trusted workspace. Inspecting dumps works without trust.',
-      { modal: true },
-      'Manage Workspace Trust',
-    );
-    if (answer) await vscode.commands.executeCommand('workbench.trust.manage');
-    return false;
+  private trusted(): Promise<boolean> {
+    return ensureTrusted('Restoring runs pg_restore or psql and changes a database, so it needs a trusted workspace. Inspecting dumps works without trust.');
   }
 
   private async pickEverything(dump: OpenDump): Promise<boolean> {

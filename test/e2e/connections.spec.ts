@@ -3,19 +3,7 @@ import * as fs from 'node:fs';
 import type { Locator, Page } from 'playwright-core';
 import { query } from '../support/pgServer';
 import { e2e, screenshot } from './context';
-import { answerQuickInput, chooseMenuItem, openContextMenu, runCommand, toast } from './workbench';
-
-/** Opens the PG Dump Explorer container in the activity bar (when it is not open already). */
-async function showConnectionsView(page: Page): Promise<Locator> {
-  const view = page.locator('.pane:has(.pane-header[aria-label^="Connections"])');
-  if (!(await view.isVisible().catch(() => false))) {
-    await page.locator('.activitybar .action-item a[aria-label^="PG Dump Explorer"]').first().click();
-    // The container takes the keyboard focus once it shows: a quick input opened before that closes again.
-    await page.locator('.part.sidebar:focus-within').waitFor({ timeout: 20_000 });
-  }
-  await view.first().waitFor({ timeout: 20_000 });
-  return view.first();
-}
+import { answerQuickInput, chooseMenuItem, openContextMenu, runCommand, showConnectionsView, toast } from './workbench';
 
 /** Adds a connection through the dialogs: Add Connection… → from a URI → a name. */
 async function addFromUri(page: Page, uri: string, name: string): Promise<void> {

@@ -393,3 +393,15 @@ export async function closeOtherDumps(page: Page, keep: string): Promise<void> {
     await dumpsPane(page).locator('.monaco-list-row[aria-level="1"]', { has: page.locator('.label-name', { hasText: exactly(label) }) }).first().waitFor({ state: 'detached', timeout: 10_000 });
   }
 }
+
+/** Opens the PG Dump Explorer container in the activity bar (when it is not open already) and returns its Connections view. */
+export async function showConnectionsView(page: Page): Promise<Locator> {
+  const view = page.locator('.pane:has(.pane-header[aria-label^="Connections"])');
+  if (!(await view.isVisible().catch(() => false))) {
+    await page.locator('.activitybar .action-item a[aria-label^="PG Dump Explorer"]').first().click();
+    // The container takes the keyboard focus once it shows: a quick input opened before that closes again.
+    await page.locator('.part.sidebar:focus-within').waitFor({ timeout: 20_000 });
+  }
+  await view.first().waitFor({ timeout: 20_000 });
+  return view.first();
+}
