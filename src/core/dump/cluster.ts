@@ -11,11 +11,11 @@ import * as path from 'node:path';
 import type { ResolvedConnection } from '../connections/resolve';
 import { runClientProgram } from '../process/clientProgram';
 import { CancelledError } from '../process/run';
-import { openServerSession } from '../server/session';
+import { openServerSession, serverMajor } from '../server/session';
 import { findToolForServer, type FindToolOptions, type ToolCandidate } from '../tools/findTools';
 import { checkTarget, moveIntoPlace, removeQuietly, temporaryNameBeside } from './atomicOutput';
 import { archiveFileNames, CLUSTER_FORMAT, CLUSTER_FORMAT_VERSION, GLOBALS_FILE, MANIFEST_FILE, type ClusterManifest, type ClusterManifestDatabase } from './clusterFolder';
-import { errorLines, serverMajor, writeGlobals } from './globals';
+import { errorLines, writeGlobals } from './globals';
 
 export { readClusterFolder, isClusterFolder, type ClusterFolder, type ClusterManifest } from './clusterFolder';
 

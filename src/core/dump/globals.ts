@@ -14,7 +14,7 @@ import type { ResolvedConnection } from '../connections/resolve';
 import { oneLine } from '../errors';
 import { runClientProgram } from '../process/clientProgram';
 import { CancelledError, RunError } from '../process/run';
-import { openServerSession } from '../server/session';
+import { openServerSession, serverMajor } from '../server/session';
 import { findToolForServer, type ToolCandidate } from '../tools/findTools';
 import { checkTarget, moveIntoPlace, removeQuietly, temporaryNameBeside } from './atomicOutput';
 
@@ -56,11 +56,6 @@ export interface GlobalsResult {
   noRolePasswords: boolean;
   bytes: number;
   durationMs: number;
-}
-
-/** The server's major from `server_version_num` (150018 → 15; 90624 → 9). */
-export function serverMajor(versionNum: number): number {
-  return Math.floor(versionNum / 10000);
 }
 
 /** Whether pg_dumpall failed because this user may not read pg_authid (not a superuser; a managed service). */

@@ -5,16 +5,11 @@
  */
 import type { ResolvedConnection } from '../connections/resolve';
 import { describeCommand } from '../process/run';
-import { openServerSession } from '../server/session';
+import { openServerSession, serverMajor } from '../server/session';
 import { findToolForServer, formatToolVersion, type ToolCandidate } from '../tools/findTools';
 import { compressionMethods, dumpArguments, filterPath, outputPath, partialPath } from './dumpArgs';
 import { compilePatterns, selectTables } from './selection';
 import type { DumpHooks, DumpOptions, DumpPlanView, DumpTarget } from './types';
-
-/** 15 for 150018; 9 for 90624 (a pre-10 major has two parts, and any pg_dump 9.x is then asked for). */
-export function serverMajor(serverVersionNum: number): number {
-  return Math.floor(serverVersionNum / 10000);
-}
 
 /** `15.18` of the tool, for messages and the rules that depend on its major. */
 export function toolFacts(tool: ToolCandidate): { major: number; version: string } {

@@ -17,6 +17,11 @@ export interface ServerSession {
   close(): Promise<void>;
 }
 
+/** The major release of a `server_version_num` (150018 → 15; 90624 → 9), as tools compare it. */
+export function serverMajor(versionNum: number): number {
+  return Math.floor(versionNum / 10000);
+}
+
 export interface SessionOptions {
   applicationName?: string;
 }
