@@ -79,4 +79,17 @@ describe('dump a database', function () {
     }
     assert.deepEqual(fs.readdirSync(dir).filter((n) => n.includes('cancelled')), [], 'no file, finished or not');
   });
+  it('Dump Roles and Tablespaces… and Dump Cluster…: a pg_dumpall script and a cluster folder, each opened in the Dumps view', async () => {
+    const connection = testServerUri('postgres');
+    const globals = path.join(dir, 'globals.sql');
+    assert.equal(await vscode.commands.executeCommand('pgDumpExplorer.connections.dumpGlobals', undefined, { connection, path: globals }), globals);
+    assert.match(fs.readFileSync(globals, 'utf8'), /^CREATE ROLE app_owner;$/m);
+    const cluster = path.join(dir, 'cluster');
+    assert.equal(await vscode.commands.executeCommand('pgDumpExplorer.connections.dumpCluster', undefined, { connection, path: cluster }), cluster);
+    const manifest = JSON.parse(fs.readFileSync(path.join(cluster, 'manifest.json'), 'utf8')) as { databases: { name: string }[] };
+    assert.ok(manifest.databases.some((d) => d.name === testEnv().database), JSON.stringify(manifest.databases));
+    const roots = s.dumps.roots().map((r) => r.uri.fsPath);
+    assert.ok(roots.includes(globals) && roots.includes(cluster), `open in the Dumps view: ${roots.join(', ')}`);
+    for (const r of s.dumps.roots().filter((x) => x.uri.fsPath === globals || x.uri.fsPath === cluster)) await s.dumps.close(r.key);
+  });
 });
