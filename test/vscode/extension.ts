@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { OpenDump } from '../../src/dumps/openDumps';
+import type { OutlineNode } from '../../src/core/model/outline';
 import type { Services } from '../../src/services';
 import { testEnv } from '../support/env';
 
@@ -90,4 +91,18 @@ export async function acceptQuickPick(s: Services, title: RegExp, unless?: Promi
   await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
   await whenTrue(`the quick pick "${ready.title}" to close after Enter`, s.quickPicks.onDidChange, () => s.quickPicks.current?.id !== ready.id);
   return ready.activeLabel;
+}
+
+/** `schema kind name` of every object of a dump's outline, sorted: comparable text. */
+export function outlineObjects(dump: OpenDump): string[] {
+  const out: string[] = [];
+  const walk = (node?: OutlineNode) => {
+    for (const child of dump.outline.children(node)) {
+      if (child.kind === 'part') continue;
+      if (child.kind === 'object') out.push(`${child.schema ?? '-'} ${child.desc} ${child.label}`);
+      walk(child);
+    }
+  };
+  walk();
+  return out.sort();
 }

@@ -9,28 +9,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { dumpCluster } from '../../../src/core/dump/cluster';
-import type { OutlineNode } from '../../../src/core/model/outline';
 import type { OpenCluster, OpenDump } from '../../../src/dumps/openDumps';
 import type { Services } from '../../../src/services';
 import { testEnv } from '../../support/env';
 import { query } from '../../support/pgServer';
 import { until } from '../../support/poll';
 import { connectionTo } from '../../support/targetDb';
-import { extensionServices, testServerUri, workspaceFile } from '../extension';
-
-/** `schema kind name` of every object of an outline, as comparable text. */
-function objects(dump: OpenDump): string[] {
-  const out: string[] = [];
-  const walk = (node?: OutlineNode) => {
-    for (const child of dump.outline.children(node)) {
-      if (child.kind === 'part') continue;
-      if (child.kind === 'object') out.push(`${child.schema ?? '-'} ${child.desc} ${child.label}`);
-      walk(child);
-    }
-  };
-  walk();
-  return out.sort();
-}
+import { extensionServices, outlineObjects, testServerUri, workspaceFile } from '../extension';
 
 describe('a cluster folder in the Dumps view', function () {
   this.timeout(120_000);
@@ -91,7 +76,7 @@ describe('a cluster folder in the Dumps view', function () {
     assert.match(String(s.tree.getTreeItem(richElement).contextValue), /\bdump\b.*\barchive\b.*\bclusterDatabase\b/);
     assert.equal(s.tree.getParent(richElement)?.clusterKey, cluster.key);
     const [fixture] = (await vscode.commands.executeCommand('pgDumpExplorer.open', workspaceFile('rich.dump'))) as OpenDump[];
-    assert.deepEqual(objects(rich), objects(fixture!));
+    assert.deepEqual(outlineObjects(rich), outlineObjects(fixture!));
     // The archive opened on its own (as its summary does) is the folder's, not a second dump.
     assert.equal(await s.dumps.open(vscode.Uri.file(rich.uri.fsPath)), rich);
 

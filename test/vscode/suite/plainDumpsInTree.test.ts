@@ -9,7 +9,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { OutlineNode } from '../../../src/core/model/outline';
 import type { OpenCluster, OpenDump } from '../../../src/dumps/openDumps';
 import type { RestoreSession } from '../../../src/restore/restoreSession';
 import type { Services } from '../../../src/services';
@@ -17,21 +16,7 @@ import type { DumpElement } from '../../../src/views/dumpTree';
 import { fixturePath, pgTool, testEnv } from '../../support/env';
 import { query } from '../../support/pgServer';
 import { dropCreatedDatabases, footprint, freshDatabase } from '../../support/targetDb';
-import { extensionServices, testServerUri, tick, workspaceFile } from '../extension';
-
-/** `schema.kind: names` of every object of an outline, as comparable text. */
-function objects(dump: OpenDump): string[] {
-  const out: string[] = [];
-  const walk = (node?: OutlineNode) => {
-    for (const child of dump.outline.children(node)) {
-      if (child.kind === 'part') continue;
-      if (child.kind === 'object') out.push(`${child.schema ?? '-'} ${child.desc} ${child.label}`);
-      walk(child);
-    }
-  };
-  walk();
-  return out.sort();
-}
+import { extensionServices, outlineObjects, testServerUri, tick, workspaceFile } from '../extension';
 
 describe('plain and cluster dumps in the tree', function () {
   this.timeout(120_000);
@@ -53,7 +38,7 @@ describe('plain and cluster dumps in the tree', function () {
     const [archive] = (await vscode.commands.executeCommand('pgDumpExplorer.open', workspaceFile('rich.dump'))) as OpenDump[];
     assert.ok(plain && archive);
     assert.equal(plain.opened.archive.format, 'plain');
-    assert.deepEqual(objects(plain), objects(archive));
+    assert.deepEqual(outlineObjects(plain), outlineObjects(archive));
     // The tree shows it as a root of its own, with its schemas under it.
     const roots = s.tree.getChildren();
     const root = roots.find((r) => r.dumpKey === plain.key);
@@ -105,7 +90,7 @@ describe('plain and cluster dumps in the tree', function () {
     assert.equal(s.tree.getParent(richRoot)?.clusterKey, cluster.key);
     // The database's objects are those of the plain dump of the same database.
     const [plain] = (await vscode.commands.executeCommand('pgDumpExplorer.open', workspaceFile('rich.sql'))) as OpenDump[];
-    assert.deepEqual(objects(rich), objects(plain!));
+    assert.deepEqual(outlineObjects(rich), outlineObjects(plain!));
   });
 
   it('Restore Roles Only creates the roles a target lacks from real pg_dumpall output, in one transaction', async () => {
