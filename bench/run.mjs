@@ -5,7 +5,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statS
 import { benchArchive, BIG_ROWS, cacheDir, fillBigDatabase, plainBenchDump, stopServersOnExit } from './archives.mjs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { ensureSystemPackages } from '../scripts/systemPackages.mjs';
 
 const require = createRequire(import.meta.url);
@@ -156,7 +156,7 @@ async function benchDump() {
     const rssFile = join(outDir, 'self-rss.txt');
     process.env.PGDX_SELF_RSS_FILE = rssFile;
     const url = `postgresql://${server.user}@${server.host}:${server.port}/bench`;
-    const ours = [process.execPath, ['--import', pathToFileURL(join(root, 'bench', 'selfRss.mjs')).href, CLI, 'dump', '--dbname', url, '--file', ourFile]];
+    const ours = [process.execPath, ['--require', join(root, 'bench', 'selfRss.cjs'), CLI, 'dump', '--dbname', url, '--file', ourFile]];
     const theirs = [pgDump, ['-h', server.host, '-p', String(server.port), '-U', server.user, '-Fc', '-f', theirFile, 'bench']];
     // One untimed pg_dump first, so that neither side pays for reading the tables into the cache.
     timeOnce(...theirs);
