@@ -26,7 +26,8 @@ export function formatDumpProgress(p: DumpProgress): string {
 
 function describePlan(plan: DumpPlanView): string[] {
   // pg_total_relation_size: what progress is measured against, though indexes are dumped as definitions only.
-  const size = plan.expectedBytes > 0 ? ` (${formatBytes(plan.expectedBytes)} on the server, indexes included)` : '';
+  const estimated = plan.sizes === 'estimated' ? ', estimated: a table is locked by another session' : '';
+  const size = plan.expectedBytes > 0 ? ` (${formatBytes(plan.expectedBytes)} on the server, indexes included${estimated})` : '';
   return [
     `source: ${plan.where}, PostgreSQL ${plan.serverVersion}`,
     `using ${describeCandidate(plan.tool)}: ${plan.toolWhy}`,
@@ -41,7 +42,8 @@ export async function dumpCommand(o: DumpCommandOptions): Promise<number> {
   for (const note of connection.notes) say(`note: ${note}`);
   let plan: DumpPlanView;
   try {
-    plan = await planDump(connection, o.options, {}, { path: o.file });
+    // The sizes are asked while pg_dump runs: progress lines show them from then on.
+    plan = await planDump(connection, o.options, {}, { path: o.file }, { sizesLater: true });
   } catch (err) {
     // No pg_dump can dump this server, or this one cannot do what was asked: said before anything starts.
     if (err instanceof DumpError && (err.code === 'unsupported' || err.code === 'not-found')) {

@@ -271,10 +271,11 @@ describe('dump engine against a real server', function () {
         const { server } = testEnv();
         assert.match(lines[0]!, new RegExp(`^source: 127\\.0\\.0\\.1:${server.port}/rich, PostgreSQL 15\\.\\d+$`));
         assert.match(lines[1]!, /^using pg_dump 15\.\d+ at \S+: the newest found; the server runs PostgreSQL 15\.\d+, so pg_dump 15 or newer$/);
-        assert.match(lines[2]!, /^selected: 6 tables \([\d.]+ kB on the server, indexes included\)$/);
+        assert.equal(lines[2], 'selected: 6 tables', 'their sizes are asked while pg_dump runs');
         assert.match(lines[3]!, /^command: pg_dump --verbose -Fc --schema=sales --file=\S+\.cli\.dump\.pgdx-partial-\d+ --host=127\.0\.0\.1 .* -w$/);
-        assert.ok(lines.some((l) => /^\[\d\/5 tables\] \([\d.]+ k?B of [\d.]+ kB\) sales\.order_line$/.test(l)), r.stderr);
-        assert.ok(lines.some((l) => /^\[5\/5 tables\]/.test(l)), r.stderr);
+        // Bytes written, and of how many once the sizes asked beside pg_dump have come.
+        assert.ok(lines.some((l) => /^\[\d\/5 tables\] \([\d.]+ k?B( of [\d.]+ kB)?\) sales\.order_line$/.test(l)), r.stderr);
+        assert.ok(lines.some((l) => /^\[5\/5 tables\] \([\d.]+ kB of [\d.]+ kB\)$/.test(l)), r.stderr);
         assert.match(lines.at(-1)!, /^dumped \S+cli\.dump: \d+ entries, 6 tables, [\d.]+ kB \(\d+% of the tables' [\d.]+ kB\) in \d+\.\d s$/);
         assert.deepEqual((await tablesOf(out('cli.dump'))).tables.length, 6);
       });

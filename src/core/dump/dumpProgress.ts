@@ -19,7 +19,7 @@ export class DumpProgressTracker {
 
   constructor(
     private readonly tablesTotal: number,
-    private readonly bytesExpected: number,
+    private bytesExpected: number,
     /** Parallel (--jobs): tables are done when the leader says so, not when the next starts. */
     private readonly parallel = false,
   ) {}
@@ -41,6 +41,11 @@ export class DumpProgressTracker {
 
   setBytes(bytes: number): void {
     this.bytes = bytes;
+  }
+
+  /** The tables' sizes came after the start (asked while pg_dump runs). */
+  setExpected(bytes: number): void {
+    this.bytesExpected = bytes;
   }
 
   /** pg_dump exited 0: every table is done. */

@@ -8,7 +8,7 @@ import { describeCommand } from '../process/run';
 import { openServerSession, serverMajor } from '../server/session';
 import { findToolForServer, formatToolVersion, type ToolCandidate } from '../tools/findTools';
 import { compressionMethods, dumpArguments, filterPath, outputPath, partialPath } from './dumpArgs';
-import { compilePatterns, selectTables } from './selection';
+import { compilePatterns, selectTables, tableSizes } from './selection';
 import type { DumpHooks, DumpOptions, DumpPlanView, DumpTarget } from './types';
 
 /** `15.18` of the tool, for messages and the rules that depend on its major. */
@@ -29,8 +29,17 @@ function whyThisTool(tool: ToolCandidate, server: { major: number; version: stri
  * DumpError line when the connection fails, a pattern is refused or matches nothing pg_dump
  * would dump, an option does not suit the pg_dump found, or no pg_dump is new enough.
  * `target`: where the dump goes, for the command line (it writes to a temporary name beside it).
+ * `sizesLater`: leave the sizes to runDump, which asks while pg_dump runs: pg_total_relation_size
+ * of 10,000 tables takes the server about a second, which a command that starts pg_dump at once
+ * need not wait for.
  */
-export async function planDump(connection: ResolvedConnection, options: DumpOptions = {}, hooks: DumpHooks = {}, target?: DumpTarget): Promise<DumpPlanView> {
+export async function planDump(
+  connection: ResolvedConnection,
+  options: DumpOptions = {},
+  hooks: DumpHooks = {},
+  target?: DumpTarget,
+  { sizesLater = false }: { sizesLater?: boolean } = {},
+): Promise<DumpPlanView> {
   compilePatterns(options, connection.dbname); // a bad pattern is said before connecting
   const session = await openServerSession(connection, { applicationName: 'pg-dump-explorer dump' });
   try {
@@ -45,7 +54,9 @@ export async function planDump(connection: ResolvedConnection, options: DumpOpti
     const output = target ? outputPath(target.path, options) : undefined;
     const files = output ? { output: partialPath(output), filter: filterPath(output) } : { output: 'FILE', filter: 'FILTER' };
     const { args } = dumpArguments(options, facts, files);
-    const tables = await selectTables(session.client, options, connection.dbname, session.serverVersionNum);
+    const selected = await selectTables(session.client, options, connection.dbname, session.serverVersionNum);
+    const sizes = sizesLater ? undefined : await tableSizes(session.client, selected);
+    const tables = sizes ? selected.map((t, i) => ({ ...t, bytes: sizes.bytes[i] ?? 0 })) : selected;
     return {
       where: session.where,
       serverVersion: server.version,
@@ -55,6 +66,7 @@ export async function planDump(connection: ResolvedConnection, options: DumpOpti
       compressionMethods: compressionMethods(facts.major),
       tables: tables.map(({ schema, name, bytes, data }) => ({ schema, name, bytes, data })),
       expectedBytes: tables.reduce((n, t) => n + (t.data ? t.bytes : 0), 0),
+      sizes: sizes ? (sizes.exact ? 'exact' : 'estimated') : 'pending',
       ...(output ? { outputPath: output } : {}),
     };
   } finally {

@@ -16,6 +16,8 @@ import { dumpArguments, filterPath, partialPath } from './dumpArgs';
 import { DumpErrorParser } from './dumpErrors';
 import { DumpProgressTracker, outputSize } from './dumpProgress';
 import { planDump, toolFacts } from './planDump';
+import { tableSizes } from './selection';
+import { openServerSession } from '../server/session';
 import type { DumpCheck, DumpEvent, DumpHooks, DumpOptions, DumpPlanView, DumpResult, DumpTarget } from './types';
 
 /** How often the output's size is asked and progress reported. */
@@ -81,6 +83,20 @@ function measureEverySecond(output: string, progress: DumpProgressTracker, emit:
   };
 }
 
+/** The summed sizes of tables, in a session of their own; undefined when they cannot be had (progress then goes without). */
+async function askSizes(connection: ResolvedConnection, tables: { schema: string; name: string }[]): Promise<number | undefined> {
+  try {
+    const session = await openServerSession(connection, { applicationName: 'pg-dump-explorer dump' });
+    try {
+      return (await tableSizes(session.client, tables)).bytes.reduce((a, b) => a + b, 0);
+    } finally {
+      await session.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Dumps the database of `connection` into `target`. `plan`: one planDump made for the same
  * options and target (made here when not given). Throws one DumpError line when it cannot start
@@ -105,19 +121,30 @@ export async function runDump(
   const filter = filterPath(output);
   const { args, filterText } = dumpArguments(options, toolFacts(plan.tool), { output: partial, filter });
   const tool = plan.tool;
-  const dataTables = plan.tables.filter((t) => t.data).length;
-  const progress = new DumpProgressTracker(dataTables, plan.expectedBytes, (options.jobs ?? 1) > 1);
+  const dataTables = plan.tables.filter((t) => t.data);
+  const progress = new DumpProgressTracker(dataTables.length, plan.expectedBytes, (options.jobs ?? 1) > 1);
   const errors = new DumpErrorParser((message) => emit({ kind: 'error', message }));
+  let sourceBytes = plan.expectedBytes;
   const result = (fields: Pick<DumpResult, 'ok' | 'cancelled' | 'command'> & Partial<DumpResult>): DumpResult => {
     const durationMs = Date.now() - started;
     const bytes = fields.bytes ?? 0;
-    return { path: output, tool, errors: [], bytes, sourceBytes: plan.expectedBytes, durationMs, summary: dumpSummary(fields.check, bytes, plan.expectedBytes, durationMs), ...fields };
+    return { path: output, tool, errors: [], bytes, sourceBytes, durationMs, summary: dumpSummary(fields.check, bytes, sourceBytes, durationMs), ...fields };
   };
 
   await remove(partial);
   if (filterText !== undefined) await fs.promises.writeFile(filter, filterText, { mode: 0o600 });
-  const sizes = measureEverySecond(partial, progress, emit);
+  const measuring = measureEverySecond(partial, progress, emit);
   emit({ kind: 'progress', progress: progress.snapshot() });
+  // Sizes left for later are asked now, beside pg_dump; progress measures against them once known.
+  const asked =
+    plan.sizes === 'pending'
+      ? askSizes(connection, dataTables).then((bytes) => {
+          if (bytes === undefined) return;
+          sourceBytes = bytes;
+          progress.setExpected(bytes);
+          emit({ kind: 'progress', progress: progress.snapshot() });
+        })
+      : Promise.resolve();
 
   let exit: { exitCode: number; command: string; stderrTail: string[] };
   try {
@@ -136,7 +163,7 @@ export async function runDump(
     if (err instanceof CancelledError) return result({ ok: false, cancelled: true, command });
     return result({ ok: false, cancelled: false, command, errors: [oneLine(err)] });
   } finally {
-    sizes.stop();
+    measuring.stop();
     if (filterText !== undefined) await remove(filter);
   }
 
@@ -147,6 +174,7 @@ export async function runDump(
     return result({ ok: false, cancelled: false, command: exit.command, errors: found.length > 0 ? found : [`pg_dump exited with code ${exit.exitCode}${last ? `: ${last}` : ''}`] });
   }
   await moveIntoPlace(partial, output, directory);
+  await asked;
   progress.finish();
   const bytes = await outputSize(output);
   progress.setBytes(bytes);

@@ -18,7 +18,7 @@ export interface SelectedTable {
   name: string;
   /** `r` a table, `p` a partitioned table (its rows live in its partitions). */
   kind: 'r' | 'p';
-  /** pg_total_relation_size. */
+  /** pg_total_relation_size (tableSizes); 0 until asked. */
   bytes: number;
   /** Whether pg_dump dumps its rows (a TABLE DATA entry). */
   data: boolean;
@@ -76,40 +76,21 @@ interface CatalogTable {
   schema: string;
   name: string;
   kind: 'r' | 'p';
-  bytes: string;
 }
 
-const TABLES = (size: string) => `
-  select c.oid::text as oid, n.oid::text as nsoid, n.nspname as schema, c.relname as name, c.relkind::text as kind, (${size})::text as bytes
+/** Every table pg_dump could dump: not temporary, not an extension's. */
+const TABLES = `
+  select c.oid::text as oid, n.oid::text as nsoid, n.nspname as schema, c.relname as name, c.relkind::text as kind
     from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
    where c.relkind in ('r', 'p') and c.relpersistence <> 't'
      and not exists (select 1 from pg_catalog.pg_depend d
                       where d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass and d.objid = c.oid and d.deptype = 'e')
    order by n.nspname, c.relname`;
 
-/** The pages the catalog last counted (VACUUM, ANALYZE, CREATE INDEX) of the table, its TOAST table and indexes: no lock needed. */
-const ESTIMATED_SIZE = `(c.relpages + coalesce((select t.relpages from pg_catalog.pg_class t where t.oid = c.reltoastrelid), 0)
-   + coalesce((select sum(i.relpages) from pg_catalog.pg_index x join pg_catalog.pg_class i on i.oid = x.indexrelid where x.indrelid = c.oid), 0))
-   * pg_catalog.current_setting('block_size')::bigint`;
-
 /**
- * Every table pg_dump could dump, with pg_total_relation_size. That takes a lock on each table: a
- * table another session holds ACCESS EXCLUSIVE would hold the plan up as long as it holds pg_dump,
- * which then waits where it can be cancelled. So after a second the sizes are the catalog's counts.
+ * The tables `options` select in the database `client` is connected to, in pg_dump's order of
+ * names, without their sizes (bytes 0: see tableSizes).
  */
-async function tablesWithSizes(client: Client): Promise<CatalogTable[]> {
-  await client.query(`set lock_timeout = '1s'`);
-  try {
-    return (await client.query<CatalogTable>(TABLES('pg_catalog.pg_total_relation_size(c.oid)'))).rows;
-  } catch (err) {
-    if ((err as { code?: string }).code !== '55P03') throw err; // lock_not_available
-    return (await client.query<CatalogTable>(TABLES(ESTIMATED_SIZE))).rows;
-  } finally {
-    await client.query('reset lock_timeout');
-  }
-}
-
-/** The tables `options` select in the database `client` is connected to, in pg_dump's order of names. */
 export async function selectTables(client: Client, options: DumpOptions, database: string, serverVersionNum: number): Promise<SelectedTable[]> {
   const c = compilePatterns(options, database);
   // From PostgreSQL 12 name columns compare in "C"; pg_dump asks for the database's collation.
@@ -122,21 +103,46 @@ export async function selectTables(client: Client, options: DumpOptions, databas
   const excludeTables = await tableOids(client, c.excludeTables, options.excludeTables ?? [], collate);
   const excludeData = await tableOids(client, c.excludeTableData, options.excludeTableData ?? [], collate);
 
-  const rows = await tablesWithSizes(client);
-
   const schemaDumped = (t: CatalogTable): boolean => {
     if (c.schemas.length > 0) return includeSchemas.has(t.nsoid) && !excludeSchemas.has(t.nsoid);
     if (t.schema.startsWith('pg_') || t.schema === 'information_schema') return false;
     return !excludeSchemas.has(t.nsoid);
   };
   const content = options.content ?? 'all';
-  return rows
+  return (await client.query<CatalogTable>(TABLES)).rows
     .filter((t) => (c.tables.length > 0 ? includeTables.has(t.oid) : schemaDumped(t)) && !excludeTables.has(t.oid))
-    .map((t) => ({
-      schema: t.schema,
-      name: t.name,
-      kind: t.kind,
-      bytes: Number(t.bytes),
-      data: t.kind === 'r' && content !== 'schema-only' && !excludeData.has(t.oid),
-    }));
+    .map((t) => ({ schema: t.schema, name: t.name, kind: t.kind, bytes: 0, data: t.kind === 'r' && content !== 'schema-only' && !excludeData.has(t.oid) }));
+}
+
+const SIZES = (size: string) => `
+  select (${size})::text as bytes
+    from unnest($1::text[], $2::text[]) with ordinality as t(schema, name, i)
+    left join pg_catalog.pg_namespace n on n.nspname = t.schema
+    left join pg_catalog.pg_class c on c.relnamespace = n.oid and c.relname = t.name
+   order by t.i`;
+
+/** The pages the catalog last counted (VACUUM, ANALYZE, CREATE INDEX) of the table, its TOAST table and indexes: no lock needed. */
+const ESTIMATED_SIZE = `(c.relpages + coalesce((select t.relpages from pg_catalog.pg_class t where t.oid = c.reltoastrelid), 0)
+   + coalesce((select sum(i.relpages) from pg_catalog.pg_index x join pg_catalog.pg_class i on i.oid = x.indexrelid where x.indrelid = c.oid), 0))
+   * pg_catalog.current_setting('block_size')::bigint`;
+
+/**
+ * Each table's pg_total_relation_size, in the tables' order; `exact` false when they are the
+ * catalog's page counts instead. pg_total_relation_size locks each table: one another session
+ * holds ACCESS EXCLUSIVE would hold this up as long as it holds pg_dump (which then waits where it
+ * can be cancelled), so after a second the catalog's counts are taken.
+ */
+export async function tableSizes(client: Client, tables: readonly { schema: string; name: string }[]): Promise<{ bytes: number[]; exact: boolean }> {
+  const params = [tables.map((t) => t.schema), tables.map((t) => t.name)];
+  // A table dropped since it was selected counts 0.
+  const read = async (size: string) => (await client.query<{ bytes: string | null }>(SIZES(size), params)).rows.map((r) => Number(r.bytes ?? 0));
+  await client.query(`set lock_timeout = '1s'`);
+  try {
+    return { bytes: await read('pg_catalog.pg_total_relation_size(c.oid)'), exact: true };
+  } catch (err) {
+    if ((err as { code?: string }).code !== '55P03') throw err; // lock_not_available
+    return { bytes: await read(ESTIMATED_SIZE), exact: false };
+  } finally {
+    await client.query('reset lock_timeout');
+  }
 }

@@ -64,6 +64,12 @@ export interface DumpPlanView {
   }[];
   /** Sum of the sizes of the tables whose rows are dumped: what progress is measured against. */
   expectedBytes: number;
+  /**
+   * What the sizes are: `exact` pg_total_relation_size; `estimated` the catalog's page counts (a
+   * table was locked by another session); `pending` not asked yet (planDump's `sizesLater`:
+   * runDump asks while pg_dump runs, and progress has them from then on).
+   */
+  sizes?: 'exact' | 'estimated' | 'pending';
   /** The file or folder the dump will be, when a target was given (a compressed plain dump gets `.gz`, `.lz4` or `.zst`). */
   outputPath?: string;
 }
