@@ -62,6 +62,7 @@ FROM pg_catalog.pg_class c
 \tIs the server running on that host and accepting TCP/IP connections?`),
       ['connection to server at "127.0.0.1", port 1 failed: Connection refused Is the server running on that host and accepting TCP/IP connections?'],
     );
+    // Not a sample: the shape of pg_dump's write error on a full disk.
     assert.deepEqual(parse('pg_dump: error: could not write to output file: No space left on device'), ['could not write to output file: No space left on device: free some space, or write the dump elsewhere']);
   });
 
