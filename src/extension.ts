@@ -10,6 +10,7 @@ import { OpenDumps } from './dumps/openDumps';
 import { ArchiveEditorProvider } from './editors/archiveEditor';
 import { PlainDumpIndexes } from './editors/plainIndexes';
 import { Log } from './log';
+import { JobHistory } from './core/history/jobHistory';
 import { PlainDumps } from './plain/plainDumps';
 import { RestoreCommands } from './restore/restoreCommands';
 import type { Services } from './services';
@@ -30,6 +31,7 @@ export function activate(context: vscode.ExtensionContext): Services {
   const config = new Config();
   const plainIndexes = new PlainDumpIndexes(vscode.Uri.joinPath(context.globalStorageUri, 'plain-index').fsPath, vscode.Uri.joinPath(context.extensionUri, 'dist', 'plainIndexWorker.js').fsPath, log);
   const dumps = new OpenDumps(plainIndexes);
+  const history = new JobHistory(vscode.Uri.joinPath(context.globalStorageUri, 'history.jsonl').fsPath);
   const connections = new ConnectionStore(context, log);
   const connectionsTree = new ConnectionsTree(connections);
   const tree = new DumpTreeView(dumps, log);
@@ -59,6 +61,7 @@ export function activate(context: vscode.ExtensionContext): Services {
     tree,
     treeCommands: new TreeCommands(dumps, tree),
     entryCommands: new EntryCommands(dumps, tree, previews),
+    history,
     quickPicks: shownPicks,
   };
   registerCommands(context, services);

@@ -13,6 +13,7 @@ import type { RestoreCommands } from './restore/restoreCommands';
 import type { ConnectionsTree } from './views/connectionsTree';
 import type { DumpTreeView } from './views/dumpTree';
 import type { EntryCommands } from './views/entryCommands';
+import type { JobHistory } from './core/history/jobHistory';
 import type { shownPicks } from './util/quickPick';
 import type { TreeCommands } from './views/treeCommands';
 
@@ -40,6 +41,8 @@ export interface Services {
   tree: DumpTreeView;
   treeCommands: TreeCommands;
   entryCommands: EntryCommands;
+  /** Every dump, copy, restore and verification made from the extension (the History view). */
+  history: JobHistory;
   /** The extension's quick pick on screen, for tests to wait on before they accept an item. */
   quickPicks: typeof shownPicks;
 }
