@@ -47,6 +47,13 @@ export function commandTable(s: Services): Record<string, CommandHandler> {
     'pgDumpExplorer.connections.dumpDatabase': (target, request) => s.dump.dumpDatabase(target, request ?? {}),
     'pgDumpExplorer.connections.dumpGlobals': (target, request) => s.dump.cluster.dumpGlobals(target, request ?? {}),
     'pgDumpExplorer.connections.dumpCluster': (target, request) => s.dump.cluster.dumpCluster(target, request ?? {}),
+    'pgDumpExplorer.history.openLog': (job) => s.historyCommands.openLog(job),
+    'pgDumpExplorer.history.openReport': (job) => s.historyCommands.openReport(job),
+    'pgDumpExplorer.history.openDump': (job) => s.historyCommands.openDump(job),
+    'pgDumpExplorer.history.verifyAgain': (job) => s.historyCommands.verifyAgain(job),
+    'pgDumpExplorer.history.remove': (job) => s.historyCommands.remove(job),
+    'pgDumpExplorer.history.clear': (options) => s.historyCommands.clear(options),
+    'pgDumpExplorer.history.refresh': () => s.historyCommands.refresh(),
   };
 }
 

@@ -11,6 +11,8 @@ import { ArchiveEditorProvider } from './editors/archiveEditor';
 import { PlainDumpIndexes } from './editors/plainIndexes';
 import { Log } from './log';
 import { JobHistory } from './core/history/jobHistory';
+import { HistoryCommands } from './history/historyCommands';
+import { HistoryView } from './history/historyView';
 import { PlainDumps } from './plain/plainDumps';
 import { RestoreCommands } from './restore/restoreCommands';
 import type { Services } from './services';
@@ -31,7 +33,8 @@ export function activate(context: vscode.ExtensionContext): Services {
   const config = new Config();
   const plainIndexes = new PlainDumpIndexes(vscode.Uri.joinPath(context.globalStorageUri, 'plain-index').fsPath, vscode.Uri.joinPath(context.extensionUri, 'dist', 'plainIndexWorker.js').fsPath, log);
   const dumps = new OpenDumps(plainIndexes);
-  const history = new JobHistory(vscode.Uri.joinPath(context.globalStorageUri, 'history.jsonl').fsPath);
+  const history = new JobHistory(vscode.Uri.joinPath(context.globalStorageUri, 'history', 'jobs.jsonl').fsPath);
+  const historyView = new HistoryView(history, log);
   const connections = new ConnectionStore(context, log);
   const connectionsTree = new ConnectionsTree(connections);
   const tree = new DumpTreeView(dumps, log);
@@ -39,10 +42,10 @@ export function activate(context: vscode.ExtensionContext): Services {
   const dumpCommands = new DumpCommands(dumps, log);
   const archiveEditor = new ArchiveEditorProvider({ extensionUri: context.extensionUri, dumps, dumpCommands, config, log });
   const archiveFolders = new ArchiveFolders();
-  const restore = new RestoreCommands({ context, log, config, dumps, dumpCommands, connections });
+  const restore = new RestoreCommands({ context, log, config, dumps, dumpCommands, connections, history });
   const plain = new PlainDumps({ context, log, config, dumps }, plainIndexes);
-  const dump = new DumpDatabaseCommands({ context, log, config, connections, dumpCommands, tree });
-  context.subscriptions.push(log, plainIndexes, dumps, connections, connectionsTree, tree, previews, archiveEditor, archiveFolders, restore, plain, dump);
+  const dump = new DumpDatabaseCommands({ context, log, config, connections, dumpCommands, tree, history });
+  context.subscriptions.push(log, plainIndexes, dumps, connections, connectionsTree, tree, previews, archiveEditor, archiveFolders, restore, plain, dump, historyView);
   context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(DEFINITION_SCHEME, new DefinitionDocuments(dumps)));
   const services: Services = {
     context,
@@ -62,6 +65,8 @@ export function activate(context: vscode.ExtensionContext): Services {
     treeCommands: new TreeCommands(dumps, tree),
     entryCommands: new EntryCommands(dumps, tree, previews),
     history,
+    historyView,
+    historyCommands: new HistoryCommands(history, historyView),
     quickPicks: shownPicks,
   };
   registerCommands(context, services);

@@ -14,6 +14,8 @@ import type { ConnectionsTree } from './views/connectionsTree';
 import type { DumpTreeView } from './views/dumpTree';
 import type { EntryCommands } from './views/entryCommands';
 import type { JobHistory } from './core/history/jobHistory';
+import type { HistoryCommands } from './history/historyCommands';
+import type { HistoryView } from './history/historyView';
 import type { shownPicks } from './util/quickPick';
 import type { TreeCommands } from './views/treeCommands';
 
@@ -43,6 +45,9 @@ export interface Services {
   entryCommands: EntryCommands;
   /** Every dump, copy, restore and verification made from the extension (the History view). */
   history: JobHistory;
+  /** The History view (`pgDumpExplorer.history`) and its actions. */
+  historyView: HistoryView;
+  historyCommands: HistoryCommands;
   /** The extension's quick pick on screen, for tests to wait on before they accept an item. */
   quickPicks: typeof shownPicks;
 }

@@ -5,6 +5,9 @@ import * as vscode from 'vscode';
 import type { ResolvedConnection } from '../core/connections/resolve';
 import { dumpCluster } from '../core/dump/cluster';
 import { dumpGlobals } from '../core/dump/globals';
+import { oneLine } from '../core/errors';
+import { outcomeOf } from '../core/history/jobHistory';
+import { JobRun } from '../core/history/jobRun';
 import { formatBytes } from '../core/units';
 import { toAbortSignal } from '../util/cancellation';
 import { ensureTrusted } from '../util/trust';
@@ -41,13 +44,21 @@ export class ClusterDumpCommands {
     if (!file) return undefined;
     const overwrite = request.overwrite ?? (fs.existsSync(file) && (await this.replace(file)));
     if (fs.existsSync(file) && !overwrite) return undefined;
-    const { log, config } = this.services;
-    const result = await this.withProgress(`Dumping the roles and tablespaces of ${source.connection.describe()}`, (signal) =>
-      dumpGlobals(source.connection, file, { overwrite }, { signal, onOutput: (line) => log.tool(line), ...(config.pgDumpallPath ? { toolPath: config.pgDumpallPath } : {}), setting: 'pgDumpExplorer.pgDumpallPath' }),
+    const { config } = this.services;
+    const job = this.job(source.connection, file);
+    const log = job.log;
+    const result = await this.recorded(job, () =>
+      this.withProgress(`Dumping the roles and tablespaces of ${source.connection.describe()}`, (signal) =>
+        dumpGlobals(source.connection, file, { overwrite }, { signal, onOutput: (line) => log.tool(line), ...(config.pgDumpallPath ? { toolPath: config.pgDumpallPath } : {}), setting: 'pgDumpExplorer.pgDumpallPath' }),
+      ),
     );
+    log.info(`ran: ${result.command}`);
     for (const note of result.notes) log.warn(note);
+    const failed = `pg_dumpall failed: ${result.errors[0] ?? 'see the log'}`;
+    const done = `Dumped the roles and tablespaces of ${source.connection.where()} to ${result.path} (${formatBytes(result.bytes)}).`;
+    await this.finish(job, result, result.ok ? done : result.cancelled ? `Cancelled: nothing was written to ${file}.` : failed);
     if (result.cancelled) return undefined;
-    if (!result.ok) throw new Error(`pg_dumpall failed: ${result.errors[0] ?? 'see the log'}`);
+    if (!result.ok) throw new Error(failed);
     log.info(`dumped the globals of ${source.connection.describe()} to ${result.path} (${formatBytes(result.bytes)})`);
     void vscode.window.showInformationMessage(`Dumped the roles and tablespaces to ${result.path}${result.notes.length > 0 ? ` (${result.notes[0]})` : ''}`);
     await vscode.commands.executeCommand('pgDumpExplorer.open', vscode.Uri.file(result.path));
@@ -62,8 +73,10 @@ export class ClusterDumpCommands {
     if (!dir) return undefined;
     const overwrite = request.overwrite ?? (fs.existsSync(dir) && (await this.replace(dir)));
     if (fs.existsSync(dir) && !overwrite) return undefined;
-    const { log, config } = this.services;
-    const result = await this.withProgress(`Dumping the cluster of ${source.connection.describe()}`, (signal, report) =>
+    const { config } = this.services;
+    const job = this.job(source.connection, dir);
+    const log = job.log;
+    const result = await this.recorded(job, () => this.withProgress(`Dumping the cluster of ${source.connection.describe()}`, (signal, report) =>
       dumpCluster(source.connection, dir, { overwrite }, {
         signal,
         ...(config.pgDumpPath ? { pgDumpPath: config.pgDumpPath } : {}),
@@ -74,14 +87,39 @@ export class ClusterDumpCommands {
           else if (e.kind === 'database' && e.state === 'started') report(`database ${e.database} (${e.done + 1} of ${e.total})`);
         },
       }),
-    );
+    ));
     for (const note of result.notes) log.warn(note);
+    for (const e of result.errors) log.error(e);
+    const failed = `the cluster dump failed: ${result.errors[0] ?? 'see the log'}`;
+    const done = `Dumped the cluster of ${source.connection.server()} to ${result.path}: ${result.manifest?.databases.length ?? 0} databases and the roles.`;
+    await this.finish(job, result, result.ok ? done : result.cancelled ? `Cancelled: nothing was written to ${dir}.` : failed);
     if (result.cancelled) return undefined;
-    if (!result.ok) throw new Error(`the cluster dump failed: ${result.errors[0] ?? 'see the log'}`);
+    if (!result.ok) throw new Error(failed);
     log.info(`dumped the cluster of ${source.connection.describe()} to ${result.path}`);
     void vscode.window.showInformationMessage(`Dumped the cluster to ${result.path}: ${result.manifest?.databases.length ?? 0} databases and the roles`);
     await vscode.commands.executeCommand('pgDumpExplorer.open', vscode.Uri.file(result.path));
     return result.path;
+  }
+
+  /** A dump job of `connection`'s server into `output`, its log passed on to the extension's. */
+  private job(connection: ResolvedConnection, output: string): JobRun {
+    return new JobRun(this.services.history, { kind: 'dump', source: connection.server(), target: output }, this.services.log);
+  }
+
+  /** Runs the dump; one that throws before it has a result is recorded as failed. */
+  private async recorded<T>(job: JobRun, work: () => Thenable<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      job.log.error(oneLine(err));
+      await job.failed(err);
+      throw err;
+    }
+  }
+
+  /** Records how the dump ended; the file only when it was made (a failed or cancelled one leaves nothing). */
+  private finish(job: JobRun, result: { ok: boolean; cancelled: boolean; path: string }, summary: string): Promise<unknown> {
+    return job.finish({ outcome: outcomeOf(result), summary, ...(result.ok ? { file: result.path } : {}) });
   }
 
   private async ask(name: string, suggestion: string, folder: boolean): Promise<string | undefined> {

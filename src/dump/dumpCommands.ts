@@ -20,7 +20,7 @@ export interface DumpRequest {
   path?: string;
 }
 
-export type DumpServices = Pick<Services, 'context' | 'log' | 'config' | 'connections' | 'dumpCommands' | 'tree'>;
+export type DumpServices = Pick<Services, 'context' | 'log' | 'config' | 'connections' | 'dumpCommands' | 'tree'> & Partial<Pick<Services, 'history'>>;
 
 /** `Dump Database…`: trust first, the database (a Connections view node, or picked), then the dump panel. */
 export class DumpCommands {
@@ -51,6 +51,7 @@ export class DumpCommands {
     const session = new DumpSession(source, live, request.path ?? defaultDumpPath(source.database), {
       log: this.services.log,
       config: this.services.config,
+      ...(this.services.history ? { history: this.services.history } : {}),
       // In the Dumps view only: its summary would take the place of the panel showing the result.
       openDump: async (file) => {
         for (const opened of await this.services.dumpCommands.open(vscode.Uri.file(file), undefined)) await this.services.tree.revealDump(opened);

@@ -10,6 +10,9 @@ import type { LiveDatabase } from '../core/server/liveObjects';
 import { describeCandidate } from '../core/tools/findTools';
 import { formatBytes, formatCount } from '../core/units';
 import type { Config } from '../config';
+import type { JobHistory } from '../core/history/jobHistory';
+import { outcomeOf } from '../core/history/jobHistory';
+import { JobRun } from '../core/history/jobRun';
 import type { Log } from '../log';
 import type { DumpForm, DumpViewState, SchemaRow } from '../protocol/dump';
 import { toAbortSignal } from '../util/cancellation';
@@ -71,7 +74,7 @@ export class DumpSession extends Disposable {
     readonly source: DumpSource,
     private readonly live: LiveDatabase,
     defaultPath: string,
-    private readonly services: { log: Log; config: Config; openDump(path: string): Promise<void> },
+    private readonly services: { log: Log; config: Config; openDump(path: string): Promise<void>; history?: JobHistory },
   ) {
     super();
     this.path = defaultPath;
@@ -186,8 +189,11 @@ export class DumpSession extends Disposable {
   }
 
   private async run(options: DumpOptions, overwrite: boolean): Promise<DumpResult> {
-    const { log, config } = this.services;
+    const { config } = this.services;
     const plan = this.plan!;
+    // The job's own log (kept in the history) gets every line the extension's log gets.
+    const job = new JobRun(this.services.history, { kind: 'dump', source: this.live.where, target: this.plan?.outputPath ?? this.path }, this.services.log);
+    const log = job.log;
     this.phase = 'dumping';
     this.progress = { tablesDone: 0, tablesTotal: plan.tables.length, current: '', bytesWritten: 0, bytesExpected: plan.expectedBytes };
     this.fire();
@@ -223,7 +229,16 @@ export class DumpSession extends Disposable {
         path: result.path,
         errors: result.errors,
       };
+      log.info(`ran: ${result.command}`);
       log.info(`dump of ${this.live.where}: ${this.result.headline} ${result.summary}`);
+      // A failed or cancelled pg_dump leaves no file; one whose check failed leaves it (it is said).
+      const kept = result.ok || (!result.cancelled && fs.existsSync(result.path));
+      await job.finish({
+        outcome: outcomeOf(result),
+        summary: [this.result.headline, result.summary, result.ok ? '' : (result.errors[0] ?? '')].filter(Boolean).join(' '),
+        ...(kept ? { file: result.path } : {}),
+        ...(kept && result.bytes > 0 ? { sizeBytes: result.bytes } : {}),
+      });
       if (result.ok) {
         await this.services.openDump(result.path);
         void vscode.window.showInformationMessage(`Dumped ${this.live.where}: ${result.summary}`);
@@ -231,6 +246,8 @@ export class DumpSession extends Disposable {
       return result;
     } catch (err) {
       this.result = { outcome: 'failed', headline: `The dump of ${this.live.where} did not start.`, summary: '', path: this.path, errors: [oneLine(err)] };
+      log.error(`dump of ${this.live.where}: ${oneLine(err)}`);
+      await job.failed(err);
       throw err;
     } finally {
       this.running = undefined;

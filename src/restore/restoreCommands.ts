@@ -2,7 +2,9 @@ import * as vscode from 'vscode';
 import { looksLikeConnectionString } from '../core/connections/conninfo';
 import { resolveConnection, type ResolvedConnection } from '../core/connections/resolve';
 import { OpenCluster, type OpenDump } from '../dumps/openDumps';
-import { DumpError } from '../core/errors';
+import { DumpError, oneLine } from '../core/errors';
+import { outcomeOf } from '../core/history/jobHistory';
+import { JobRun } from '../core/history/jobRun';
 import { restoreRoles, rolesPreflight, type RolesResult } from '../core/restore/rolesRestore';
 import { toAbortSignal } from '../util/cancellation';
 import { plural } from '../core/units';
@@ -134,19 +136,31 @@ export class RestoreCommands {
       const answer = await vscode.window.showWarningMessage(`Create ${plural(plan.create.length, 'role')} (${plan.create.join(', ')}) of ${cluster.label} on ${where}?`, { modal: true, detail }, 'Create Roles');
       if (answer !== 'Create Roles') return undefined;
     }
-    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Creating roles on ${where}`, cancellable: true }, (_progress, token) =>
-      restoreRoles(cluster.index, plan, target.connection, {
-        signal: toAbortSignal(token),
-        ...(config.psqlPath ? { psqlPath: config.psqlPath } : {}),
-        onOutput: (line) => log.tool(line),
-      }),
-    );
-    log.info(`ran: ${result.command}`);
-    if (result.ok) void vscode.window.showInformationMessage(`Created ${plural(plan.create.length, 'role')} on ${where}: ${plan.create.join(', ')}.`);
-    else if (result.cancelled) void vscode.window.showWarningMessage(`Cancelled: no role was created on ${where}.`);
+    const job = new JobRun(this.services.history, { kind: 'restore', source: `the roles of ${cluster.label}`, target: where, file: cluster.uri.fsPath }, log);
+    let result: RolesResult;
+    try {
+      result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Creating roles on ${where}`, cancellable: true }, (_progress, token) =>
+        restoreRoles(cluster.index, plan, target.connection, {
+          signal: toAbortSignal(token),
+          ...(config.psqlPath ? { psqlPath: config.psqlPath } : {}),
+          onOutput: (line) => job.log.tool(line),
+        }),
+      );
+    } catch (err) {
+      job.log.error(`roles of ${cluster.label} into ${where}: ${oneLine(err)}`);
+      await job.failed(err);
+      throw err;
+    }
+    job.log.info(`ran: ${result.command}`);
+    const created = `Created ${plural(plan.create.length, 'role')} on ${where}: ${plan.create.join(', ')}.`;
+    const cancelled = `Cancelled: no role was created on ${where}.`;
+    const failed = `Creating the roles on ${where} failed: ${result.errors[0]?.message.split('\n')[0] ?? 'psql failed'}. No role was created.`;
+    if (!result.ok && !result.cancelled) for (const e of result.errors) job.log.error(`${e.line !== undefined ? `line ${e.line}: ` : ''}${e.message}`);
+    await job.finish({ outcome: outcomeOf(result), summary: result.ok ? created : result.cancelled ? cancelled : failed });
+    if (result.ok) void vscode.window.showInformationMessage(created);
+    else if (result.cancelled) void vscode.window.showWarningMessage(cancelled);
     else {
-      for (const e of result.errors) log.error(`${e.line !== undefined ? `line ${e.line}: ` : ''}${e.message}`);
-      const answer = await vscode.window.showErrorMessage(`Creating the roles on ${where} failed: ${result.errors[0]?.message.split('\n')[0] ?? 'psql failed'}. No role was created.`, 'Open Log');
+      const answer = await vscode.window.showErrorMessage(failed, 'Open Log');
       if (answer) log.show();
     }
     return result;

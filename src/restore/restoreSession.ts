@@ -18,7 +18,10 @@ import type { PreflightView, ProgressView, RestoreViewState, ResultView } from '
 import type { Services } from '../services';
 
 /** What a restore needs of the services made at activation. */
-export type RestoreServices = Pick<Services, 'context' | 'log' | 'config' | 'dumps' | 'dumpCommands' | 'connections'>;
+export type RestoreServices = Pick<Services, 'context' | 'log' | 'config' | 'dumps' | 'dumpCommands' | 'connections'> & Partial<Pick<Services, 'history'>>;
+import { JobRun } from '../core/history/jobRun';
+import { outcomeOf } from '../core/history/jobHistory';
+import type { LogSink } from '../core/history/jobLog';
 import { toAbortSignal } from '../util/cancellation';
 import { Disposable } from '../util/disposable';
 import { planView, preflightView, progressView, resultView } from './restoreViews';
@@ -191,10 +194,13 @@ export class RestoreSession extends Disposable {
   }
 
   private async run(target: RestoreTarget): Promise<RestoreResult | undefined> {
-    const { log, config } = this.services;
+    const { config } = this.services;
     const plan = this.plan;
     const form = this.form;
     const where = this.where();
+    // The job's own log (kept in the history) gets every line the extension's log gets.
+    const job = new JobRun(this.services.history, { kind: 'restore', source: this.dump.label, target: where, file: this.dump.uri.fsPath }, this.services.log);
+    const log = job.log;
     this.phase = 'restoring';
     this.result = undefined;
     this.progress = { stage: 'restore', started: 0, finished: 0, total: 0, bytesDone: 0, bytesTotal: 0, current: '' };
@@ -240,6 +246,7 @@ export class RestoreSession extends Disposable {
       );
     } catch (err) {
       log.error(`restore into ${where}: ${oneLine(err)}`);
+      await job.failed(err);
       this.phase = 'setup';
       this.progress = undefined;
       this.fire();
@@ -252,7 +259,8 @@ export class RestoreSession extends Disposable {
     this.phase = 'done';
     this.progress = undefined;
     this.result = resultView(result, form.atomic, where);
-    this.logResult(result, where);
+    this.logResult(log, result, where);
+    await job.finish({ outcome: outcomeOf(result), summary: `${this.result.headline}${this.result.targetState ? ` ${this.result.targetState}` : ''}` });
     this.fire();
     void this.announce(this.result);
     return result;
@@ -267,8 +275,7 @@ export class RestoreSession extends Disposable {
     return { ...runOptions(form), ...(this.report ? optionsFromPreflight(this.report) : {}) };
   }
 
-  private logResult(result: RestoreResult, where: string): void {
-    const { log } = this.services;
+  private logResult(log: LogSink, result: RestoreResult, where: string): void {
     log.info(`ran: ${result.command}`);
     if (result.cancelled) log.warn(`cancelled the restore into ${where}`);
     else if (!result.ok) log.error(`the restore into ${where} failed (${result.errors.length} errors)`);

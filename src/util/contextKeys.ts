@@ -5,6 +5,8 @@ export type ContextKey =
   | 'pgDumpExplorer.hasOpenDumps'
   | 'pgDumpExplorer.treeFiltered'
   | 'pgDumpExplorer.hasPicks'
+  /** The History view lists at least one job (Clear History is offered). */
+  | 'pgDumpExplorer.hasHistory'
   /** Folders of the workspace that hold a toc.dat or a cluster manifest (ArchiveFolders), for `resourcePath in …`. */
   | 'pgDumpExplorer.archiveFolders';
 
