@@ -260,7 +260,8 @@ export class RestoreSession extends Disposable {
     this.progress = undefined;
     this.result = resultView(result, form.atomic, where);
     this.logResult(log, result, where);
-    await job.finish({ outcome: outcomeOf(result), summary: `${this.result.headline}${this.result.targetState ? ` ${this.result.targetState}` : ''}` });
+    const firstError = !result.ok && !result.cancelled && result.errors[0] ? ` First error: ${oneLine(formatRestoreError(result.errors[0]))}` : '';
+    await job.finish({ outcome: outcomeOf(result), summary: `${this.result.headline}${this.result.targetState ? ` ${this.result.targetState}` : ''}${firstError}` });
     this.fire();
     void this.announce(this.result);
     return result;

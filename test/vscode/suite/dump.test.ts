@@ -78,6 +78,10 @@ describe('dump a database', function () {
       session.dispose();
     }
     assert.deepEqual(fs.readdirSync(dir).filter((n) => n.includes('cancelled')), [], 'no file, finished or not');
+    // The History view lists it as cancelled, with no file to open.
+    const job = (await s.history.list()).find((j) => j.kind === 'dump' && j.target === file);
+    assert.equal(job?.outcome, 'cancelled', JSON.stringify(job));
+    assert.equal(job.file, undefined);
   });
   it('Dump Roles and Tablespaces… and Dump Cluster…: a pg_dumpall script and a cluster folder, each opened in the Dumps view', async () => {
     const connection = testServerUri('postgres');

@@ -241,6 +241,11 @@ describe('restore flow', function () {
       assert.equal(setup.state().result?.outcome, 'cancelled');
     });
     assert.deepEqual(await snapshot(db), before);
+    // The History view lists it as cancelled, its log holding what pg_restore printed until then.
+    const job = (await s.history.list()).find((j) => j.kind === 'restore' && j.target?.endsWith(`/${db}`));
+    assert.equal(job?.outcome, 'cancelled', JSON.stringify(job));
+    assert.match(job.summary, /^Cancelled/);
+    assert.match(fs.readFileSync(job.logPath!, 'utf8'), /\[tool\] pg_restore: processing data for table "sales\.order_line"/);
   });
 });
 
