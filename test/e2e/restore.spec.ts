@@ -15,13 +15,16 @@ import {
   closeOtherDumps,
   collapseTreeRow,
   expandTreeRow,
+  historyPane,
   openInDumpExplorer,
   quickInput,
   restorePanelFrame,
   runCommand,
   setTreeCheckbox,
+  tabLabels,
   toast,
   treeRow,
+  visibleEditorText,
   waitUntil,
 } from './workbench';
 
@@ -181,6 +184,19 @@ describe('Restore flow', () => {
 
     await screenshot('restore-result', { readme: true });
     keepForReadme(preflightShot);
+
+    // The History view lists the restore first, as succeeded; a click opens its log, which names the target.
+    const history = await historyPane(page);
+    const newest = history.locator('.monaco-list-row').first();
+    const text = async (part: string) => oneLine(await newest.locator(part).first().innerText().catch(() => ''));
+    await waitUntil('the History view to list the restore first', async () => (await text('.label-name')) === `Restore ${DUMP}` && /^(just now|\d+ min ago) · succeeded$/.test(await text('.label-description')), {
+      onScreen: async () => oneLine(await history.innerText().catch(() => '')),
+    });
+    await newest.click();
+    await waitUntil('the restore\'s log to open', async () => (await tabLabels(page)).some((t) => t.endsWith('.log')) && (await visibleEditorText(page)).includes(`into ${where(db)} (one transaction)`), {
+      onScreen: async () => `tabs: ${(await tabLabels(page)).join(' | ')}\n${await visibleEditorText(page).catch(() => '')}`,
+    });
+    await historyPane(page, false);
   });
 
   it('a restore that fails says "Nothing was changed", leaves the target as it was, and links the error to its entry in the tree', async () => {

@@ -156,6 +156,20 @@ export function dumpsPane(page: Page): Locator {
   return page.locator('[id="workbench.view.extension.pgDumpExplorer"] .pane:has(.pane-header[aria-label="Dumps Section"])');
 }
 
+/**
+ * The History view's pane, in the PG Dump Explorer view container, expanded or collapsed (it starts
+ * collapsed: expanded, it takes room the Dumps view's deep rows need).
+ */
+export async function historyPane(page: Page, expanded = true): Promise<Locator> {
+  const pane = page.locator('[id="workbench.view.extension.pgDumpExplorer"] .pane:has(.pane-header[aria-label^="History"])').first();
+  await pane.waitFor({ timeout: 20_000 });
+  const header = pane.locator('.pane-header').first();
+  const want = String(expanded);
+  if ((await header.getAttribute('aria-expanded')) !== want) await header.click();
+  await until(`the History view to be ${expanded ? 'expanded' : 'collapsed'}`, async () => (await header.getAttribute('aria-expanded')) === want, { timeoutMs: 10_000, intervalMs: 150 });
+  return pane;
+}
+
 const exactly = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 
 /** A row of the Dumps view by its label, exactly; with `level`, only rows at that depth (1: a dump's root). */
