@@ -90,5 +90,10 @@ describe('a cluster folder in the Dumps view', function () {
     assert.deepEqual(result.plan.create, [role], 'only the missing role is created');
     const [row] = await query<{ rolconnlimit: number }>(testEnv().server, 'postgres', 'select rolconnlimit from pg_roles where rolname = $1', [role]);
     assert.equal(row?.rolconnlimit, 2, 'the role came back with its attributes');
+    // The History view lists it as a restore of the folder's roles, with psql's log.
+    const job = (await s.history.list()).find((j) => j.kind === 'restore' && j.file === cluster.uri.fsPath);
+    assert.equal(job?.outcome, 'succeeded', JSON.stringify(job));
+    assert.match(job.summary, new RegExp(`^Created 1 role on .*: ${role}\\.$`));
+    assert.match(fs.readFileSync(job.logPath!, 'utf8'), /\[info\] ran: \S*psql /);
   });
 });

@@ -92,6 +92,15 @@ describe('dump a database', function () {
     assert.equal(await vscode.commands.executeCommand('pgDumpExplorer.connections.dumpCluster', undefined, { connection, path: cluster }), cluster);
     const manifest = JSON.parse(fs.readFileSync(path.join(cluster, 'manifest.json'), 'utf8')) as { databases: { name: string }[] };
     assert.ok(manifest.databases.some((d) => d.name === testEnv().database), JSON.stringify(manifest.databases));
+    // Both in the History view: dumps of the server, their files and sizes.
+    const jobs = await s.history.list();
+    const { server } = testEnv();
+    for (const made of [globals, cluster]) {
+      const job = jobs.find((j) => j.kind === 'dump' && j.file === made);
+      assert.equal(job?.outcome, 'succeeded', `${made}: ${JSON.stringify(job)}`);
+      assert.equal(job.source, `${server.host}:${server.port}`);
+      assert.ok((job.sizeBytes ?? 0) > 0, JSON.stringify(job));
+    }
     const roots = s.dumps.roots().map((r) => r.uri.fsPath);
     assert.ok(roots.includes(globals) && roots.includes(cluster), `open in the Dumps view: ${roots.join(', ')}`);
     for (const r of s.dumps.roots().filter((x) => x.uri.fsPath === globals || x.uri.fsPath === cluster)) await s.dumps.close(r.key);
