@@ -28,7 +28,13 @@ export class HistoryView extends Disposable implements vscode.TreeDataProvider<J
   ) {
     super();
     this.view = this.register(vscode.window.createTreeView('pgDumpExplorer.history', { treeDataProvider: this }));
-    this.register(history.onDidChange(() => this.refresh()));
+    // Read at once too: a collapsed view asks for nothing, and the palette's Clear History follows hasHistory.
+    this.register(
+      history.onDidChange(() => {
+        this.refresh();
+        void this.read();
+      }),
+    );
     // "12 min ago" goes stale while the view is hidden: drawn again when it shows.
     this.register(this.view.onDidChangeVisibility((e) => e.visible && this.refresh()));
     void this.items();

@@ -192,6 +192,7 @@ describe('Restore flow', () => {
     await waitUntil('the History view to list the restore first', async () => (await text('.label-name')) === `Restore ${DUMP}` && /^(just now|\d+ min ago) · succeeded$/.test(await text('.label-description')), {
       onScreen: async () => oneLine(await history.innerText().catch(() => '')),
     });
+    await screenshot('history-view');
     await newest.click();
     await waitUntil('the restore\'s log to open', async () => (await tabLabels(page)).some((t) => t.endsWith('.log')) && (await visibleEditorText(page)).includes(`into ${where(db)} (one transaction)`), {
       onScreen: async () => `tabs: ${(await tabLabels(page)).join(' | ')}\n${await visibleEditorText(page).catch(() => '')}`,
