@@ -226,7 +226,7 @@ export async function startLocalServer(binaries: ServerBinaries, options: StartL
   const step = async (what: string, file: string, args: string[]) => {
     const r = await run(file, args, { cwd: folder, env, reject: false, killGraceMs: 2000, ...(options.signal ? { signal: options.signal } : {}) });
     if (r.exitCode !== 0) {
-      const said = [...r.stderrTail, ...r.stdout.split('\n')].filter((l) => l.trim()).at(-1) ?? `exit ${r.exitCode}`;
+      const said = r.stderrTail.filter((l) => l.trim()).at(-1) ?? r.stdout.split('\n').filter((l) => l.trim()).at(-1) ?? `exit ${r.exitCode}`;
       throw new DumpError('unsupported', `${what} failed: ${lastLogLine(logFile) || said}`);
     }
   };

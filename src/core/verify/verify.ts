@@ -347,7 +347,7 @@ class Drill {
         check: 'restore',
         ...(e.dumpId !== undefined ? { dumpId: e.dumpId } : {}),
         ...(entry ? { entry: entryName(entry) } : e.entry ? { entry: `${e.entry.desc} ${e.entry.tag}` } : {}),
-        message: entry || e.entry ? e.message.split('\n')[0]! : formatRestoreError(e),
+        message: entry || e.entry ? e.message.split('\n')[0]!.replace(/^(ERROR|FATAL):\s+/, '') : formatRestoreError(e),
         ...where,
       });
     }
@@ -375,7 +375,10 @@ class Drill {
     }
     for (const p of sequences.problems) if (!/ is missing after the restore /.test(p)) this.fail({ check: 'sequences', message: p, ...where });
 
-    const rows = await this.timed('rows', ofCluster ? name : undefined, () => postRestore(opened, plan, target, { analyze: false, fixSequences: false, countRows: true, ...hooks }));
+    // Entries whose data the reader found cut short or missing failed already ('read'): their rows cannot be counted in the dump.
+    const unreadable = new Set(archive.dataProblems.map((p) => p.dumpId));
+    const countable = { ...plan, entries: plan.entries.filter((p) => !unreadable.has(p.entry.dumpId)) };
+    const rows = await this.timed('rows', ofCluster ? name : undefined, () => postRestore(opened, countable, target, { analyze: false, fixSequences: false, countRows: true, ...hooks }));
     for (const r of rows.rowCounts) {
       verification.tables.push({ table: r.table, dumpRows: r.archiveRows, databaseRows: r.databaseRows, matches: r.matches });
       if (r.matches) continue;
