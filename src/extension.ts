@@ -19,6 +19,8 @@ import { DefinitionDocuments, DEFINITION_SCHEME } from './views/definitionDocume
 import { DumpTreeView } from './views/dumpTree';
 import { EntryCommands } from './views/entryCommands';
 import { TreeCommands } from './views/treeCommands';
+import { VerifyCommands } from './verify/verifyCommands';
+import { VerifyMarks } from './verify/verifyMarks';
 import { shownPicks } from './util/quickPick';
 import { DataPreviewPanels } from './webviews/dataPreviewPanel';
 
@@ -34,7 +36,8 @@ export function activate(context: vscode.ExtensionContext): Services {
   const history = new JobHistory(vscode.Uri.joinPath(context.globalStorageUri, 'history.jsonl').fsPath);
   const connections = new ConnectionStore(context, log);
   const connectionsTree = new ConnectionsTree(connections);
-  const tree = new DumpTreeView(dumps, log);
+  const verifyMarks = new VerifyMarks(context.globalState);
+  const tree = new DumpTreeView(dumps, log, verifyMarks);
   const previews = new DataPreviewPanels(context.extensionUri);
   const dumpCommands = new DumpCommands(dumps, log);
   const archiveEditor = new ArchiveEditorProvider({ extensionUri: context.extensionUri, dumps, dumpCommands, config, log });
@@ -42,7 +45,8 @@ export function activate(context: vscode.ExtensionContext): Services {
   const restore = new RestoreCommands({ context, log, config, dumps, dumpCommands, connections });
   const plain = new PlainDumps({ context, log, config, dumps }, plainIndexes);
   const dump = new DumpDatabaseCommands({ context, log, config, connections, dumpCommands, tree });
-  context.subscriptions.push(log, plainIndexes, dumps, connections, connectionsTree, tree, previews, archiveEditor, archiveFolders, restore, plain, dump);
+  const verify = new VerifyCommands({ context, log, config, dumps, dumpCommands, connections, history, marks: verifyMarks });
+  context.subscriptions.push(verifyMarks, log, plainIndexes, dumps, connections, connectionsTree, tree, previews, archiveEditor, archiveFolders, restore, plain, dump);
   context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(DEFINITION_SCHEME, new DefinitionDocuments(dumps)));
   const services: Services = {
     context,
@@ -62,6 +66,8 @@ export function activate(context: vscode.ExtensionContext): Services {
     treeCommands: new TreeCommands(dumps, tree),
     entryCommands: new EntryCommands(dumps, tree, previews),
     history,
+    verify,
+    verifyMarks,
     quickPicks: shownPicks,
   };
   registerCommands(context, services);

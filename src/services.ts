@@ -16,6 +16,8 @@ import type { EntryCommands } from './views/entryCommands';
 import type { JobHistory } from './core/history/jobHistory';
 import type { shownPicks } from './util/quickPick';
 import type { TreeCommands } from './views/treeCommands';
+import type { VerifyCommands } from './verify/verifyCommands';
+import type { VerifyMarks } from './verify/verifyMarks';
 
 /** What activation makes once and every feature is given: no feature makes its own. */
 export interface Services {
@@ -43,6 +45,9 @@ export interface Services {
   entryCommands: EntryCommands;
   /** Every dump, copy, restore and verification made from the extension (the History view). */
   history: JobHistory;
+  /** Verify Dump…: the restore drill, and the marks it leaves on the Dumps view's rows. */
+  verify: VerifyCommands;
+  verifyMarks: VerifyMarks;
   /** The extension's quick pick on screen, for tests to wait on before they accept an item. */
   quickPicks: typeof shownPicks;
 }
