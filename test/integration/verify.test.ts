@@ -256,7 +256,7 @@ describe('verify: the CLI', function () {
     assert.match(r.stderr, /cli\.dump: restores cleanly/);
     const paths = reportPaths(dump);
     assert.equal(paths.markdown, `${dump}.verify.md`);
-    assert.match(fs.readFileSync(paths.markdown, 'utf8'), /\*\*✅ restores cleanly\*\*/);
+    assert.match(fs.readFileSync(paths.markdown, 'utf8'), /\*\*Verdict: ✓ restores cleanly\*\*/);
     assert.equal((JSON.parse(fs.readFileSync(paths.json, 'utf8')) as VerifyReport).ok, true);
     assert.ok(fs.readFileSync(dump).equals(before), 'the dump is not written');
   });

@@ -81,9 +81,9 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 /** The report a person reads: verdict first, then what failed, entry by entry, then the checks. */
 export function reportMarkdown(r: VerifyReport): string {
   const out: string[] = [];
-  const mark = r.cancelled ? '⏹' : r.ok ? '✅' : '❌';
+  const mark = r.cancelled ? '–' : r.ok ? '✓' : '✗';
   out.push(`# Restore drill: ${path.basename(r.file)}`, '');
-  out.push(`**${mark} ${r.verdict}**`, '');
+  out.push(`**Verdict: ${mark} ${r.verdict}**`, '');
   out.push(`- Dump: \`${r.file}\` (${r.format}, ${r.dump.entries} entries${r.dump.serverVersion ? `, from PostgreSQL ${r.dump.serverVersion}` : ''}${r.dump.pgDumpVersion ? `, pg_dump ${r.dump.pgDumpVersion}` : ''})`);
   out.push(`- Server: PostgreSQL ${r.server.version || '?'} — ${r.server.kind === 'throwaway' ? 'throwaway local server' : 'given server'} ${r.server.where}${r.server.binDir ? ` (binaries ${r.server.binDir})` : ''}`);
   if (r.tools.length > 0) out.push(`- Tools: ${r.tools.join('; ')}`);
