@@ -48,7 +48,7 @@ export async function verifyCommand(file: string, o: VerifyCommandOptions): Prom
     await writeReport(report, paths);
     if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     for (const f of report.failures) say(`failed: ${formatFailure(f)}`);
-    say(`server: PostgreSQL ${report.server.version} (${report.server.kind === 'throwaway' ? 'throwaway, removed' : report.server.where}); tools: ${report.tools.join('; ') || 'none ran'}`);
+    if (report.server.version) say(`server: PostgreSQL ${report.server.version} (${report.server.kind === 'throwaway' ? 'throwaway, removed' : report.server.where}); tools: ${report.tools.join('; ') || 'none ran'}`);
     say(`report: ${paths.markdown} (and ${paths.json})`);
     say(`${file}: ${report.verdict} (${(report.durationMs / 1000).toFixed(1)} s)`);
     if (report.cancelled) return EXIT_CANCELLED;

@@ -5,11 +5,13 @@
  * with the entry named. No scratch database, server process or temporary folder is left behind.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { withArchive } from '../../src/core/archive';
 import { resolveConnection, type ResolvedConnection } from '../../src/core/connections/resolve';
+import { findPgRestoreFor } from '../../src/core/tools/findTools';
 import { reportPaths } from '../../src/core/verify/report';
 import { verifyDump, type VerifyOptions, type VerifyReport } from '../../src/core/verify/verify';
 import { cli, fixturePath, testEnv } from '../support/env';
@@ -230,6 +232,22 @@ describe('verify: broken dumps fail with the entry named (throwaway server)', fu
     assert.ok(report.databases[0]!.tables.every((t) => t.matches));
   });
 
+  it('a sequence the dump leaves behind its column', async () => {
+    const file = editedCopy('plain.sql', 'sequence.sql', (b) => {
+      const text = b.toString('utf8');
+      const setval = /SELECT pg_catalog\.setval\('sales\.order_id_seq', \d+, true\);/;
+      assert.match(text, setval);
+      return Buffer.from(text.replace(setval, "SELECT pg_catalog.setval('sales.order_id_seq', 5, true);"), 'utf8');
+    });
+    const report = await verify(file);
+    assert.equal(report.ok, false);
+    assert.deepEqual(
+      report.failures.map((f) => `${f.check} ${f.entry}`),
+      ['sequences SEQUENCE sales.order_id_seq'],
+    );
+    assert.match(report.failures[0]!.message, /^behind its column sales\.order\.id: the next value would be 6, the column holds up to 2000$/);
+  });
+
   it('a cancel on the throwaway server stops and removes it', async () => {
     const controller = new AbortController();
     const report = await verify(fixturePath('custom.dump'), {
@@ -272,6 +290,41 @@ describe('verify: the CLI', function () {
     assert.match(r.stderr, /failed: entry \d+ \(TABLE DATA public\.bulk_rows\): invalid input syntax/);
     assert.match(fs.readFileSync(report, 'utf8'), /## What failed/);
     assert.ok(fs.existsSync(path.join(tmp, 'reports', 'corrupt.json')));
+  });
+
+  it('Ctrl-C during the restore: exit 130, the throwaway server stopped and its folder removed', async () => {
+    const own = fs.mkdtempSync(path.join(tmp, 'sigint-'));
+    fs.chmodSync(own, 0o755);
+    const child = spawn(process.execPath, [path.join(testEnv().projectRoot, 'dist', 'cli.js'), 'verify', fixturePath('custom.dump'), '--report', path.join(tmp, 'sigint.md')], {
+      env: { ...process.env, TMPDIR: own },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    let interrupted = false;
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      if (!interrupted && /^restore…$/m.test(stderr)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.ok(interrupted, `the restore was reached: ${stderr}`);
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, /: cancelled/);
+    assert.deepEqual(fs.readdirSync(own), [], 'the throwaway server folder is removed');
+    assert.deepEqual(serverProcessesIn(own), []);
+  });
+
+  it('an archive no pg_restore here can read: exit 4, and no server is started for it', async function () {
+    const file = path.join(testEnv().sharedFixturesDir, 'pg18-rich.custom.dump');
+    const readable = await withArchive(file, (o) => findPgRestoreFor(o.archive.header.version).then(() => true, () => false));
+    if (readable) this.skip();
+    const r = await cli(['verify', file, '--report', path.join(tmp, 'pg18.md')], { encoding: 'utf8' });
+    assert.equal(r.exitCode, 4, r.stderr);
+    assert.match(r.stderr, /cannot verify: this archive \(format 1\.16\) needs pg_restore 17 or newer/);
+    assert.match(r.stderr, /pg18-rich\.custom\.dump: could not be verified/);
+    assert.doesNotMatch(r.stderr, /^server…$/m);
   });
 
   it('--keep without --server is a usage error', async () => {

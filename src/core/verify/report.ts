@@ -71,7 +71,7 @@ async function writeAtomically(file: string, text: string): Promise<void> {
 /** `entry 231 (TABLE DATA public.orders): 10 rows in the database, 12 in the dump` */
 export function formatFailure(f: VerifyFailure): string {
   const db = f.database !== undefined ? `[${f.database}] ` : '';
-  const what = f.entry !== undefined ? `${f.dumpId !== undefined ? `entry ${f.dumpId} ` : ''}(${f.entry})` : f.dumpId !== undefined ? `entry ${f.dumpId}` : f.check;
+  const what = f.entry !== undefined ? `${f.dumpId !== undefined ? `entry ${f.dumpId} ` : ''}(${f.entry})` : f.dumpId !== undefined ? `entry ${f.dumpId}` : f.check === 'server' ? 'cannot verify' : f.check;
   return `${db}${what}: ${f.message}`;
 }
 
@@ -85,9 +85,9 @@ export function reportMarkdown(r: VerifyReport): string {
   out.push(`# Restore drill: ${path.basename(r.file)}`, '');
   out.push(`**Verdict: ${mark} ${r.verdict}**`, '');
   out.push(`- Dump: \`${r.file}\` (${r.format}, ${r.dump.entries} entries${r.dump.serverVersion ? `, from PostgreSQL ${r.dump.serverVersion}` : ''}${r.dump.pgDumpVersion ? `, pg_dump ${r.dump.pgDumpVersion}` : ''})`);
-  out.push(`- Server: PostgreSQL ${r.server.version || '?'} — ${r.server.kind === 'throwaway' ? 'throwaway local server' : 'given server'} ${r.server.where}${r.server.binDir ? ` (binaries ${r.server.binDir})` : ''}`);
+  if (r.server.version) out.push(`- Server: PostgreSQL ${r.server.version} — ${r.server.kind === 'throwaway' ? 'throwaway local server' : 'given server'} ${r.server.where}${r.server.binDir ? ` (binaries ${r.server.binDir})` : ''}`);
   if (r.tools.length > 0) out.push(`- Tools: ${r.tools.join('; ')}`);
-  out.push(`- Roles: ${r.roles.note}${r.roles.created.length > 0 ? ` (${r.roles.created.join(', ')})` : ''}`);
+  if (r.roles.note) out.push(`- Roles: ${r.roles.note}${r.roles.created.length > 0 ? ` (${r.roles.created.join(', ')})` : ''}`);
   out.push(`- Started ${r.startedAt}, took ${seconds(r.durationMs)}`);
   if (r.kept.length > 0) out.push(`- Kept: ${r.kept.join(', ')}`);
   out.push('');

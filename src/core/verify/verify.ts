@@ -33,7 +33,7 @@ import { createDatabase, testConnection } from '../server/server';
 import { openMaintenanceSession, openServerSession, serverMajor } from '../server/session';
 import { postRestore } from '../target/postRestore';
 import { preflight } from '../target/preflight';
-import { findTool, formatToolVersion } from '../tools/findTools';
+import { findPgRestoreFor, findTool, formatToolVersion } from '../tools/findTools';
 import { NO_SERVER_BINARIES, findServerBinaries, startLocalServer, type LocalServer } from './localServer';
 import { compareObjectCounts, readCatalogObjects, type CatalogObjects } from './objectCounts';
 import type { DatabaseVerification, PhaseName, VerifyFailure, VerifyOptions, VerifyReport } from './types';
@@ -150,6 +150,17 @@ class Drill {
         this.report.format = a.format === 'plain' ? `plain${a.header.compression !== 'none' ? ` (${a.header.compression})` : ''}` : a.format;
         this.report.dump = { serverVersion: a.header.serverVersion, pgDumpVersion: a.header.pgDumpVersion, entries: a.entries.length };
         this.readProblems(a, undefined);
+      }
+      // No pg_restore here that reads the archive: said before a server is started for nothing.
+      if (single && single.archive.format !== 'plain') {
+        try {
+          await findPgRestoreFor(single.archive.header.version, { ...this.toolOptions(options.toolPath), ...(this.signal ? { signal: this.signal } : {}) });
+        } catch (err) {
+          if (!(err instanceof DumpError) || err.code === 'usage') throw err;
+          this.fail({ check: 'server', message: oneLine(err) });
+          await single.close();
+          return this.finish();
+        }
       }
       await this.startServer(single?.archive.header.serverVersion ?? null);
       if (cluster) await this.verifyCluster(cluster);
