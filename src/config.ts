@@ -34,7 +34,7 @@ export class Config {
 
   /** A configured folder of PostgreSQL server programs (initdb, pg_ctl, postgres) for Verify Dump…'s throwaway server. */
   get serverBinDir(): string | undefined {
-    return this.settings.get<string>('serverBinDir')?.trim() || undefined;
+    return this.settings.get<string>('serverBinPath')?.trim() || undefined;
   }
 
   /** Plain dumps larger than this (bytes) opened in the text editor are offered the Large Dump Viewer. */
