@@ -29,6 +29,7 @@ export async function verifyCommand(file: string, o: VerifyCommandOptions): Prom
   if (server) say(`verifying on ${server.describe()}: a scratch database is created there${o.keep ? ' and kept (--keep)' : ' and dropped afterwards'}`);
   const interrupt = cancelOnInterrupt();
   let lastLine = '';
+  let lastAt = 0;
   try {
     const report = await verifyDump(file, {
       ...(server ? { server } : {}),
@@ -40,8 +41,14 @@ export async function verifyCommand(file: string, o: VerifyCommandOptions): Prom
         if (e.kind === 'phase') say(`${e.phase}${e.database !== undefined ? ` (${e.database})` : ''}…`);
         else if (e.kind === 'note') say(`note: ${e.line}`);
         else if (e.event.kind === 'progress') {
-          const line = formatProgress(e.event.snapshot);
-          if (line !== lastLine) say((lastLine = `  ${line}`));
+          // At most a line a second: a dump of many entries would otherwise print one per entry.
+          const now = Date.now();
+          if (now - lastAt < 1000) return;
+          const line = `  ${formatProgress(e.event.snapshot)}`;
+          if (line !== lastLine) {
+            say((lastLine = line));
+            lastAt = now;
+          }
         }
       },
     });
