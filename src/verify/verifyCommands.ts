@@ -109,11 +109,21 @@ export class VerifyCommands {
       void vscode.window.showInformationMessage(`Verification of ${name} cancelled: the scratch database${server === 'throwaway' ? ' and the throwaway server were' : ' was'} removed.`);
       return { report, paths: written };
     }
-    if (request.showReport ?? true) await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(written.markdown));
+    if (request.showReport ?? true) await this.showReport(written.markdown);
     const message = `${name}: ${report.verdict}${report.ok ? '' : ` — ${report.failures.slice(0, 2).map(formatFailure).join('; ')}${report.failures.length > 2 ? '; …' : ''}`}`;
     if (report.ok) void vscode.window.showInformationMessage(message);
     else void vscode.window.showWarningMessage(message);
     return { report, paths: written };
+  }
+
+  /** The report in the Markdown preview; as text where the preview is not available. */
+  private async showReport(file: string): Promise<void> {
+    const uri = vscode.Uri.file(file);
+    try {
+      await vscode.commands.executeCommand('markdown.showPreview', uri);
+    } catch {
+      await vscode.window.showTextDocument(uri, { preview: true });
+    }
   }
 
   /** The report beside the dump; where that folder cannot be written, in the extension's storage. */

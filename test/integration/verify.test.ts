@@ -146,6 +146,22 @@ describe('verify: on a named server (--server)', function () {
     assert.ok(seen.length === 0 || seen.includes(report.databases[0]!.scratch));
   });
 
+  it('as a user who is not a superuser: --no-owner --no-privileges, said in the report', async () => {
+    const { server } = testEnv();
+    const user = `pgdx_verify_creator_${process.pid}`;
+    await query(server, 'postgres', `create role ${user} login createdb`);
+    try {
+      const connection = resolveConnection({ host: server.host, port: server.port, user, dbname: 'postgres' }, { env: {}, home: os.tmpdir(), sysconfDirs: [] });
+      const report = await verify(fixturePath('custom.dump'), { server: connection });
+      assertClean(report);
+      assert.equal(report.roles.handling, 'no-owner');
+      assert.match(report.roles.note, /is not a superuser: restored with --no-owner --no-privileges/);
+      assert.match(report.databases[0]!.restoreCommand, /--no-owner --no-privileges/);
+    } finally {
+      await query(server, 'postgres', `drop role ${user}`);
+    }
+  });
+
   it('--keep leaves the scratch database, with its rows', async () => {
     const server = harnessServer();
     const report = await verifyDump(fixturePath('custom.dump'), { server, keep: true });

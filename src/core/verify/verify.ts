@@ -166,7 +166,7 @@ class Drill {
       if (cluster) await this.verifyCluster(cluster);
       else if (single) await this.verifyDatabase(single, single.archive.header.dbname ?? basename(file));
     } catch (err) {
-      if (!(this.signal?.aborted && (err instanceof CancelledError || isAbort(err) || this.signal.aborted))) {
+      if (!this.signal?.aborted) {
         await this.cleanUp();
         await single?.close();
         throw err;
@@ -209,7 +209,9 @@ class Drill {
         const info = await testConnection(options.server);
         this.#admin = options.server;
         this.report.server = { kind: 'given', where: info.where, version: info.serverVersion };
-        if (!info.isSuperuser && !(await this.canCreateRoles(options.server))) this.#noOwner = true;
+        // A user who is not a superuser can give objects only to roles it is a member of: ownership and
+        // privileges are then left out rather than roles created that it could not use.
+        if (!info.isSuperuser) this.#noOwner = true;
         return;
       }
       const found = await findServerBinaries({
@@ -230,18 +232,8 @@ class Drill {
     });
     this.report.roles =
       this.#noOwner
-        ? { handling: 'no-owner', created: [], note: `the user of ${this.report.server.where} may not create roles: restored with --no-owner --no-privileges, so owners and privileges were not checked` }
+        ? { handling: 'no-owner', created: [], note: `the user of ${this.report.server.where} is not a superuser: restored with --no-owner --no-privileges, so owners and privileges were not checked` }
         : { handling: 'created', created: [], note: `roles the dump names and the server lacks were created as NOLOGIN roles for the drill${options.keep ? ' and kept with the scratch database (--keep)' : ' and dropped afterwards'}` };
-  }
-
-  async canCreateRoles(connection: ResolvedConnection): Promise<boolean> {
-    const session = await openServerSession(connection, { applicationName: APPLICATION_NAME });
-    try {
-      const { rows } = await session.client.query<{ ok: boolean }>('select rolcreaterole as ok from pg_catalog.pg_roles where rolname = current_user');
-      return rows[0]?.ok ?? false;
-    } finally {
-      await session.close();
-    }
   }
 
   /** A pg_dumpall script: its roles, then each of its databases into a scratch database of its own. */
@@ -490,6 +482,3 @@ function majorOf(version: string | null): number | undefined {
   return major >= 10 ? major : undefined;
 }
 
-function isAbort(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'AbortError' || err instanceof CancelledError);
-}
