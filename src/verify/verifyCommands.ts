@@ -69,7 +69,7 @@ export class VerifyCommands {
     if (server !== 'throwaway' && !request.confirmed) {
       const answer = await vscode.window.showWarningMessage(
         `Verify ${name} on ${server.describe()}?`,
-        { modal: true, detail: `A scratch database (pgdx_verify_…) is created on ${server.host || 'localhost'}:${server.port}, the whole dump restored into it and checked; it is dropped afterwards, also after a failure or a cancel. Roles the dump names and the server lacks are created as NOLOGIN roles for the drill and dropped afterwards.` },
+        { modal: true, detail: `A scratch database (pgdx_verify_…) is created on ${server.host || 'localhost'}:${server.port}, the whole dump restored into it and checked; it is dropped afterwards, also after a failure or a cancel. Roles the dump names and the server lacks are created as NOLOGIN roles for the drill and dropped afterwards (as a user who is not a superuser: restored with --no-owner --no-privileges instead).` },
         'Verify',
       );
       if (answer !== 'Verify') return undefined;

@@ -10,8 +10,8 @@
  *
  * The restore does not stop at the first error and is not one transaction: a drill wants every
  * entry that fails, not the first. Roles the dump names and the server lacks are created as
- * NOLOGIN roles for the drill and dropped afterwards; on a named server whose user may not
- * create roles, the restore runs with --no-owner --no-privileges instead, and the report says so.
+ * NOLOGIN roles for the drill and dropped afterwards; on a named server as a user who is not a
+ * superuser, the restore runs with --no-owner --no-privileges instead, and the report says so.
  */
 import { basename } from 'node:path';
 import { openDump, type OpenedArchive } from '../archive';
