@@ -271,6 +271,20 @@ describe('verify: broken dumps fail with the entry named (throwaway server)', fu
     assert.match(report.failures[0]!.message, /^behind its column sales\.order\.id: the next value would be 6, the column holds up to 2000$/);
   });
 
+  it('no PostgreSQL server programs to be found: one line asking for --server', async () => {
+    const path0 = process.env.PATH;
+    // Only the folder of node itself on PATH, and no standard locations: no initdb anywhere.
+    process.env.PATH = path.dirname(process.execPath);
+    try {
+      await assert.rejects(verify(fixturePath('plain.sql'), { standardLocations: false }), (err: Error) => {
+        assert.equal(err.message, 'no PostgreSQL server programs (initdb, pg_ctl, postgres) found on PATH or in the usual install locations to start a throwaway server: install the PostgreSQL server package, or verify on a server you name (--server CONNINFO_OR_URI)');
+        return true;
+      });
+    } finally {
+      process.env.PATH = path0;
+    }
+  });
+
   it('a cancel on the throwaway server stops and removes it', async () => {
     const controller = new AbortController();
     const report = await verify(fixturePath('custom.dump'), {
