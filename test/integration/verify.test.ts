@@ -114,6 +114,15 @@ describe('verify: good dumps restore cleanly on a throwaway server', function ()
     });
   }
 
+  it('a temporary folder too long for a unix socket: the server is reached over TCP with its password', async () => {
+    const long = path.join(tmp, 'a-temporary-folder-whose-path-is-longer-than-a-unix-socket-path-may-be'.padEnd(90, '-'));
+    fs.mkdirSync(long, { mode: 0o755 });
+    const report = await verifyDump(fixturePath('custom.dump'), { tmpDir: long });
+    assertClean(report);
+    assert.deepEqual(fs.readdirSync(long), []);
+    assert.deepEqual(serverProcessesIn(long), []);
+  });
+
   it('a pg_dumpall script: its roles, then each of its databases', async () => {
     const report = await verify(fixturePath('cluster.sql'));
     assertClean(report);

@@ -244,12 +244,15 @@ export async function startLocalServer(binaries: ServerBinaries, options: StartL
     await step(`initdb ${version.major}`, initFile, version.major >= 14 ? initArgs : initArgs.filter((a) => a !== '--no-instructions'));
     await fs.promises.rm(pwFile, { force: true });
 
+    // The socket in the private folder when it can be (only its owner reaches it); on Windows, or
+    // where the folder's path is too long for a socket's (about 100 bytes), TCP with the password.
+    const useSocket = process.platform !== 'win32' && Buffer.byteLength(path.join(socketDir, '.s.PGSQL.65535.lock')) <= 100;
     // A port free now may be taken before the server binds it: a few tries.
     let port = 0;
     let lastError: unknown;
     for (let attempt = 0; attempt < 3 && !started; attempt++) {
       port = await freePort();
-      const settings = { ...SETTINGS, port: String(port), unix_socket_directories: socketDir };
+      const settings = { ...SETTINGS, port: String(port), unix_socket_directories: useSocket ? socketDir : '' };
       const serverArgs = Object.entries(settings).map(([k, v]) => `-c ${k}=${shellQuote(v)}`).join(' ');
       const [ctlFile, ctlArgs] = command(runAs, pgCtl, ['start', '-D', dataDir, '-l', logFile, '-w', '-t', '60', '-s', '-o', serverArgs]);
       // Marked first: if pg_ctl gives up while the server still comes up, stop() must still run.
@@ -265,7 +268,10 @@ export async function startLocalServer(binaries: ServerBinaries, options: StartL
       }
     }
     if (!started) throw lastError;
-    const connection = resolveConnection({ host: socketDir, port, user: SUPERUSER, dbname: 'postgres', sslmode: 'disable' }, { env: {}, home: folder });
+    const connection = resolveConnection(
+      useSocket ? { host: socketDir, port, user: SUPERUSER, dbname: 'postgres', sslmode: 'disable' } : { host: '127.0.0.1', port, user: SUPERUSER, dbname: 'postgres', password, sslmode: 'disable' },
+      { env: {}, home: folder },
+    );
     return { binDir, version, port, folder, connection, runAs: runAs?.user, stop };
   } catch (err) {
     await stop();
