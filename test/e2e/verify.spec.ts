@@ -18,6 +18,13 @@ describe('Verify Dump…', () => {
     await page.keyboard.press('Escape');
     await closeAllEditors(page);
     await runCommand(page, 'Notifications: Clear All Notifications');
+    // The dump leaves the Dumps view before its file goes.
+    const row = treeRow(page, NAME, 1);
+    if (await row.isVisible()) {
+      await row.hover();
+      await row.locator('.actions .action-label[aria-label="Close Dump"]').click();
+      await row.waitFor({ state: 'detached', timeout: 10_000 });
+    }
     for (const f of [NAME, `${NAME}.verify.md`, `${NAME}.verify.json`]) fs.rmSync(path.join(session.workspace, f), { force: true });
   });
 
