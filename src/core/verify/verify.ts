@@ -22,7 +22,7 @@ import { detectDump } from '../formats/detect';
 import type { Archive, TocEntry } from '../model/types';
 import { openClusterDatabase, readClusterDump, type ClusterIndex } from '../plain/clusterDump';
 import { settingParameters } from '../plain/slices';
-import { buildPlan } from '../plan/closure';
+import { buildPlan, type RestorePlan } from '../plan/closure';
 import { CancelledError } from '../process/run';
 import { formatRestoreError } from '../restore/reportText';
 import { describeTool, optionsFromPreflight, runRestore } from '../restore/restoreArchive';
@@ -54,6 +54,20 @@ export function scratchDatabaseName(dumpName: string, now = new Date()): string 
 export async function verifyDump(file: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const drill = new Drill(file, options);
   return drill.run();
+}
+
+/** One database of the dump on its way through the drill. */
+interface DatabaseJob {
+  opened: OpenedArchive;
+  archive: Archive;
+  plan: RestorePlan;
+  /** The scratch database. */
+  target: ResolvedConnection;
+  name: string;
+  /** The database the phases are timed for: set for the databases of a pg_dumpall script. */
+  phaseOf: string | undefined;
+  where: { database?: string };
+  verification: DatabaseVerification;
 }
 
 class Drill {
@@ -268,43 +282,41 @@ class Drill {
   async verifyDatabase(opened: OpenedArchive, name: string, ofCluster = false): Promise<void> {
     const admin = this.#admin!;
     const archive = opened.archive;
-    const where = ofCluster ? { database: name } : {};
     const plan = buildPlan(archive, { sections: ['pre-data', 'data', 'post-data'], mode: 'definition-and-data' });
     if (plan.entries.length === 0) {
       this.note(`database ${name} of the dump holds no objects: nothing to restore`);
       return;
     }
     const scratch = scratchDatabaseName(name);
-    await this.timed('create database', ofCluster ? name : undefined, () => createDatabase(admin, scratch));
+    const phaseOf = ofCluster ? name : undefined;
+    await this.timed('create database', phaseOf, () => createDatabase(admin, scratch));
     this.#scratch.push(scratch);
-    const target = admin.withDatabase(scratch);
-    const verification: DatabaseVerification = {
-      name,
-      scratch,
-      entries: archive.entries.length,
-      failedEntries: 0,
-      restoreErrors: 0,
-      tables: [],
-      objects: [],
-      sequences: [],
-      analyzed: 0,
-      restoreCommand: '',
-    };
+    const verification: DatabaseVerification = { name, scratch, entries: archive.entries.length, failedEntries: 0, restoreErrors: 0, tables: [], objects: [], sequences: [], analyzed: 0, restoreCommand: '' };
     this.report.databases.push(verification);
-    const before = await this.catalog(target);
+    const job: DatabaseJob = { opened, archive, plan, target: admin.withDatabase(scratch), name, phaseOf, where: ofCluster ? { database: name } : {}, verification };
+    const before = await this.catalog(job.target);
+    if (!(await this.restoreInto(job))) return;
+    await this.checkAnalyze(job);
+    await this.checkSequences(job);
+    await this.checkRows(job);
+    await this.checkObjects(job, before);
+  }
 
+  /** Pre-flight (what the restore must know of the target), roles the dump lacks, then the restore; false when no tool here can run it. */
+  async restoreInto(job: DatabaseJob): Promise<boolean> {
+    const { opened, archive, plan, target, name, phaseOf, where, verification } = job;
     const psql = archive.format === 'plain' ? { version: (await findTool('psql', this.toolOptions(this.options.psqlPath)).catch(() => undefined))?.version ?? null, dumpUsesRestrict: opened.plain?.restrictKey != null } : undefined;
     const parameters = opened.plain ? settingParameters(opened.plain, plan.entries.map((p) => p.entry)) : [];
     const pre = await preflight(archive, plan, target, { noOwner: this.#noOwner, noPrivileges: this.#noOwner, ...(psql ? { psql } : {}), ...(parameters.length > 0 ? { settingParameters: parameters } : {}) });
-    for (const f of pre.findings) if (f.severity !== 'info' && f.code !== 'role-missing') this.note(`pre-flight${ofCluster ? ` (${name})` : ''}: ${f.message}`);
+    for (const f of pre.findings) if (f.severity !== 'info' && f.code !== 'role-missing') this.note(`pre-flight${phaseOf !== undefined ? ` (${name})` : ''}: ${f.message}`);
     if (!this.#noOwner && pre.missingRoles.length > 0) {
-      const created = await this.timed('roles', ofCluster ? name : undefined, () => createRoles(admin, pre.missingRoles));
+      const created = await this.timed('roles', phaseOf, () => createRoles(this.#admin!, pre.missingRoles));
       this.#roles.push(...created);
     }
-
+    const parallel = (this.options.jobs ?? 1) > 1 && archive.format !== 'plain' && archive.format !== 'tar';
     let result: RestoreResult;
     try {
-      result = await this.timed('restore', ofCluster ? name : undefined, () =>
+      result = await this.timed('restore', phaseOf, () =>
         runRestore(
           opened,
           plan,
@@ -312,7 +324,8 @@ class Drill {
           {
             noOwner: this.#noOwner,
             noPrivileges: this.#noOwner,
-            ...((this.options.jobs ?? 1) > 1 && archive.format !== 'plain' && archive.format !== 'tar' ? { jobs: this.options.jobs } : {}),
+            ...(parallel ? { jobs: this.options.jobs } : {}),
+            // Every failing entry, not the first: neither one transaction nor a stop at the first error.
             singleTransaction: false,
             exitOnError: false,
             analyze: false,
@@ -330,17 +343,17 @@ class Drill {
         ),
       );
     } catch (err) {
-      // No pg_restore here can read the archive: the drill cannot answer, and says why.
+      // No pg_restore or psql here can run it: the drill cannot answer, and says why.
       if (err instanceof DumpError && (err.code === 'unsupported' || err.code === 'not-found' || err.code === 'unsupported-version')) {
         this.fail({ check: 'server', message: oneLine(err), ...where });
-        return;
+        return false;
       }
       throw err;
     }
     this.addTool(describeTool(result.tool));
     verification.restoreCommand = result.command;
     if (result.cancelled) throw new CancelledError(result.command);
-    if ((this.options.jobs ?? 1) > 1 && (archive.format === 'plain' || archive.format === 'tar')) this.note(`--jobs does not apply to a ${archive.format} dump: restored in one session`);
+    if ((this.options.jobs ?? 1) > 1 && !parallel) this.note(`--jobs does not apply to a ${archive.format} dump: restored in one session`);
     for (const n of result.notes) this.note(n);
     const failedEntries = new Set<number>();
     for (const e of result.errors) {
@@ -357,13 +370,23 @@ class Drill {
     for (const p of result.problems) this.fail({ check: 'restore', message: p, ...where });
     verification.restoreErrors = result.errors.length;
     verification.failedEntries = failedEntries.size;
+    return true;
+  }
 
-    const hooks = this.signal ? { signal: this.signal } : {};
-    const analyzed = await this.timed('analyze', ofCluster ? name : undefined, () => postRestore(opened, plan, target, { analyze: true, fixSequences: false, countRows: false, ...hooks }));
+  get hooks(): { signal?: AbortSignal } {
+    return this.signal ? { signal: this.signal } : {};
+  }
+
+  async checkAnalyze({ opened, plan, target, phaseOf, where, verification }: DatabaseJob): Promise<void> {
+    const analyzed = await this.timed('analyze', phaseOf, () => postRestore(opened, plan, target, { analyze: true, fixSequences: false, countRows: false, ...this.hooks }));
     verification.analyzed = analyzed.analyzed.length;
+    // A table missing after the restore is said once, by the row check.
     for (const p of analyzed.problems) if (!/ is missing after the restore /.test(p)) this.fail({ check: 'analyze', message: p, ...where });
+  }
 
-    const sequences = await this.timed('sequences', ofCluster ? name : undefined, () => postRestore(opened, plan, target, { analyze: false, fixSequences: true, countRows: false, ...hooks }));
+  /** Sequences behind their column are failures (and set forward in the scratch database, as a restore does). */
+  async checkSequences({ opened, archive, plan, target, phaseOf, where, verification }: DatabaseJob): Promise<void> {
+    const sequences = await this.timed('sequences', phaseOf, () => postRestore(opened, plan, target, { analyze: false, fixSequences: true, countRows: false, ...this.hooks }));
     for (const s of sequences.sequences) {
       verification.sequences.push({ sequence: s.sequence, column: `${s.table}.${s.column}`, behind: s.behind, lastValue: s.lastValueBefore, columnMax: s.columnMax });
       if (!s.behind) continue;
@@ -377,11 +400,13 @@ class Drill {
       });
     }
     for (const p of sequences.problems) if (!/ is missing after the restore /.test(p)) this.fail({ check: 'sequences', message: p, ...where });
+  }
 
+  async checkRows({ opened, archive, plan, target, phaseOf, where, verification }: DatabaseJob): Promise<void> {
     // Entries whose data the reader found cut short or missing failed already ('read'): their rows cannot be counted in the dump.
     const unreadable = new Set(archive.dataProblems.map((p) => p.dumpId));
     const countable = { ...plan, entries: plan.entries.filter((p) => !unreadable.has(p.entry.dumpId)) };
-    const rows = await this.timed('rows', ofCluster ? name : undefined, () => postRestore(opened, countable, target, { analyze: false, fixSequences: false, countRows: true, ...hooks }));
+    const rows = await this.timed('rows', phaseOf, () => postRestore(opened, countable, target, { analyze: false, fixSequences: false, countRows: true, ...this.hooks }));
     for (const r of rows.rowCounts) {
       verification.tables.push({ table: r.table, dumpRows: r.archiveRows, databaseRows: r.databaseRows, matches: r.matches });
       if (r.matches) continue;
@@ -395,8 +420,10 @@ class Drill {
     }
     for (const p of rows.problems) if (!/^rows of .* differ: /.test(p) && !/ is missing after the restore /.test(p)) this.fail({ check: 'rows', message: p, ...where });
     for (const n of rows.notes) this.note(n);
+  }
 
-    await this.timed('objects', ofCluster ? name : undefined, async () => {
+  async checkObjects({ archive, target, phaseOf, where, verification }: DatabaseJob, before: CatalogObjects): Promise<void> {
+    await this.timed('objects', phaseOf, async () => {
       const after = await this.catalog(target);
       verification.objects = compareObjectCounts(archive.entries, before, after);
       for (const k of verification.objects) {
