@@ -70,6 +70,16 @@ const USAGE = `usage:
                                              a new folder: globals.sql, one custom archive
                                              per database (templates left out), manifest.json
   (--yes replaces what is at PATH, once the new dump is complete)
+  pg-dump-explorer verify FILE [--server CONNINFO_OR_URI] [--jobs N] [--keep]
+                    [--report PATH] [--json] [--server-bin DIR]
+                                             the restore drill: the whole dump restored into
+                                             a scratch database (on --server, dropped
+                                             afterwards unless --keep; else on a throwaway
+                                             local server from the PostgreSQL server programs
+                                             here, or those in DIR), then every entry, each
+                                             table's rows, objects by kind and sequences
+                                             checked; report NAME.verify.md and .json beside
+                                             the dump (or PATH); --json prints the JSON
 
 exit codes: 0 done; 1 the input or the target could not be read; 2 usage; 3 some entries'
 data is missing; 4 the pre-flight check found blocking problems (nothing was changed), or for
@@ -78,7 +88,11 @@ replaced (nothing was written); 5 the restore failed (with one transaction, noth
 changed), or the dump failed (nothing was written at PATH); 6 restored, but the checks after it
 found differences, or dumped, but reading the dump back found a selected table missing or its
 data incomplete; 130 cancelled (with one transaction, nothing was changed; a dump leaves
-nothing at PATH)`;
+nothing at PATH). verify: 0 the dump restores cleanly; 1 the dump or the server could not be
+reached, or no PostgreSQL server programs are installed (give --server); 4 no pg_restore here
+can read the dump (nothing was verified); 6 it does not restore cleanly (the report names each
+failed entry); 130 cancelled; the scratch database and a throwaway server are removed in
+every case (unless --keep)`;
 
 const EXIT_ERROR = 1;
 const EXIT_USAGE = 2;
@@ -268,6 +282,10 @@ async function main(argv: string[]): Promise<number> {
       'with-statistics': { type: 'boolean' },
       'no-statistics': { type: 'boolean' },
       'statistics-only': { type: 'boolean' },
+      server: { type: 'string' },
+      'server-bin': { type: 'string' },
+      keep: { type: 'boolean' },
+      report: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -332,6 +350,20 @@ async function main(argv: string[]): Promise<number> {
       // Loaded on use: node-postgres and the restore engine cost every other command start-up time.
       const { restoreCommand } = await import('./cli/restoreCommand');
       return restoreCommand(file, options);
+    }
+    case 'verify': {
+      const jobs = values.jobs === undefined ? 1 : Number(values.jobs);
+      if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs takes a whole number of at least 1, not ${values.jobs}`);
+      if (values.keep && values.server === undefined) throw new UsageError('--keep needs --server: the throwaway server is removed after the drill, with its databases');
+      const { verifyCommand } = await import('./cli/verifyCommand');
+      return verifyCommand(file, {
+        ...(values.server !== undefined ? { server: values.server } : {}),
+        ...(values.report !== undefined ? { report: values.report } : {}),
+        ...(values['server-bin'] !== undefined ? { serverBin: values['server-bin'] } : {}),
+        jobs,
+        keep: values.keep ?? false,
+        json: values.json ?? false,
+      });
     }
     default:
       throw new UsageError(`unknown command: ${command}`);

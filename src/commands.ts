@@ -23,6 +23,8 @@ export function commandTable(s: Services): Record<string, CommandHandler> {
     'pgDumpExplorer.dumps.showSummary': (target) => s.archiveEditor.showSummary(target),
     'pgDumpExplorer.dumps.close': (node) => s.dumpCommands.close(node),
     'pgDumpExplorer.dumps.showListing': (target) => s.dumpCommands.showListing(target),
+    /** A dump of the Dumps view, or a vscode.Uri of a dump (the History view's Verify Again); `request` skips the dialogs. */
+    'pgDumpExplorer.dumps.verify': (target, request) => s.verify.verify(target, request ?? {}),
     'pgDumpExplorer.tree.filter': () => s.treeCommands.filter(),
     'pgDumpExplorer.tree.clearFilter': () => s.treeCommands.clearFilter(),
     'pgDumpExplorer.tree.selectMatching': (target) => s.treeCommands.selectMatching(target),

@@ -32,6 +32,11 @@ export class Config {
     return this.settings.get<string>('pgDumpallPath')?.trim() || undefined;
   }
 
+  /** A configured folder of PostgreSQL server programs (initdb, pg_ctl, postgres) for Verify Dump…'s throwaway server. */
+  get serverBinDir(): string | undefined {
+    return this.settings.get<string>('serverBinPath')?.trim() || undefined;
+  }
+
   /** Plain dumps larger than this (bytes) opened in the text editor are offered the Large Dump Viewer. */
   get plainViewerThresholdBytes(): number {
     const mb = this.settings.get<number>('plainViewerThresholdMB', 50);

@@ -21,6 +21,8 @@ import { DefinitionDocuments, DEFINITION_SCHEME } from './views/definitionDocume
 import { DumpTreeView } from './views/dumpTree';
 import { EntryCommands } from './views/entryCommands';
 import { TreeCommands } from './views/treeCommands';
+import { VerifyCommands } from './verify/verifyCommands';
+import { VerifyMarks } from './verify/verifyMarks';
 import { shownPicks } from './util/quickPick';
 import { DataPreviewPanels } from './webviews/dataPreviewPanel';
 
@@ -37,7 +39,8 @@ export function activate(context: vscode.ExtensionContext): Services {
   const historyView = new HistoryView(history, log);
   const connections = new ConnectionStore(context, log);
   const connectionsTree = new ConnectionsTree(connections);
-  const tree = new DumpTreeView(dumps, log);
+  const verifyMarks = new VerifyMarks(context.globalState);
+  const tree = new DumpTreeView(dumps, log, verifyMarks);
   const previews = new DataPreviewPanels(context.extensionUri);
   const dumpCommands = new DumpCommands(dumps, log);
   const archiveEditor = new ArchiveEditorProvider({ extensionUri: context.extensionUri, dumps, dumpCommands, config, log });
@@ -45,7 +48,8 @@ export function activate(context: vscode.ExtensionContext): Services {
   const restore = new RestoreCommands({ context, log, config, dumps, dumpCommands, connections, history });
   const plain = new PlainDumps({ context, log, config, dumps }, plainIndexes);
   const dump = new DumpDatabaseCommands({ context, log, config, connections, dumpCommands, tree, history });
-  context.subscriptions.push(log, plainIndexes, dumps, connections, connectionsTree, tree, previews, archiveEditor, archiveFolders, restore, plain, dump, historyView);
+  const verify = new VerifyCommands({ context, log, config, dumps, dumpCommands, connections, history, marks: verifyMarks });
+  context.subscriptions.push(verifyMarks, log, plainIndexes, dumps, connections, connectionsTree, tree, previews, archiveEditor, archiveFolders, restore, plain, dump, historyView);
   context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(DEFINITION_SCHEME, new DefinitionDocuments(dumps)));
   const services: Services = {
     context,
@@ -67,6 +71,8 @@ export function activate(context: vscode.ExtensionContext): Services {
     history,
     historyView,
     historyCommands: new HistoryCommands(history, historyView),
+    verify,
+    verifyMarks,
     quickPicks: shownPicks,
   };
   registerCommands(context, services);

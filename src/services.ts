@@ -18,6 +18,8 @@ import type { HistoryCommands } from './history/historyCommands';
 import type { HistoryView } from './history/historyView';
 import type { shownPicks } from './util/quickPick';
 import type { TreeCommands } from './views/treeCommands';
+import type { VerifyCommands } from './verify/verifyCommands';
+import type { VerifyMarks } from './verify/verifyMarks';
 
 /** What activation makes once and every feature is given: no feature makes its own. */
 export interface Services {
@@ -48,6 +50,9 @@ export interface Services {
   /** The History view (`pgDumpExplorer.history`) and its actions. */
   historyView: HistoryView;
   historyCommands: HistoryCommands;
+  /** Verify Dump…: the restore drill, and the marks it leaves on the Dumps view's rows. */
+  verify: VerifyCommands;
+  verifyMarks: VerifyMarks;
   /** The extension's quick pick on screen, for tests to wait on before they accept an item. */
   quickPicks: typeof shownPicks;
 }

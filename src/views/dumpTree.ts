@@ -5,6 +5,7 @@ import { OpenCluster, type OpenDump, type OpenDumps } from '../dumps/openDumps';
 import type { Log } from '../log';
 import { setContext } from '../util/contextKeys';
 import { Disposable } from '../util/disposable';
+import { applyMark, type VerifyMarks } from '../verify/verifyMarks';
 import { clusterGlobalItem, clusterGlobalsItem, clusterRootItem, dumpRootItem, outlineNodeItem, type DumpElement } from './dumpTreeItems';
 
 export type { DumpElement } from './dumpTreeItems';
@@ -49,8 +50,10 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
   constructor(
     private readonly dumps: OpenDumps,
     private readonly log: Log,
+    private readonly marks?: VerifyMarks,
   ) {
     super();
+    if (marks) this.register(marks.onDidChange(() => this.changed.fire(undefined)));
     this.view = this.register(
       vscode.window.createTreeView('pgDumpExplorer.dumps', { treeDataProvider: this, manageCheckboxStateManually: true, showCollapseAll: true, canSelectMany: true }),
     );
@@ -83,12 +86,17 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
     if (element.clusterKey !== undefined) {
       const cluster = this.dumps.getCluster(element.clusterKey);
       if (!cluster) return new vscode.TreeItem('(closed)');
-      return element.global ? clusterGlobalItem(element) : element.globals ? clusterGlobalsItem(cluster, element) : clusterRootItem(cluster, element);
+      if (element.global) return clusterGlobalItem(element);
+      if (element.globals) return clusterGlobalsItem(cluster, element);
+      const root = clusterRootItem(cluster, element);
+      if (!cluster.folder) applyMark(root, this.marks?.get(cluster.uri.fsPath));
+      return root;
     }
     const dump = this.dumps.get(element.dumpKey);
     if (!dump) return new vscode.TreeItem('(closed)');
     if (!element.node) {
       const item = dumpRootItem(dump, element);
+      if (!dump.part) applyMark(item, this.marks?.get(dump.uri.fsPath));
       if (!this.collapsed.has(dump.key)) item.collapsibleState = vscode.TreeItemCollapsibleState.Expanded;
       return item;
     }

@@ -14,7 +14,7 @@ describe('package.json', () => {
   it('every setting naming a program to run is machine-scoped and restricted in untrusted workspaces', () => {
     const properties = manifest.contributes.configuration.properties;
     const programs = Object.keys(properties).filter((k) => /Path$/.test(k));
-    assert.deepEqual(programs.sort(), ['pgDumpExplorer.pgDumpPath', 'pgDumpExplorer.pgDumpallPath', 'pgDumpExplorer.pgRestorePath', 'pgDumpExplorer.psqlPath']);
+    assert.deepEqual(programs.sort(), ['pgDumpExplorer.pgDumpPath', 'pgDumpExplorer.pgDumpallPath', 'pgDumpExplorer.pgRestorePath', 'pgDumpExplorer.psqlPath', 'pgDumpExplorer.serverBinPath']);
     for (const key of programs) assert.equal(properties[key]?.scope, 'machine', key);
     assert.deepEqual([...manifest.capabilities.untrustedWorkspaces.restrictedConfigurations].sort(), programs);
   });

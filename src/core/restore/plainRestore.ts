@@ -194,7 +194,7 @@ export async function runPlainRestore(
   const restrict = psqlRestrictFinding(tool.version, index.restrictKey !== null);
   if (restrict) throw new DumpError('unsupported', restrict.message);
 
-  const slices = planSlices(
+  const planned = planSlices(
     index,
     plan.entries.map((p) => p.entry),
     {
@@ -208,6 +208,9 @@ export async function runPlainRestore(
       ...(options.missingParameters ? { missingParameters: options.missingParameters } : {}),
     },
   );
+  // pg_dump's BEGIN/COMMIT around large objects are left out only inside psql's one transaction;
+  // outside one, lo_open needs them.
+  const slices = (options.singleTransaction ?? true) ? planned : { ...planned, pieces: planned.pieces.map((p) => (p.kind === 'range' && p.dropTransactionLines ? { ...p, dropTransactionLines: false } : p)) };
   const byId = new Map(plan.entries.map((p) => [p.entry.dumpId, p.entry]));
   const items = new Map(slices.items.map((x) => [x.dumpId, x]));
   const total = slices.items.length;
