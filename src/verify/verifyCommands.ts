@@ -6,6 +6,8 @@ import { looksLikeConnectionString } from '../core/connections/conninfo';
 import { resolveConnection, type ResolvedConnection } from '../core/connections/resolve';
 import { oneLine } from '../core/errors';
 import type { JobHistory } from '../core/history/jobHistory';
+import type { LogSink } from '../core/history/jobLog';
+import { JobRun } from '../core/history/jobRun';
 import { formatProgress } from '../core/restore/reportText';
 import { testConnection } from '../core/server/server';
 import { formatToolVersion } from '../core/tools/findTools';
@@ -75,10 +77,43 @@ export class VerifyCommands {
       if (answer !== 'Verify') return undefined;
     }
     const paths = reportPaths(file);
-    const { log, config } = this.s;
+    // The job's own log (kept in the history) gets every line the extension's log gets.
+    const job = new JobRun(this.s.history, { kind: 'verify', source: file, target: server === 'throwaway' ? 'a throwaway local server' : server.describe(), file }, this.s.log);
+    const log = job.log;
     log.info(`verifying ${file} on ${server === 'throwaway' ? 'a throwaway local server' : server.describe()}`);
-    const started = Date.now();
-    const report = await vscode.window.withProgress(
+    let report: VerifyReport;
+    try {
+      report = await this.run(file, server, log);
+    } catch (err) {
+      await job.failed(err);
+      throw err;
+    }
+    const written = await this.write(report, paths, file);
+    for (const f of report.failures) log.warn(`verify ${name}: ${formatFailure(f)}`);
+    log.info(`verify ${name}: ${report.verdict} in ${(report.durationMs / 1000).toFixed(1)} s; report ${written.markdown}`);
+    if (!report.cancelled) await this.s.marks.set(file, { ok: report.ok, verdict: report.verdict, at: new Date().toISOString(), reportPath: written.markdown });
+    await job.finish({
+      outcome: report.cancelled ? 'cancelled' : report.ok ? 'succeeded' : 'failed',
+      summary: report.verdict + (report.ok || report.failures.length === 0 ? '' : `: ${formatFailure(report.failures[0]!)}`),
+      target: report.server.kind === 'throwaway' ? `throwaway PostgreSQL ${report.server.version.split(' ')[0] ?? ''} server` : report.server.where,
+      reportPath: written.markdown,
+    });
+    if (report.cancelled) {
+      void vscode.window.showInformationMessage(`Verification of ${name} cancelled: the scratch database${server === 'throwaway' ? ' and the throwaway server were' : ' was'} removed.`);
+      return { report, paths: written };
+    }
+    if (request.showReport ?? true) await this.showReport(written.markdown);
+    const message = `${name}: ${report.verdict}${report.ok ? '' : ` — ${report.failures.slice(0, 2).map(formatFailure).join('; ')}${report.failures.length > 2 ? '; …' : ''}`}`;
+    if (report.ok) void vscode.window.showInformationMessage(message);
+    else void vscode.window.showWarningMessage(message);
+    return { report, paths: written };
+  }
+
+  /** The drill under a progress notification with Cancel. */
+  private async run(file: string, server: ResolvedConnection | 'throwaway', log: LogSink): Promise<VerifyReport> {
+    const { config } = this.s;
+    const name = path.basename(file);
+    return await vscode.window.withProgress<VerifyReport>(
       { location: vscode.ProgressLocation.Notification, title: `Verifying ${name}`, cancellable: true },
       (progress, token) => {
         let last = '';
@@ -100,20 +135,6 @@ export class VerifyCommands {
         });
       },
     );
-    const written = await this.write(report, paths, file);
-    for (const f of report.failures) log.warn(`verify ${name}: ${formatFailure(f)}`);
-    log.info(`verify ${name}: ${report.verdict} in ${(report.durationMs / 1000).toFixed(1)} s; report ${written.markdown}`);
-    if (!report.cancelled) await this.s.marks.set(file, { ok: report.ok, verdict: report.verdict, at: new Date().toISOString(), reportPath: written.markdown });
-    await this.record(report, file, written, started);
-    if (report.cancelled) {
-      void vscode.window.showInformationMessage(`Verification of ${name} cancelled: the scratch database${server === 'throwaway' ? ' and the throwaway server were' : ' was'} removed.`);
-      return { report, paths: written };
-    }
-    if (request.showReport ?? true) await this.showReport(written.markdown);
-    const message = `${name}: ${report.verdict}${report.ok ? '' : ` — ${report.failures.slice(0, 2).map(formatFailure).join('; ')}${report.failures.length > 2 ? '; …' : ''}`}`;
-    if (report.ok) void vscode.window.showInformationMessage(message);
-    else void vscode.window.showWarningMessage(message);
-    return { report, paths: written };
   }
 
   /** The report in the Markdown preview; as text where the preview is not available. */
@@ -136,26 +157,6 @@ export class VerifyCommands {
       this.s.log.warn(`could not write the report beside the dump (${oneLine(err)}): writing it to ${fallback.markdown}`);
       await writeReport(report, fallback);
       return fallback;
-    }
-  }
-
-  private async record(report: VerifyReport, file: string, paths: ReportPaths, started: number): Promise<void> {
-    try {
-      const { size } = await import('node:fs').then((fs) => fs.promises.stat(file));
-      await this.s.history.record({
-        kind: 'verify',
-        startedAt: new Date(started).toISOString(),
-        durationMs: report.durationMs,
-        outcome: report.cancelled ? 'cancelled' : report.ok ? 'succeeded' : 'failed',
-        summary: report.verdict,
-        source: file,
-        target: report.server.kind === 'throwaway' ? `throwaway PostgreSQL ${report.server.version.split(' ')[0] ?? ''} server` : report.server.where,
-        file,
-        sizeBytes: size,
-        reportPath: paths.markdown,
-      });
-    } catch (err) {
-      this.s.log.warn(`could not record the verification in the history: ${oneLine(err)}`);
     }
   }
 

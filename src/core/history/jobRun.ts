@@ -16,6 +16,8 @@ export interface JobEnd {
   summary: string;
   /** The dump file, when known only at the end (a dump's final path). */
   file?: string;
+  /** Where the data went, when known better at the end (the server a drill ran on). */
+  target?: string;
   /** Measured from `file` (a file, or the files of a directory) when not given. */
   sizeBytes?: number;
   reportPath?: string;
@@ -61,7 +63,7 @@ export class JobRun {
       outcome: end.outcome,
       summary: end.summary,
       ...(this.start.source ? { source: this.start.source } : {}),
-      ...(this.start.target ? { target: this.start.target } : {}),
+      ...((end.target ?? this.start.target) ? { target: end.target ?? this.start.target } : {}),
       ...(file ? { file } : {}),
       ...(sizeBytes ? { sizeBytes } : {}),
       ...(end.reportPath ? { reportPath: end.reportPath } : {}),
