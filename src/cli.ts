@@ -70,6 +70,17 @@ const USAGE = `usage:
                                              a new folder: globals.sql, one custom archive
                                              per database (templates left out), manifest.json
   (--yes replaces what is at PATH, once the new dump is complete)
+  pg-dump-explorer copy --from CONN --to CONN [--table P]... [--schema P]... [--with-deps]
+                    [--schema-only | --data-only] [--no-owner] [--no-privileges] [--clean]
+                    [--jobs N] [--yes]
+                                             copies the database (or the tables and schemas
+                                             with what belongs to them) from one server to
+                                             another, pg_dump piped into pg_restore, no file:
+                                             checks the target, asks, copies in one
+                                             transaction, then ANALYZE, sequences, and rows
+                                             against the source in pg_dump's own snapshot;
+                                             --jobs N (whole database) runs pgcopydb;
+                                             CONN: a conninfo, URI, service=NAME or database
 
 exit codes: 0 done; 1 the input or the target could not be read; 2 usage; 3 some entries'
 data is missing; 4 the pre-flight check found blocking problems (nothing was changed), or for
@@ -78,7 +89,7 @@ replaced (nothing was written); 5 the restore failed (with one transaction, noth
 changed), or the dump failed (nothing was written at PATH); 6 restored, but the checks after it
 found differences, or dumped, but reading the dump back found a selected table missing or its
 data incomplete; 130 cancelled (with one transaction, nothing was changed; a dump leaves
-nothing at PATH)`;
+nothing at PATH). copy: 4, 5, 6 and 130 as restore (5 also when pg_dump failed)`;
 
 const EXIT_ERROR = 1;
 const EXIT_USAGE = 2;
@@ -268,6 +279,8 @@ async function main(argv: string[]): Promise<number> {
       'with-statistics': { type: 'boolean' },
       'no-statistics': { type: 'boolean' },
       'statistics-only': { type: 'boolean' },
+      from: { type: 'string' },
+      to: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -277,6 +290,10 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : EXIT_USAGE;
   }
   if (command === 'dump-globals' || command === 'dump-cluster') return dumpFromServer(command, file, values);
+  if (command === 'copy') {
+    if (file) throw new UsageError(`copy takes no FILE argument (${file}): name the source with --from and the target with --to`);
+    return copyFromServer(values);
+  }
   if (command === 'dump') {
     if (file) throw new UsageError(`dump takes no FILE argument (${file}): write the dump's path after --file`);
     const { dumpCommand } = await import('./cli/dumpCommand');
@@ -336,6 +353,34 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`unknown command: ${command}`);
   }
+}
+
+/** `copy --from CONN --to CONN [selection…]`. */
+async function copyFromServer(v: {
+  from?: string;
+  to?: string;
+  table?: string[];
+  schema?: string[];
+  'with-deps'?: boolean;
+  'data-only'?: boolean;
+  'schema-only'?: boolean;
+  'no-owner'?: boolean;
+  'no-privileges'?: boolean;
+  clean?: boolean;
+  jobs?: string;
+  yes?: boolean;
+}): Promise<number> {
+  if (!v.from) throw new UsageError('copy needs --from CONN (the source: a conninfo, URI, service=NAME or database name)');
+  if (!v.to) throw new UsageError('copy needs --to CONN (the target database: a conninfo, URI, service=NAME or database name)');
+  if (v['data-only'] && v['schema-only']) throw new UsageError('--data-only and --schema-only cannot be used together');
+  const jobs = v.jobs === undefined ? 1 : Number(v.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs takes a whole number of at least 1, not ${v.jobs}`);
+  const tables = v.table ?? [];
+  const schemas = v.schema ?? [];
+  const mode: RestoreMode = v['data-only'] ? 'data-only' : v['schema-only'] ? 'definition-only' : 'definition-and-data';
+  const selection: Selection = tables.length === 0 && schemas.length === 0 ? { sections: ['pre-data', 'data', 'post-data'], mode } : { tables, schemas, mode, withDeps: v['with-deps'] ?? false };
+  const { copyCommand } = await import('./cli/copyCommand');
+  return copyCommand({ from: v.from, to: v.to, selection, noOwner: v['no-owner'] ?? false, noPrivileges: v['no-privileges'] ?? false, clean: v.clean ?? false, jobs, yes: v.yes ?? false });
 }
 
 /** dump-globals and dump-cluster: they take no FILE, their output goes where --file / --dir say. */
