@@ -11,6 +11,7 @@ import { ArchiveEditorProvider } from './editors/archiveEditor';
 import { PlainDumpIndexes } from './editors/plainIndexes';
 import { Log } from './log';
 import { JobHistory } from './core/history/jobHistory';
+import { CopyCommands } from './copy/copyCommands';
 import { PlainDumps } from './plain/plainDumps';
 import { RestoreCommands } from './restore/restoreCommands';
 import type { Services } from './services';
@@ -41,7 +42,8 @@ export function activate(context: vscode.ExtensionContext): Services {
   const archiveFolders = new ArchiveFolders();
   const restore = new RestoreCommands({ context, log, config, dumps, dumpCommands, connections });
   const plain = new PlainDumps({ context, log, config, dumps }, plainIndexes);
-  const dump = new DumpDatabaseCommands({ context, log, config, connections, dumpCommands, tree });
+  const copy = new CopyCommands({ log, connections, history });
+  const dump = new DumpDatabaseCommands({ context, log, config, connections, dumpCommands, tree, copy });
   context.subscriptions.push(log, plainIndexes, dumps, connections, connectionsTree, tree, previews, archiveEditor, archiveFolders, restore, plain, dump);
   context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(DEFINITION_SCHEME, new DefinitionDocuments(dumps)));
   const services: Services = {
@@ -54,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): Services {
     archiveFolders,
     restore,
     dump,
+    copy,
     plain,
     connections,
     connectionCommands: new ConnectionCommands(connections, connectionsTree, log),
