@@ -86,6 +86,7 @@ async function probeToc(tool: ToolCandidate, source: ResolvedConnection, args: s
   signal?.addEventListener('abort', onAbort, { once: true });
   const gate = new TocGate(LABEL, () => stop.abort());
   gate.resume(); // nothing reads what passes the gate
+  gate.on('error', () => stop.abort());
   const errors = new DumpErrorParser();
   try {
     await runClientProgram(tool, source, (conn) => [...args, ...conn], { signal: stop.signal, stdoutTo: gate, killGraceMs: 1000, onStderrLine: (l) => errors.push(l) });
@@ -95,6 +96,7 @@ async function probeToc(tool: ToolCandidate, source: ResolvedConnection, args: s
       gate.once('error', reject);
     });
   } catch (err) {
+    if (gate.failure !== undefined && !signal?.aborted) throw gate.failure;
     if (!(err instanceof CancelledError) || signal?.aborted || !gate.archive) {
       if (err instanceof RunError) throw new DumpError('connection', `pg_dump could not dump ${source.where()}: ${errors.end()[0] ?? oneLine(err)}`, { cause: err });
       throw err;

@@ -11,19 +11,31 @@ import { archiveOf } from '../formats/archive/openedArchive';
 import { attachSource, FORMAT_CUSTOM, readHeader, readToc } from '../formats/archive/toc';
 import type { TocArchive } from '../model/types';
 
-/** The archive whose header and TOC `bytes` begins with; undefined while they are not all there. */
+/**
+ * The archive whose header and TOC `bytes` begins with; undefined while they are not all there.
+ * A header that is not a custom archive's throws; inside the TOC, bytes cut short can read as a
+ * length beyond the end, so there every failure means "not all there yet" (the caller says what
+ * went wrong if the stream ends so).
+ */
 export function tocFromPrefix(bytes: Buffer, label: string): TocArchive | undefined {
   const r = ByteReader.fromBuffer(label, bytes);
+  let header;
   try {
-    const header = readHeader(r, label);
-    if (header.formatByte !== FORMAT_CUSTOM) throw new DumpError('corrupt', `${label}: format byte ${header.formatByte}; pg_dump -Fc writes 1`);
-    const table = readToc(r, header, label, true);
-    attachSource(table, (pos, len) => bytes.subarray(pos, pos + len));
-    return archiveOf({ path: label, format: 'custom', container: 'file', header, table, dataProblems: [], unsetOffsets: 0 });
+    header = readHeader(r, label);
   } catch (err) {
     if (err instanceof DumpError && err.code === 'truncated') return undefined;
     throw err;
   }
+  if (header.formatByte !== FORMAT_CUSTOM) throw new DumpError('corrupt', `${label}: format byte ${header.formatByte}; pg_dump -Fc writes 1`);
+  let table;
+  try {
+    table = readToc(r, header, label, true);
+  } catch (err) {
+    if (err instanceof DumpError && (err.code === 'truncated' || err.code === 'corrupt')) return undefined;
+    throw err;
+  }
+  attachSource(table, (pos, len) => bytes.subarray(pos, pos + len));
+  return archiveOf({ path: label, format: 'custom', container: 'file', header, table, dataProblems: [], unsetOffsets: 0 });
 }
 
 /**
@@ -39,12 +51,16 @@ export class TocGate extends Transform {
   /** Bytes passed on. */
   bytes = 0;
   archive: TocArchive | undefined;
+  /** Why the stream failed (also emitted as its 'error'). */
+  failure: unknown;
 
   constructor(
     private readonly label: string,
     private readonly onToc: (archive: TocArchive) => Promise<void> | void,
   ) {
     super();
+    // Whoever reads or writes it listens too; this keeps an error without a listener from ending the process.
+    this.on('error', (err) => (this.failure ??= err));
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
@@ -69,7 +85,7 @@ export class TocGate extends Transform {
     this.#held = [bytes];
     const archive = tocFromPrefix(bytes, this.label);
     if (!archive) {
-      if (atEnd) throw new DumpError('truncated', `${this.label} ended before its table of contents did`);
+      if (atEnd) throw new DumpError('truncated', `${this.label} ended before its table of contents did (${bytes.length} bytes)`);
       this.#nextTry = bytes.length * 2;
       return;
     }
