@@ -10,13 +10,15 @@ import type { CopyResult } from '../../../src/core/copy/types';
 import type { Services } from '../../../src/services';
 import { testEnv } from '../../support/env';
 import { createDatabase, query } from '../../support/pgServer';
-import { acceptQuickPick, extensionServices } from '../extension';
+import type { DumpSession } from '../../../src/dump/dumpSession';
+import { acceptQuickPick, extensionServices, testServerUri } from '../extension';
 
 describe('copy a database to another', function () {
   this.timeout(180_000);
   let s: Services;
   let profile: ConnectionProfile | undefined;
   const target = `pgdx_vscode_copy_${process.pid}`;
+  const selectedTarget = `pgdx_vscode_copysel_${process.pid}`;
 
   before(async () => {
     s = await extensionServices();
@@ -25,6 +27,7 @@ describe('copy a database to another', function () {
   after(async () => {
     if (profile) await vscode.commands.executeCommand('pgDumpExplorer.connections.remove', profile.id, { confirmed: true });
     await query(testEnv().server, 'postgres', `drop database if exists "${target}" with (force)`);
+    await query(testEnv().server, 'postgres', `drop database if exists "${selectedTarget}" with (force)`);
   });
 
   it('Copy Database To… on a database node: the target from the picker, the copy checked, a copy job in the history', async () => {
@@ -56,5 +59,26 @@ describe('copy a database to another', function () {
     assert.equal(job.source, source.where());
     assert.match(job.target ?? '', new RegExp(`/${target}$`));
     assert.match(job.summary, /^Copied \d+ entries into .* rows: (\d+) of \1 tables hold what the source has/);
+  });
+
+  it('Copy Selected To… from the dump panel: the ticked table with what it needs, into a database created for it', async () => {
+    const { server, database } = testEnv();
+    const session = await vscode.commands.executeCommand<DumpSession | undefined>('pgDumpExplorer.connections.dumpDatabase', undefined, { connection: testServerUri(database), name: 'test server' });
+    assert.ok(session, 'no dump session');
+    try {
+      session.pick(null, false);
+      session.pick('sales.order_line', true);
+      const selection = session.copySelection();
+      assert.deepEqual(selection, { schemas: [], tables: ['sales.order_line'], mode: 'definition-and-data', withDeps: true });
+      // The target does not exist yet: the copy creates it (confirmed), then copies into it.
+      const result = await s.copy.copy({ name: 'test server', connection: session.source.connection }, selection, { target: testServerUri(selectedTarget), confirmed: true });
+      assert.ok(result);
+      assert.equal(result.ok, true, [...result.problems, ...result.errors.map((e) => e.message)].join('\n'));
+      const tables = await query<{ t: string }>(server, selectedTarget, "select string_agg(format('%s.%s', schemaname, tablename), ' ' order by 1) as t from pg_tables where schemaname not in ('pg_catalog', 'information_schema')");
+      // order_line needs its order (foreign key), which needs its customer.
+      assert.equal(tables[0]?.t, 'sales.customer sales.order sales.order_line');
+    } finally {
+      session.dispose();
+    }
   });
 });
