@@ -179,6 +179,16 @@ describe('copy from one server to another, no file', function () {
     assert.deepEqual(await snapshot(db), await snapshot(src));
   });
 
+  it('refuses --jobs from a server newer than pgcopydb knows, in one line, offering --jobs 1', async () => {
+    const second = testEnv().secondServer;
+    if (!second) throw new Error('the harness started no second server');
+    const db = await freshDatabase('copyjobs18');
+    const r = await cli(['copy', '--from', url('postgres', second), '--to', url(db), '--jobs', '2', '--yes'], { encoding: 'utf8' });
+    assert.equal(r.exitCode, 1, r.stderr);
+    assert.match(r.stderr, /^pg-dump-explorer: error: pgcopydb [\d.]+ works with PostgreSQL up to 15, and the source runs 18\.[\d.]+: copy with --jobs 1/);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  });
+
   it('refuses --jobs for a selection, and says what to do, before anything runs', async () => {
     const r = await cli(['copy', '--from', url(RICH), '--to', url('nowhere'), '--table', 'sales.customer', '--jobs', '2'], { encoding: 'utf8' });
     assert.equal(r.exitCode, 2, r.stderr);

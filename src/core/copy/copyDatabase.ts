@@ -127,6 +127,9 @@ export async function prepareCopy(source: ResolvedConnection, target: ResolvedCo
   const snapshot = await openSourceSnapshot(source);
   try {
     const tools = { ...(hooks.standardLocations === false ? { standardLocations: false } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}) };
+    if (copier?.newestMajor !== undefined && snapshot.major > copier.newestMajor) {
+      throw new DumpError('unsupported', `pgcopydb ${copier.version} works with PostgreSQL up to ${copier.newestMajor}, and the source runs ${snapshot.serverVersion}: copy with --jobs 1 (one pg_dump | pg_restore pipe)`);
+    }
     const dumpTool = await findToolForServer('pg_dump', { major: snapshot.major, version: snapshot.serverVersion }, { ...tools, ...(hooks.pgDumpPath ? { configuredPath: hooks.pgDumpPath } : {}) });
     const archive = await probeToc(dumpTool, source, dumpArgs(snapshot.id, mode === 'definition-only', []), hooks.signal);
     const restoreTool = await findPgRestoreFor(archive.header.version, { ...tools, ...(hooks.pgRestorePath ? { configuredPath: hooks.pgRestorePath } : {}) });

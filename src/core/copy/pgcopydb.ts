@@ -27,7 +27,8 @@ export async function findPgcopydb(signal?: AbortSignal): Promise<Copier> {
     const r = await run('pgcopydb', ['--version'], { ...(signal ? { signal } : {}), reject: false });
     const m = /pgcopydb version (\d+)\.(\d+)/.exec(r.stdout + r.stderrTail.join('\n'));
     if (r.exitCode !== 0 || !m) throw new Error('no version');
-    return { path: 'pgcopydb', version: `${m[1]}.${m[2]}` };
+    const compatible = /compatible with Postgres .*?(\d+)\s*$/m.exec(r.stdout + r.stderrTail.join('\n'));
+    return { path: 'pgcopydb', version: `${m[1]}.${m[2]}`, ...(compatible ? { newestMajor: Number(compatible[1]) } : {}) };
   } catch (err) {
     if (err instanceof CancelledError) throw err;
     throw new DumpError('not-found', `--jobs copies through pgcopydb, which is not installed here: ${INSTALL}`);

@@ -38,6 +38,8 @@ export type CopyEngine = 'pipe' | 'pgcopydb';
 export interface Copier {
   path: string;
   version: string;
+  /** The newest PostgreSQL major it says it works with (`compatible with Postgres … and 15`); undefined when it does not say. */
+  newestMajor?: number;
 }
 
 export type CopyEvent =
