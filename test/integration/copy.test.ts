@@ -94,6 +94,20 @@ describe('copy from one server to another, no file', function () {
     assert.deepEqual(await snapshot(db), before);
   });
 
+  it('--schema-only, then --data-only: definitions first, then the rows, checked against the source', async () => {
+    const db = await freshDatabase('copysplit');
+    const defs = await cli(['copy', '--from', url(RICH), '--to', url(db), '--table', 'sales.customer', '--with-deps', '--schema-only', '--yes'], { encoding: 'utf8' });
+    assert.equal(defs.exitCode, 0, defs.stderr);
+    const [empty] = await query<{ n: string }>(server(), db, 'select count(*)::text as n from sales.customer');
+    assert.equal(empty?.n, '0');
+    const rows = await cli(['copy', '--from', url(RICH), '--to', url(db), '--table', 'sales.customer', '--data-only', '--yes'], { encoding: 'utf8' });
+    assert.equal(rows.exitCode, 0, rows.stderr);
+    assert.match(rows.stderr, /rows: 1 of 1 tables hold what the source has/);
+    const [a] = await query<{ n: string }>(server(), RICH, 'select count(*)::text as n from sales.customer');
+    const [b] = await query<{ n: string }>(server(), db, 'select count(*)::text as n from sales.customer');
+    assert.equal(b?.n, a?.n);
+  });
+
   it('a copy cancelled in the middle of a COPY ends pg_dump and pg_restore and leaves the target as it was', async () => {
     const db = await freshDatabase('copycancel');
     // The definitions first; then a trigger that sleeps on every row makes the data copy take long.
