@@ -57,6 +57,8 @@ export const PACKAGES = {
   python3: { program: 'python3', found: () => onPath('python3') },
   // ps: the e2e scale figures read code-server's memory with it
   procps: { program: 'ps', found: () => onPath('ps') },
+  // copy --jobs: the parallel copier (the integration tests and the bench run it)
+  pgcopydb: { program: 'pgcopydb', found: () => onPath('pgcopydb') },
   // GNU time: the bench's peak memory
   time: { program: '/usr/bin/time', found: () => isExecutable('/usr/bin/time') },
 };
@@ -67,11 +69,11 @@ const union = (...lists) => [...new Set(lists.flat())];
 
 /** What each runner needs: `npm test`, test:vscode, test:e2e, demo, bench, test:all, test:repeat. */
 export const NEEDS = {
-  test: TESTS,
+  test: [...TESTS, 'pgcopydb'],
   vscode: [...TESTS, ...CODE_SERVER],
   e2e: [...TESTS, ...CODE_SERVER, 'procps'],
   demo: [...TESTS, ...CODE_SERVER],
-  bench: ['postgresql', 'time'],
+  bench: ['postgresql', 'time', 'pgcopydb'],
 };
 NEEDS.all = union(NEEDS.test, NEEDS.vscode, NEEDS.e2e);
 NEEDS.repeat = union(NEEDS.vscode, NEEDS.e2e, NEEDS.bench);

@@ -80,6 +80,17 @@ const USAGE = `usage:
                                              table's rows, objects by kind and sequences
                                              checked; report NAME.verify.md and .json beside
                                              the dump (or PATH); --json prints the JSON
+  pg-dump-explorer copy --from CONN --to CONN [--table P]... [--schema P]... [--with-deps]
+                    [--schema-only | --data-only] [--no-owner] [--no-privileges] [--clean]
+                    [--jobs N] [--yes]
+                                             copies the database (or the tables and schemas
+                                             with what belongs to them) from one server to
+                                             another, pg_dump piped into pg_restore, no file:
+                                             checks the target, asks, copies in one
+                                             transaction, then ANALYZE, sequences, and rows
+                                             against the source in pg_dump's own snapshot;
+                                             --jobs N (whole database) runs pgcopydb;
+                                             CONN: a conninfo, URI, service=NAME or database
 
 exit codes: 0 done; 1 the input or the target could not be read; 2 usage; 3 some entries'
 data is missing; 4 the pre-flight check found blocking problems (nothing was changed), or for
@@ -92,7 +103,7 @@ nothing at PATH). verify: 0 the dump restores cleanly; 1 the dump or the server 
 reached, or no PostgreSQL server programs are installed (give --server); 4 no pg_restore here
 can read the dump (nothing was verified); 6 it does not restore cleanly (the report names each
 failed entry); 130 cancelled; the scratch database and a throwaway server are removed in
-every case (unless --keep)`;
+every case (unless --keep). copy: 4, 5, 6 and 130 as restore (5 also when pg_dump failed)`;
 
 const EXIT_ERROR = 1;
 const EXIT_USAGE = 2;
@@ -286,6 +297,8 @@ async function main(argv: string[]): Promise<number> {
       'server-bin': { type: 'string' },
       keep: { type: 'boolean' },
       report: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -295,6 +308,10 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : EXIT_USAGE;
   }
   if (command === 'dump-globals' || command === 'dump-cluster') return dumpFromServer(command, file, values);
+  if (command === 'copy') {
+    if (file) throw new UsageError(`copy takes no FILE argument (${file}): name the source with --from and the target with --to`);
+    return copyFromServer(values);
+  }
   if (command === 'dump') {
     if (file) throw new UsageError(`dump takes no FILE argument (${file}): write the dump's path after --file`);
     const { dumpCommand } = await import('./cli/dumpCommand');
@@ -368,6 +385,34 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`unknown command: ${command}`);
   }
+}
+
+/** `copy --from CONN --to CONN [selection…]`. */
+async function copyFromServer(v: {
+  from?: string;
+  to?: string;
+  table?: string[];
+  schema?: string[];
+  'with-deps'?: boolean;
+  'data-only'?: boolean;
+  'schema-only'?: boolean;
+  'no-owner'?: boolean;
+  'no-privileges'?: boolean;
+  clean?: boolean;
+  jobs?: string;
+  yes?: boolean;
+}): Promise<number> {
+  if (!v.from) throw new UsageError('copy needs --from CONN (the source: a conninfo, URI, service=NAME or database name)');
+  if (!v.to) throw new UsageError('copy needs --to CONN (the target database: a conninfo, URI, service=NAME or database name)');
+  if (v['data-only'] && v['schema-only']) throw new UsageError('--data-only and --schema-only cannot be used together');
+  const jobs = v.jobs === undefined ? 1 : Number(v.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs takes a whole number of at least 1, not ${v.jobs}`);
+  const tables = v.table ?? [];
+  const schemas = v.schema ?? [];
+  const mode: RestoreMode = v['data-only'] ? 'data-only' : v['schema-only'] ? 'definition-only' : 'definition-and-data';
+  const selection: Selection = tables.length === 0 && schemas.length === 0 ? { sections: ['pre-data', 'data', 'post-data'], mode } : { tables, schemas, mode, withDeps: v['with-deps'] ?? false };
+  const { copyCommand } = await import('./cli/copyCommand');
+  return copyCommand({ from: v.from, to: v.to, selection, noOwner: v['no-owner'] ?? false, noPrivileges: v['no-privileges'] ?? false, clean: v.clean ?? false, jobs, yes: v.yes ?? false });
 }
 
 /** dump-globals and dump-cluster: they take no FILE, their output goes where --file / --dir say. */

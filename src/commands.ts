@@ -47,6 +47,7 @@ export function commandTable(s: Services): Record<string, CommandHandler> {
     'pgDumpExplorer.connections.createDatabase': (target, name) => s.connectionCommands.createDatabase(target, name),
     'pgDumpExplorer.connections.refresh': () => s.connectionCommands.refresh(),
     'pgDumpExplorer.connections.dumpDatabase': (target, request) => s.dump.dumpDatabase(target, request ?? {}),
+    'pgDumpExplorer.connections.copyDatabase': (target, request) => s.copy.copyDatabase(target, request ?? {}),
     'pgDumpExplorer.connections.dumpGlobals': (target, request) => s.dump.cluster.dumpGlobals(target, request ?? {}),
     'pgDumpExplorer.connections.dumpCluster': (target, request) => s.dump.cluster.dumpCluster(target, request ?? {}),
     'pgDumpExplorer.history.openLog': (job) => s.historyCommands.openLog(job),

@@ -13,6 +13,7 @@ import { Log } from './log';
 import { JobHistory } from './core/history/jobHistory';
 import { HistoryCommands } from './history/historyCommands';
 import { HistoryView } from './history/historyView';
+import { CopyCommands } from './copy/copyCommands';
 import { PlainDumps } from './plain/plainDumps';
 import { RestoreCommands } from './restore/restoreCommands';
 import type { Services } from './services';
@@ -47,7 +48,8 @@ export function activate(context: vscode.ExtensionContext): Services {
   const archiveFolders = new ArchiveFolders();
   const restore = new RestoreCommands({ context, log, config, dumps, dumpCommands, connections, history });
   const plain = new PlainDumps({ context, log, config, dumps }, plainIndexes);
-  const dump = new DumpDatabaseCommands({ context, log, config, connections, dumpCommands, tree, history });
+  const copy = new CopyCommands({ log, connections, history });
+  const dump = new DumpDatabaseCommands({ context, log, config, connections, dumpCommands, tree, history, copy });
   const verify = new VerifyCommands({ context, log, config, dumps, dumpCommands, connections, history, marks: verifyMarks });
   context.subscriptions.push(verifyMarks, log, plainIndexes, dumps, connections, connectionsTree, tree, previews, archiveEditor, archiveFolders, restore, plain, dump, historyView);
   context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(DEFINITION_SCHEME, new DefinitionDocuments(dumps)));
@@ -61,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): Services {
     archiveFolders,
     restore,
     dump,
+    copy,
     plain,
     connections,
     connectionCommands: new ConnectionCommands(connections, connectionsTree, log),

@@ -1,6 +1,7 @@
 import type * as vscode from 'vscode';
 import type { Config } from './config';
 import type { ConnectionCommands } from './connections/connectionCommands';
+import type { CopyCommands } from './copy/copyCommands';
 import type { ConnectionStore } from './connections/connectionStore';
 import type { ArchiveFolders } from './dumps/archiveFolders';
 import type { DumpCommands } from './dumps/dumpCommands';
@@ -35,6 +36,8 @@ export interface Services {
   restore: RestoreCommands;
   /** Dump Database…: the dump panel of a live database. */
   dump: DumpDatabaseCommands;
+  /** Copy Database To…, Copy Selected To…: pg_dump piped into pg_restore, no file. */
+  copy: CopyCommands;
   /** Plain SQL dumps: editor navigation and the Large Dump Viewer. */
   plain: PlainDumps;
   /** Saved and discovered connections, their secrets, the target picker (pickTarget). */

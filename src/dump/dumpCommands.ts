@@ -20,7 +20,7 @@ export interface DumpRequest {
   path?: string;
 }
 
-export type DumpServices = Pick<Services, 'context' | 'log' | 'config' | 'connections' | 'dumpCommands' | 'tree'> & Partial<Pick<Services, 'history'>>;
+export type DumpServices = Pick<Services, 'context' | 'log' | 'config' | 'connections' | 'dumpCommands' | 'tree' | 'copy'> & Partial<Pick<Services, 'history'>>;
 
 /** `Dump Database…`: trust first, the database (a Connections view node, or picked), then the dump panel. */
 export class DumpCommands {
@@ -63,6 +63,11 @@ export class DumpCommands {
         if (uri) session.setPath(uri.fsPath);
       },
       openLog: () => this.services.log.show(),
+      // Copy Selected To…: the ticked schemas and tables, with what they need, into another database.
+      copyTo: async () => {
+        const selection = session.copySelection();
+        await this.services.copy.copy({ name: source.name, connection: source.connection }, selection, session.copyOptions());
+      },
     });
     const entry = { session, panel };
     this.sessions.add(entry);

@@ -15,7 +15,7 @@ export class DumpPanel extends Disposable {
   private readonly closed = this.register(new vscode.EventEmitter<void>());
   readonly onDidClose = this.closed.event;
 
-  constructor(extensionUri: vscode.Uri, session: DumpSession, actions: { choosePath(): Promise<void>; openLog(): void }) {
+  constructor(extensionUri: vscode.Uri, session: DumpSession, actions: { choosePath(): Promise<void>; openLog(): void; copyTo(): Promise<void> }) {
     super();
     const title = `Dump ${session.source.database}`;
     this.panel = vscode.window.createWebviewPanel(DumpPanel.viewType, title, vscode.ViewColumn.Active, webviewOptions(extensionUri));
@@ -31,6 +31,7 @@ export class DumpPanel extends Disposable {
         },
         cancel: () => session.cancel(),
         openLog: () => actions.openLog(),
+        copyTo: () => actions.copyTo(),
         again: () => session.again(),
       }),
     );

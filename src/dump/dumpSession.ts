@@ -7,6 +7,7 @@ import { runDump } from '../core/dump/runDump';
 import { selectionForPicks } from '../core/dump/picks';
 import type { DumpOptions, DumpPlanView, DumpResult } from '../core/dump/types';
 import type { LiveDatabase } from '../core/server/liveObjects';
+import type { Selection } from '../core/plan/selection';
 import { describeCandidate } from '../core/tools/findTools';
 import { formatBytes, formatCount } from '../core/units';
 import type { Config } from '../config';
@@ -126,6 +127,25 @@ export class DumpSession extends Disposable {
   setPath(path: string): void {
     this.path = path;
     this.replan();
+  }
+
+  /**
+   * The picks as a copy's selection (Copy Selected To…): everything ticked, the whole database;
+   * whole schemas; otherwise the ticked tables, each with what belongs to it and what it needs.
+   */
+  copySelection(): Selection {
+    const mode = this.form.content === 'schema-only' ? 'definition-only' : this.form.content === 'data-only' ? 'data-only' : 'definition-and-data';
+    const whole = (s: SchemaRow) => s.picked === 'all';
+    if (this.schemas.length > 0 && this.schemas.every(whole)) return { sections: ['pre-data', 'data', 'post-data'], mode };
+    const schemas = this.schemas.filter(whole).map((s) => s.name);
+    const tables = this.schemas.filter((s) => !whole(s)).flatMap((s) => s.tables.filter((t) => t.picked).map((t) => t.key));
+    if (schemas.length === 0 && tables.length === 0) throw new DumpError('usage', 'nothing to copy: tick the schemas or tables to copy first');
+    return { schemas, tables, mode, withDeps: true };
+  }
+
+  /** The form's owner and privilege options, which a copy takes too. */
+  copyOptions(): { noOwner: boolean; noPrivileges: boolean } {
+    return { noOwner: this.form.noOwner, noPrivileges: this.form.noPrivileges };
   }
 
   /** Picks or unpicks a table (`schema.table`), a schema (`schema: true`), or everything (`key` null). */

@@ -94,6 +94,8 @@ export type DumpProtocol = {
     dump: { params: null; result: void };
     cancel: { params: null; result: void };
     openLog: { params: null; result: void };
+    /** Copy Selected To…: the ticked schemas and tables copied into another database (pg_dump | pg_restore). */
+    copyTo: { params: null; result: void };
     again: { params: null; result: void };
   };
   fromWebview: Record<string, never>;

@@ -197,6 +197,7 @@ function actions(s: DumpViewState): TemplateResult {
   const ready = !!s.plan && !s.planning && !s.planError;
   return html`<div class="actions sticky">
     <vscode-button class="dump" icon="archive" ?disabled=${!ready} @click=${() => ask('dump', null)}>Dump</vscode-button>
+    <vscode-button class="copy-to" icon="copy" secondary ?disabled=${!s.schemas.some((x) => x.picked !== 'none')} @click=${() => ask('copyTo', null)}>Copy Selected To…</vscode-button>
     <span class="muted">${s.planning ? 'Checking…' : ''}</span>
   </div>`;
 }

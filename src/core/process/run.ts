@@ -19,7 +19,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { PassThrough, type Readable, type Transform, type Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { Result, ResultPromise } from 'execa';
 
@@ -416,8 +416,14 @@ export interface PipeStage {
  * Resolves with both results when both exited 0; rejects with CancelledError when the caller
  * aborted, else with the RunError of the program that failed first.
  */
-export async function runPipe(first: PipeStage, second: PipeStage, options: { signal?: AbortSignal } = {}): Promise<{ first: RunResult; second: RunResult }> {
-  const link = new PassThrough();
+export async function runPipe(
+  first: PipeStage,
+  second: PipeStage,
+  options: { signal?: AbortSignal; link?: Transform } = {},
+): Promise<{ first: RunResult; second: RunResult }> {
+  // `link`: what the bytes pass through on their way (e.g. a reader of the stream's start); ended
+  // only when the first program exited 0, like the plain pipe.
+  const link = options.link ?? new PassThrough();
   const both = new AbortController();
   let failure: unknown;
   const fail = (err: unknown) => {

@@ -97,6 +97,11 @@ export interface PostRestoreOptions {
    * expected to leave archive rows + rows before.
    */
   rowsBefore?: Map<string, number>;
+  /**
+   * The rows each table should get, by `schema.name`, when they do not come from the archive (a
+   * copy counts them in the source, in the snapshot pg_dump used); `opened` is then not read.
+   */
+  sourceRows?: Map<string, number>;
 }
 
 /** A relation of the restore, found in the target database. */
@@ -117,7 +122,7 @@ const relKey = (schema: string, name: string) => `${schema}\u0000${name}`;
 /** Integer types a sequence value can be compared with (and domains over them). */
 const INTEGER_TYPES = new Set(['smallint', 'integer', 'bigint']);
 
-export async function postRestore(opened: OpenedArchive, plan: RestorePlan, connection: ResolvedConnection, options: PostRestoreOptions = {}): Promise<PostRestoreReport> {
+export async function postRestore(opened: OpenedArchive | undefined, plan: RestorePlan, connection: ResolvedConnection, options: PostRestoreOptions = {}): Promise<PostRestoreReport> {
   const started = Date.now();
   const { signal } = options;
   const doAnalyze = options.analyze ?? true;
@@ -148,7 +153,16 @@ export async function postRestore(opened: OpenedArchive, plan: RestorePlan, conn
   const archiveCounts = new Map<number, Promise<number>>();
   let previous: Promise<unknown> = Promise.resolve();
   for (const e of countable) {
-    const counting = previous.then(() => countArchiveRows(opened, e, streams.signal));
+    const given = options.sourceRows;
+    const counting = given
+      ? Promise.resolve().then(() => {
+          const n = given.get(entryName(e));
+          if (n === undefined) throw new Error('not counted in the source');
+          return n;
+        })
+      : opened
+        ? previous.then(() => countArchiveRows(opened, e, streams.signal))
+        : Promise.reject(new Error('no archive to count them in'));
     counting.catch(() => undefined); // awaited (and reported) below
     archiveCounts.set(e.dumpId, counting);
     previous = counting.catch(() => undefined);
@@ -176,7 +190,7 @@ export async function postRestore(opened: OpenedArchive, plan: RestorePlan, conn
       if (signal?.aborted) throw abortError(signal);
       backend = await backendOf(session.client);
       if (signal?.aborted) throw abortError(signal);
-      await targetWork(new TargetWork(session, report, signal), { tableData, viewData, definedTables, countable, archiveCounts, rowsBefore, restoresData, doAnalyze, doSequences, doCount });
+      await targetWork(new TargetWork(session, report, signal), { tableData, viewData, definedTables, countable, archiveCounts, rowsBefore, restoresData, doAnalyze, doSequences, doCount, sourceLabel: options.sourceRows ? 'the source' : 'the archive' });
     } finally {
       if (cancelling) await cancelling;
       await session.close();
@@ -217,11 +231,14 @@ interface TargetJob {
   doAnalyze: boolean;
   doSequences: boolean;
   doCount: boolean;
+  /** `the archive`, or `the source` for a copy. */
+  sourceLabel: string;
 }
 
 /** Everything done in the target database, in order: find the relations, ANALYZE, sequences, rows. */
 async function targetWork(work: TargetWork, job: TargetJob): Promise<void> {
   const { report, signal } = work;
+  const source = job.sourceLabel;
   const wanted = [...job.tableData, ...job.viewData, ...job.definedTables];
   const found = await work.resolve(wanted);
   const missing = new Set<string>();
@@ -255,7 +272,7 @@ async function targetWork(work: TargetWork, job: TargetJob): Promise<void> {
       archiveRows = await job.archiveCounts.get(e.dumpId)!;
     } catch (err) {
       if (signal?.aborted) throw abortError(signal);
-      report.problems.push(`rows of ${entryName(e)} in the archive could not be counted: ${oneLine(err)}`);
+      report.problems.push(`rows of ${entryName(e)} in ${source} could not be counted: ${oneLine(err)}`);
       continue;
     }
     const before = job.rowsBefore.get(entryName(e)) ?? 0;
@@ -264,7 +281,7 @@ async function targetWork(work: TargetWork, job: TargetJob): Promise<void> {
     if (!relation) row.missing = true;
     report.rowCounts.push(row);
     if (relation && !row.matches) {
-      const held = before > 0 ? `${archiveRows} in the archive + ${before} before the restore = ${expectedRows}` : `${archiveRows} in the archive`;
+      const held = before > 0 ? `${archiveRows} in ${source} + ${before} before the restore = ${expectedRows}` : `${archiveRows} in ${source}`;
       const hint = e.defn !== null && e.defn.includes('load via partition root') ? " (the archive loads it through its partition root, which routes rows by the target's partition bounds)" : '';
       report.problems.push(`rows of ${entryName(e)} differ: ${databaseRows} in the database, ${held}${hint}`);
     }
@@ -272,7 +289,7 @@ async function targetWork(work: TargetWork, job: TargetJob): Promise<void> {
 }
 
 /** The report as lines for a terminal or an output channel: what was done, then problems and notes. */
-export function describePostRestore(report: PostRestoreReport): string[] {
+export function describePostRestore(report: PostRestoreReport, source = 'the archive'): string[] {
   const lines: string[] = [];
   lines.push(report.analyzed.length > 0 ? `analyzed ${report.analyzed.length}: ${report.analyzed.join(', ')}` : 'analyzed nothing');
   for (const s of report.sequences.filter((x) => x.changed)) {
@@ -286,7 +303,7 @@ export function describePostRestore(report: PostRestoreReport): string[] {
   }
   if (report.rowCounts.length > 0) {
     const matching = report.rowCounts.filter((r) => r.matches).length;
-    lines.push(`rows: ${matching} of ${report.rowCounts.length} tables hold what the archive has`);
+    lines.push(`rows: ${matching} of ${report.rowCounts.length} tables hold what ${source} has`);
   }
   for (const p of report.problems) lines.push(`problem: ${p}`);
   for (const n of report.notes) lines.push(`note: ${n}`);
