@@ -19,6 +19,8 @@ import { ensureSystemPackages } from '../../scripts/systemPackages.mjs';
 
 const require = createRequire(import.meta.url);
 require('tsx/cjs/api').register();
+// The sources load some modules on use (`await import()`), which goes through the ESM loader.
+(await import('tsx/esm/api')).register();
 const Mocha = require('mocha');
 const { buildExtension, closeAll, extensionLogTail, installExitHandlers, openSession, packageExtension, summaryLine } = require('../support/vscodeHarness.ts');
 const { ensureCodeServer, launchBrowser, startCodeServer, workbenchUrl } = require('../support/codeServer.ts');

@@ -4,7 +4,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DumpError } from '../../errors';
 import type { DataProblem, TocArchive, TocEntry } from '../../model/types';
-import { createDecompressor, type StreamCompression } from '../compression';
+import type { StreamCompression } from '../compression';
 import { AsyncFileReader, chunkList } from './asyncReader';
 import { BLK_BLOBS, BLK_DATA, FileWindow, intAt, walkBlock } from './blocks';
 import { ByteReader } from './byteReader';
@@ -153,6 +153,7 @@ class CustomArchive implements OpenedArchive<TocArchive> {
       const { r, close } = await this.reader(entry, BLK_DATA);
       try {
         const source = Readable.from(chunkList(r, this.archive.header.intSize, label));
+        const { createDecompressor } = await import('../compression');
         const decoder = createDecompressor(this.compression, label);
         await pipeline(source, decoder, out);
       } finally {
@@ -164,6 +165,8 @@ class CustomArchive implements OpenedArchive<TocArchive> {
   }
 
   async *largeObjects(entry: TocEntry): AsyncGenerator<LargeObject> {
+    // Loaded on use: listing an archive needs no decompressor.
+    const { createDecompressor } = await import('../compression');
     const { r, close } = await this.reader(entry, BLK_BLOBS);
     const intSize = this.archive.header.intSize;
     try {

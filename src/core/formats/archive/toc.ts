@@ -134,7 +134,7 @@ function sectionFromDesc(desc: string | null): Section {
   }
 }
 
-/** Short fields, copied into the names arena as the TOC is read. */
+/** Short fields, kept in the names arena as the TOC is read. */
 const NAME_FIELDS = ['tableoid', 'oid', 'tag', 'desc', 'namespace', 'tablespace', 'tableam', 'owner', 'withOids'] as const;
 /** SQL texts, left in the source and read when asked for. */
 const TEXT_FIELDS = ['defn', 'dropStmt', 'copyStmt'] as const;
@@ -144,8 +144,23 @@ const SLOT: Record<NameField | TextField, number> = Object.fromEntries(
   [...NAME_FIELDS, ...TEXT_FIELDS].map((f, i) => [f, i * 2]),
 ) as Record<NameField | TextField, number>;
 const STRIDE = (NAME_FIELDS.length + TEXT_FIELDS.length) * 2;
-/** Fields that repeat across entries (types, schemas, owners): decoded once per distinct value. */
-const INTERNED: ReadonlySet<string> = new Set(['tableoid', 'desc', 'namespace', 'tablespace', 'tableam', 'owner', 'withOids']);
+/**
+ * Fields whose values repeat across entries (types, schemas, owners): each distinct value is
+ * kept once in the arena and decoded once, and an entry's slot holds the value's id.
+ */
+const INTERNED: Readonly<Record<NameField, boolean>> = {
+  tableoid: true,
+  oid: false,
+  tag: false,
+  desc: true,
+  namespace: true,
+  tablespace: true,
+  tableam: true,
+  owner: true,
+  withOids: true,
+};
+const S_DEFN = SLOT.defn;
+const S_DESC = SLOT.desc;
 
 const PARTITION_ROOT_MARKER = Buffer.from('-- load via partition root ');
 
@@ -156,13 +171,94 @@ const DATA_OFFSET_NOT_SET = 2;
 const DATA_NO_DATA = 3;
 const DATA_FILE = 4;
 
-function sameBytes(b: Buffer, x: number, y: number, len: number): boolean {
-  for (let i = 0; i < len; i++) if (b[x + i] !== b[y + i]) return false;
-  return true;
-}
-
 /** Reads `len` bytes at `pos` of the archive's TOC source (the file, or toc.dat in memory). */
 export type TextSource = (pos: number, len: number) => Buffer;
+
+/**
+ * The distinct values of the repeating name fields, each stored once in the names arena and
+ * decoded on first use: a TOC of 90,000 entries has a few dozen types, schemas and owners.
+ */
+export class Interner {
+  /** Open addressing: id + 1 per slot, 0 when free. */
+  private slots = new Int32Array(1024);
+  /** Arena offset, length and hash of each value, by id. */
+  at = new Int32Array(256);
+  len = new Int32Array(256);
+  private hashes = new Int32Array(256);
+  private strings: (string | undefined)[] = [];
+  count = 0;
+
+  constructor(private readonly arena: Arena) {}
+
+  /** The id of the `len` (> 0) bytes at `b[p]`, stored on first sight. */
+  intern(b: Buffer, p: number, len: number): number {
+    let h = len;
+    for (let k = p; k < p + len; k++) h = (Math.imul(h, 31) + b[k]!) | 0;
+    const mask = this.slots.length - 1;
+    let s = h & mask;
+    for (;;) {
+      const e = this.slots[s]!;
+      if (e === 0) break;
+      const id = e - 1;
+      if (this.hashes[id] === h && this.len[id] === len && this.equal(id, b, p)) return id;
+      s = (s + 1) & mask;
+    }
+    const id = this.count++;
+    if (id === this.at.length) {
+      this.at = grow(this.at);
+      this.len = grow(this.len);
+      this.hashes = grow(this.hashes);
+    }
+    this.at[id] = this.arena.used;
+    this.len[id] = len;
+    this.hashes[id] = h;
+    this.arena.append(b, p, len);
+    this.slots[s] = id + 1;
+    if (this.count * 2 > mask) this.rehash();
+    return id;
+  }
+
+  private equal(id: number, b: Buffer, p: number): boolean {
+    const a = this.arena.buf;
+    const at = this.at[id]!;
+    const len = this.len[id]!;
+    for (let k = 0; k < len; k++) if (a[at + k] !== b[p + k]) return false;
+    return true;
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let id = 0; id < this.count; id++) {
+      let s = this.hashes[id]! & mask;
+      while (slots[s] !== 0) s = (s + 1) & mask;
+      slots[s] = id + 1;
+    }
+    this.slots = slots;
+  }
+
+  string(id: number, encoding: BufferEncoding): string {
+    let s = this.strings[id];
+    if (s === undefined) {
+      const at = this.at[id]!;
+      s = this.arena.buf.toString(encoding, at, at + this.len[id]!);
+      this.strings[id] = s;
+    }
+    return s;
+  }
+
+  /** Forgets the decoded strings (the encoding has changed). */
+  forgetStrings(): void {
+    this.strings = [];
+  }
+}
+
+function grow<T extends Int32Array | Uint8Array | Float64Array>(a: T, fill = 0): T {
+  const next = new (a.constructor as new (n: number) => T)(a.length * 2);
+  next.set(a);
+  if (fill) next.fill(fill, a.length);
+  return next;
+}
 
 /**
  * The TOC as columns: one slot per entry in typed arrays, names in one arena, SQL texts left
@@ -173,7 +269,12 @@ export type TextSource = (pos: number, len: number) => Buffer;
 export class TocTable {
   count = 0;
   readonly names: Arena;
-  /** STRIDE ints per entry: (offset, length) per name field, then (position, length) per text. */
+  readonly interner: Interner;
+  /**
+   * STRIDE ints per entry: per name field (arena offset, or value id when interned; length),
+   * then per text (source position, length). A length of -1 is NULL; an empty or NULL
+   * interned value has id -1.
+   */
   refs: Int32Array;
   dumpId: Int32Array;
   hadDumper: Uint8Array;
@@ -194,12 +295,12 @@ export class TocTable {
   readText: TextSource = () => {
     throw new Error('the archive is closed');
   };
-  private readonly interned = new Map<number, { at: number; len: number; value: string }>();
   private views: TocEntry[] | null = null;
 
   constructor(expectedEntries: number) {
     const n = Math.max(expectedEntries, 16);
-    this.names = new Arena(n * 48);
+    this.names = new Arena(n * 24);
+    this.interner = new Interner(this.names);
     this.refs = new Int32Array(n * STRIDE);
     this.dumpId = new Int32Array(n);
     this.hadDumper = new Uint8Array(n);
@@ -215,12 +316,6 @@ export class TocTable {
   /** Makes room for one more entry. */
   reserve(): void {
     if (this.count < this.dumpId.length) return;
-    const grow = <T extends Int32Array | Uint8Array | Float64Array>(a: T, fill = 0): T => {
-      const next = new (a.constructor as new (n: number) => T)(a.length * 2);
-      next.set(a);
-      if (fill) next.fill(fill, a.length);
-      return next;
-    };
     this.refs = grow(this.refs);
     this.dumpId = grow(this.dumpId);
     this.hadDumper = grow(this.hadDumper);
@@ -233,9 +328,10 @@ export class TocTable {
     this.dataSize = grow(this.dataSize, Number.NaN);
   }
 
-  /** Offset in `names.buf` of a name field of entry `i`. */
+  /** Offset in `names.buf` of a name field of entry `i` (when its length is above 0). */
   nameAt(i: number, field: NameField): number {
-    return this.refs[i * STRIDE + SLOT[field]]!;
+    const ref = this.refs[i * STRIDE + SLOT[field]]!;
+    return INTERNED[field] ? (ref < 0 ? 0 : this.interner.at[ref]!) : ref;
   }
 
   /** Length of a field of entry `i`; -1 is NULL. */
@@ -243,22 +339,33 @@ export class TocTable {
     return this.refs[i * STRIDE + SLOT[field] + 1]!;
   }
 
+  /**
+   * The id of entry `i`'s value of a repeating field (desc, namespace, owner, …), the same
+   * for every entry with the same bytes; -1 for NULL or "". `interned(id)` decodes it.
+   */
+  internId(i: number, field: Exclude<NameField, 'oid' | 'tag'>): number {
+    return this.refs[i * STRIDE + SLOT[field]]!;
+  }
+
+  /** The id of entry `i`'s desc (see internId). */
+  descId(i: number): number {
+    return this.refs[i * STRIDE + S_DESC]!;
+  }
+
+  /** The value of an id from internId, decoded once. */
+  interned(id: number): string {
+    return this.interner.string(id, this.encoding);
+  }
+
   get(i: number, field: NameField | TextField): string | null {
     const slot = i * STRIDE + SLOT[field];
-    const at = this.refs[slot]!;
+    const ref = this.refs[slot]!;
     const len = this.refs[slot + 1]!;
     if (len < 0) return null;
     if (len === 0) return '';
-    if (field === 'defn' || field === 'dropStmt' || field === 'copyStmt') return this.readText(at, len).toString(this.encoding);
-    const bytes = this.names.buf;
-    if (!INTERNED.has(field) || len > 64) return bytes.toString(this.encoding, at, at + len);
-    let hash = len;
-    for (let k = at; k < at + len; k++) hash = (Math.imul(hash, 31) + bytes[k]!) | 0;
-    const hit = this.interned.get(hash);
-    if (hit && hit.len === len && sameBytes(bytes, hit.at, at, len)) return hit.value;
-    const value = bytes.toString(this.encoding, at, at + len);
-    if (!hit) this.interned.set(hash, { at, len, value });
-    return value;
+    if (field === 'defn' || field === 'dropStmt' || field === 'copyStmt') return this.readText(ref, len).toString(this.encoding);
+    if (INTERNED[field]) return this.interner.string(ref, this.encoding);
+    return this.names.buf.toString(this.encoding, ref, ref + len);
   }
 
   /** Whether a name field starts with `prefix` (ASCII), without decoding it. */
@@ -276,11 +383,11 @@ export class TocTable {
 
   /** Whether `defn` creates something: not NULL, not "", not a partition's data marker. */
   hasDefinition(i: number, desc: string | null): boolean {
-    const len = this.length(i, 'defn');
+    const len = this.refs[i * STRIDE + S_DEFN + 1]!;
     if (len <= 0) return false;
     // Only TABLE DATA entries of partitions carry the marker; other defns need no read.
     if (desc !== 'TABLE DATA' || len < PARTITION_ROOT_MARKER.length) return true;
-    return !this.readText(this.refs[i * STRIDE + SLOT.defn]!, PARTITION_ROOT_MARKER.length).equals(PARTITION_ROOT_MARKER);
+    return !this.readText(this.refs[i * STRIDE + S_DEFN]!, PARTITION_ROOT_MARKER.length).equals(PARTITION_ROOT_MARKER);
   }
 
   dependencies(i: number): number[] {
@@ -328,9 +435,6 @@ export class TocTable {
   }
 }
 
-/** What `EntryParser.parse` returns when an entry runs past the bytes in the window. */
-const OVERRUN = -1;
-
 interface VersionGates {
   tableoid: boolean;
   section: boolean;
@@ -345,8 +449,8 @@ interface VersionGates {
 }
 
 /**
- * Parses one TOC entry straight out of a window of bytes with a local cursor into row `i` of
- * a TocTable; this is the hot loop of `list`. One instance is reused for every entry.
+ * Parses TOC entries straight out of a window of bytes with a local cursor into rows of a
+ * TocTable; this is the hot loop of `list`. One instance is reused for every window.
  */
 class EntryParser {
   b: Buffer = Buffer.alloc(0);
@@ -355,10 +459,11 @@ class EntryParser {
   atEnd = false;
   /** Source position of b[0]. */
   origin = 0;
-  i = 0;
-  base = 0;
-  overrun = false;
-  depCount = 0;
+  private i = 0;
+  private base = 0;
+  private overrun = false;
+  private depCount = 0;
+  private readonly intBytes: number;
 
   constructor(
     private readonly t: TocTable,
@@ -368,23 +473,59 @@ class EntryParser {
     private readonly custom: boolean,
     private readonly label: string,
     private readonly count: number,
-  ) {}
+  ) {
+    this.intBytes = 1 + intSize;
+  }
 
   private where(): string {
     return `TOC entry ${this.i + 1} of ${this.count}`;
   }
 
+  /**
+   * Parses entries from row `first` on until all are read or the next one runs past the
+   * window; returns how many it parsed (0: the window is too small for the next entry), with
+   * `p` just after the last one.
+   */
+  parseSome(first: number): number {
+    const t = this.t;
+    let i = first;
+    while (i < this.count) {
+      const start = this.p;
+      t.reserve();
+      this.i = i;
+      this.base = i * STRIDE;
+      this.overrun = false;
+      this.depCount = 0;
+      if (!this.parse()) {
+        // Names this part-read entry added stay unused in the arena: a few bytes per window.
+        this.p = start;
+        break;
+      }
+      t.depStart[i] = t.depsUsed;
+      t.depCount[i] = this.depCount;
+      t.depsUsed += this.depCount;
+      t.count = i + 1;
+      if (!this.has.section) t.section[i] = sectionFromDesc(t.get(i, 'desc'));
+      i++;
+    }
+    return i - first;
+  }
+
   private int(): number {
     const p = this.p;
-    if (p + 1 + this.intSize > this.lim) {
+    if (p + this.intBytes > this.lim) {
       if (this.atEnd) throw new DumpError('truncated', `${this.label} ends unexpectedly in ${this.where()}: the file is truncated`);
       this.overrun = true;
       return 0;
     }
     const b = this.b;
-    let value = 0;
-    for (let k = this.intSize; k >= 1; k--) value = value * 256 + b[p + k]!;
-    this.p = p + 1 + this.intSize;
+    let value: number;
+    if (this.intSize === 4) value = b[p + 1]! + b[p + 2]! * 0x100 + b[p + 3]! * 0x10000 + b[p + 4]! * 0x1000000;
+    else {
+      value = 0;
+      for (let k = this.intSize; k >= 1; k--) value = value * 256 + b[p + k]!;
+    }
+    this.p = p + this.intBytes;
     return b[p] !== 0 ? -value : value;
   }
 
@@ -401,6 +542,7 @@ class EntryParser {
     return len < 0 ? -1 : len;
   }
 
+  /** A name field, copied into the arena. */
   private name(slot: number, present: boolean): void {
     const len = present ? this.length() : -1;
     const refs = this.t.refs;
@@ -412,6 +554,17 @@ class EntryParser {
     }
   }
 
+  /** A repeating name field, stored once per distinct value. */
+  private repeated(slot: number, present: boolean): void {
+    const len = present ? this.length() : -1;
+    const refs = this.t.refs;
+    refs[this.base + slot + 1] = len;
+    if (len > 0 && !this.overrun) {
+      refs[this.base + slot] = this.t.interner.intern(this.b, this.p, len);
+      this.p += len;
+    } else refs[this.base + slot] = -1;
+  }
+
   private text(slot: number, present: boolean): void {
     const len = present ? this.length() : -1;
     const refs = this.t.refs;
@@ -420,24 +573,23 @@ class EntryParser {
     if (len > 0 && !this.overrun) this.p += len;
   }
 
-  /** Parses the entry at b[p] into row i; returns the index after it, or OVERRUN. */
-  parse(): number {
+  /** Parses the entry at b[p] into row i; false when it runs past the window. */
+  private parse(): boolean {
     const has = this.has;
     const t = this.t;
     const i = this.i;
-    this.overrun = false;
     const dumpId = this.int();
     const hadDumper = this.int();
-    if (this.overrun) return OVERRUN;
+    if (this.overrun) return false;
     if (dumpId <= 0) throw new DumpError('corrupt', `${this.label}: ${this.where()} has dump ID ${dumpId}; the TOC is corrupt`);
     t.dumpId[i] = dumpId;
     t.hadDumper[i] = hadDumper !== 0 ? 1 : 0;
-    this.name(SLOT.tableoid, has.tableoid);
+    this.repeated(SLOT.tableoid, has.tableoid);
     this.name(SLOT.oid, true);
     this.name(SLOT.tag, true);
-    this.name(SLOT.desc, true);
+    this.repeated(SLOT.desc, true);
     const section = has.section ? this.int() : 0;
-    if (this.overrun) return OVERRUN;
+    if (this.overrun) return false;
     if (has.section && (section < Section.None || section > Section.PostData)) {
       throw new DumpError('corrupt', `${this.label}: ${this.where()} (dump ID ${dumpId}) has section ${section}; the TOC is corrupt`);
     }
@@ -445,19 +597,18 @@ class EntryParser {
     this.text(SLOT.defn, true);
     this.text(SLOT.dropStmt, true);
     this.text(SLOT.copyStmt, has.copyStmt);
-    this.name(SLOT.namespace, has.namespace);
-    this.name(SLOT.tablespace, has.tablespace);
-    this.name(SLOT.tableam, has.tableam);
+    this.repeated(SLOT.namespace, has.namespace);
+    this.repeated(SLOT.tablespace, has.tablespace);
+    this.repeated(SLOT.tableam, has.tableam);
     const relkind = has.relkind ? this.int() : 0;
     t.relkind[i] = relkind > 0 && relkind < 256 ? relkind : 0;
-    this.name(SLOT.owner, true);
-    this.name(SLOT.withOids, has.withOids);
-    if (this.overrun) return OVERRUN;
-    this.depCount = 0;
+    this.repeated(SLOT.owner, true);
+    this.repeated(SLOT.withOids, has.withOids);
+    if (this.overrun) return false;
     if (has.deps) {
       for (;;) {
         const len = this.length();
-        if (this.overrun) return OVERRUN;
+        if (this.overrun) return false;
         if (len < 0) break;
         const b = this.b;
         let dep = len > 0 && len < 10 ? 0 : Number.NaN;
@@ -473,7 +624,7 @@ class EntryParser {
       const p = this.p;
       if (p + 1 + this.offSize > this.lim) {
         if (this.atEnd) throw new DumpError('truncated', `${this.label} ends unexpectedly in ${this.where()}: the file is truncated`);
-        return OVERRUN;
+        return false;
       }
       const flag = this.b[p]!;
       let value = 0;
@@ -484,11 +635,11 @@ class EntryParser {
     } else if (this.custom) {
       const pos = this.int();
       this.int();
-      if (this.overrun) return OVERRUN;
+      if (this.overrun) return false;
       this.setOffset(pos < 0 ? K_OFFSET_POS_NOT_SET : pos === 0 ? K_OFFSET_NO_DATA : K_OFFSET_POS_SET, pos);
     } else {
       const len = this.length();
-      if (this.overrun) return OVERRUN;
+      if (this.overrun) return false;
       t.dataKind[i] = DATA_NONE;
       if (len > 0) {
         t.dataKind[i] = DATA_FILE;
@@ -496,7 +647,7 @@ class EntryParser {
         this.p += len;
       }
     }
-    return this.p;
+    return true;
   }
 
   private setOffset(flag: number, value: number): void {
@@ -525,8 +676,9 @@ class EntryParser {
 
 /**
  * ReadToc: `count` entries, each field gated by the archive version. The format-specific tail
- * is an offset in custom archives and a file name in directory and tar ones. An entry that
- * runs past the reader's window is parsed again after the window has grown.
+ * is an offset in custom archives and a file name in directory and tar ones. Entries are
+ * parsed a window at a time; one that runs past the window is parsed again once it has moved
+ * on (or grown, for an entry larger than the window).
  */
 export function readToc(r: ByteReader, header: ArchiveHeader, label: string, custom: boolean): TocTable {
   const vn = versionNumber(header.version);
@@ -547,31 +699,17 @@ export function readToc(r: ByteReader, header: ArchiveHeader, label: string, cus
   };
   const f = new EntryParser(t, has, r.intSize, r.offSize, custom, label, header.tocCount);
   let chunk = 1 << 16;
-  for (let i = 0; i < header.tocCount; i++) {
-    t.reserve();
-    const namesMark = t.names.used;
-    f.i = i;
-    f.base = i * STRIDE;
-    for (;;) {
-      const at = r.prefetch(chunk);
-      f.b = r.window;
-      f.p = at;
-      f.lim = r.windowEnd;
-      f.atEnd = r.windowAtEnd;
-      f.origin = r.position - at;
-      const end = f.parse();
-      if (end !== OVERRUN) {
-        r.advance(end - at);
-        break;
-      }
-      t.names.used = namesMark; // roll back, and try again with a larger window
-      chunk *= 2;
-    }
-    t.depStart[i] = t.depsUsed;
-    t.depCount[i] = f.depCount;
-    t.depsUsed += f.depCount;
-    t.count = i + 1;
-    if (!has.section) t.section[i] = sectionFromDesc(t.get(i, 'desc'));
+  for (let i = 0; i < header.tocCount; ) {
+    const at = r.prefetch(chunk);
+    f.b = r.window;
+    f.p = at;
+    f.lim = r.windowEnd;
+    f.atEnd = r.windowAtEnd;
+    f.origin = r.position - at;
+    const parsed = f.parseSome(i);
+    r.advance(f.p - at);
+    if (parsed === 0) chunk *= 2; // one entry larger than the window
+    i += parsed;
   }
   if (r.position > 0x7fffffff) throw new DumpError('unsupported', `${label}: a TOC larger than 2 GB is not supported`);
   return t;
@@ -593,6 +731,7 @@ export function attachSource(t: TocTable, readText: TextSource): void {
   for (let i = 0; i < t.count; i++) {
     if (t.get(i, 'desc') === 'ENCODING') {
       t.encoding = bufferEncodingFor(t.get(i, 'defn'));
+      if (t.encoding !== 'utf8') t.interner.forgetStrings();
       return;
     }
   }
