@@ -159,17 +159,19 @@ const INTERNED: Readonly<Record<NameField, boolean>> = {
   owner: true,
   withOids: true,
 };
+/** Where each entry's fields sit in `TocTable.refs`, for readers of every entry (the listing). */
+export const TOC_SLOTS = { stride: STRIDE, ...SLOT } as const;
 const S_DEFN = SLOT.defn;
 const S_DESC = SLOT.desc;
 
 const PARTITION_ROOT_MARKER = Buffer.from('-- load via partition root ');
 
 /** Data location kinds, as stored in `TocTable.dataKind`. */
-const DATA_NONE = 0;
-const DATA_OFFSET = 1;
-const DATA_OFFSET_NOT_SET = 2;
-const DATA_NO_DATA = 3;
-const DATA_FILE = 4;
+export const DATA_NONE = 0;
+export const DATA_OFFSET = 1;
+export const DATA_OFFSET_NOT_SET = 2;
+export const DATA_NO_DATA = 3;
+export const DATA_FILE = 4;
 
 /** Reads `len` bytes at `pos` of the archive's TOC source (the file, or toc.dat in memory). */
 export type TextSource = (pos: number, len: number) => Buffer;
@@ -448,9 +450,50 @@ interface VersionGates {
   offsetFlag: boolean;
 }
 
+/** What the fields between an entry's `hadDumper` and its dependencies are, in archive order. */
+const OP_NAME = 0;
+const OP_REPEATED = 1;
+const OP_TEXT = 2;
+/** A string field this archive version does not store: NULL. */
+const OP_ABSENT = 3;
+const OP_SECTION = 4;
+const OP_RELKIND = 5;
+/** A field of this archive version that holds nothing we keep (relkind before 1.16: none). */
+const OP_SKIP = 6;
+
+/** The field program of an archive version: one (slot << 4 | op) per field, in file order. */
+function fieldProgram(has: VersionGates): Int32Array {
+  const op = (field: NameField | TextField, kind: number, present: boolean) => (SLOT[field] << 4) | (present ? kind : OP_ABSENT);
+  const name = (field: NameField, present = true) => op(field, INTERNED[field] ? OP_REPEATED : OP_NAME, present);
+  return Int32Array.from([
+    name('tableoid', has.tableoid),
+    name('oid'),
+    name('tag'),
+    name('desc'),
+    has.section ? OP_SECTION : OP_SKIP,
+    op('defn', OP_TEXT, true),
+    op('dropStmt', OP_TEXT, true),
+    op('copyStmt', OP_TEXT, has.copyStmt),
+    name('namespace', has.namespace),
+    name('tablespace', has.tablespace),
+    name('tableam', has.tableam),
+    has.relkind ? OP_RELKIND : OP_SKIP,
+    name('owner'),
+    name('withOids', has.withOids),
+  ]);
+}
+
+/** A sign-magnitude int of `size` bytes at b[p] (sign byte first, then least significant first). */
+function intAt(b: Buffer, p: number, size: number): number {
+  let value = 0;
+  for (let k = size; k >= 1; k--) value = value * 256 + b[p + k]!;
+  return b[p] !== 0 ? -value : value;
+}
+
 /**
- * Parses TOC entries straight out of a window of bytes with a local cursor into rows of a
- * TocTable; this is the hot loop of `list`. One instance is reused for every window.
+ * Parses TOC entries straight out of a window of bytes into rows of a TocTable: the hot loop
+ * of `list` and of opening a dump. It runs once per archive, mostly before V8 has optimised it,
+ * so it is one loop over a small field program with the cursor in a local, not a call per field.
  */
 class EntryParser {
   b: Buffer = Buffer.alloc(0);
@@ -459,11 +502,10 @@ class EntryParser {
   atEnd = false;
   /** Source position of b[0]. */
   origin = 0;
-  private i = 0;
-  private base = 0;
-  private overrun = false;
-  private depCount = 0;
-  private readonly intBytes: number;
+  private readonly ops: Int32Array;
+  /** Per field of the program: the id and length of the value the previous entry had. */
+  private readonly lastId: Int32Array;
+  private readonly lastLen: Int32Array;
 
   constructor(
     private readonly t: TocTable,
@@ -474,11 +516,21 @@ class EntryParser {
     private readonly label: string,
     private readonly count: number,
   ) {
-    this.intBytes = 1 + intSize;
+    this.ops = fieldProgram(has);
+    this.lastId = new Int32Array(this.ops.length).fill(-1);
+    this.lastLen = new Int32Array(this.ops.length).fill(-1);
   }
 
-  private where(): string {
-    return `TOC entry ${this.i + 1} of ${this.count}`;
+  private where(i: number): string {
+    return `TOC entry ${i + 1} of ${this.count}`;
+  }
+
+  private truncated(i: number): DumpError {
+    return new DumpError('truncated', `${this.label} ends unexpectedly in ${this.where(i)}: the file is truncated`);
+  }
+
+  private tooLong(i: number, len: number): DumpError {
+    return new DumpError('corrupt', `${this.label}: a string in ${this.where(i)} claims ${len} bytes, more than the file holds; the archive is corrupt or truncated`);
   }
 
   /**
@@ -488,189 +540,213 @@ class EntryParser {
    */
   parseSome(first: number): number {
     const t = this.t;
+    const b = this.b;
+    const lim = this.lim;
+    const atEnd = this.atEnd;
+    const ops = this.ops;
+    const nops = ops.length;
+    const isz = this.intSize;
+    const ib = 1 + isz;
+    const lastId = this.lastId;
+    const lastLen = this.lastLen;
+    const names = t.names;
+    const interner = t.interner;
+    let p = this.p;
     let i = first;
-    while (i < this.count) {
-      const start = this.p;
+    entries: while (i < this.count) {
+      const start = p;
       t.reserve();
-      this.i = i;
-      this.base = i * STRIDE;
-      this.overrun = false;
-      this.depCount = 0;
-      if (!this.parse()) {
-        // Names this part-read entry added stay unused in the arena: a few bytes per window.
-        this.p = start;
+      const refs = t.refs;
+      const base = i * STRIDE;
+      if (p + 2 * ib > lim) {
+        if (atEnd) throw this.truncated(i);
         break;
       }
+      let dumpId = isz === 4 ? (b[p + 1]! | (b[p + 2]! << 8) | (b[p + 3]! << 16)) + b[p + 4]! * 0x1000000 : intAt(b, p, isz);
+      if (isz === 4 && b[p] !== 0) dumpId = -dumpId;
+      if (dumpId <= 0) throw new DumpError('corrupt', `${this.label}: ${this.where(i)} has dump ID ${dumpId}; the TOC is corrupt`);
+      t.dumpId[i] = dumpId;
+      t.hadDumper[i] = intAt(b, p + ib, isz) !== 0 ? 1 : 0;
+      p += 2 * ib;
+      t.relkind[i] = 0;
+      for (let k = 0; k < nops; k++) {
+        const op = ops[k]!;
+        const kind = op & 15;
+        const slot = base + (op >> 4);
+        if (kind === OP_ABSENT) {
+          refs[slot] = -1;
+          refs[slot + 1] = -1;
+          continue;
+        }
+        if (kind === OP_SKIP) continue;
+        if (p + ib > lim) {
+          if (atEnd) throw this.truncated(i);
+          p = start;
+          break entries;
+        }
+        let n = isz === 4 ? (b[p + 1]! | (b[p + 2]! << 8) | (b[p + 3]! << 16)) + b[p + 4]! * 0x1000000 : intAt(b, p, isz);
+        if (isz === 4 && b[p] !== 0) n = -n;
+        p += ib;
+        if (kind === OP_SECTION) {
+          if (n < Section.None || n > Section.PostData) {
+            throw new DumpError('corrupt', `${this.label}: ${this.where(i)} (dump ID ${dumpId}) has section ${n}; the TOC is corrupt`);
+          }
+          t.section[i] = n;
+          continue;
+        }
+        if (kind === OP_RELKIND) {
+          t.relkind[i] = n > 0 && n < 256 ? n : 0;
+          continue;
+        }
+        if (n > lim - p) {
+          if (atEnd) throw this.tooLong(i, n);
+          p = start;
+          break entries;
+        }
+        if (n < 0) n = -1;
+        refs[slot + 1] = n;
+        if (kind === OP_TEXT) {
+          refs[slot] = this.origin + p;
+          if (n > 0) p += n;
+        } else if (kind === OP_NAME) {
+          refs[slot] = names.used;
+          if (n > 0) {
+            names.append(b, p, n);
+            p += n;
+          }
+        } else if (n <= 0) {
+          refs[slot] = -1;
+        } else {
+          // Runs of entries share a type, schema and owner: compare with the previous one first.
+          let id = lastLen[k] === n ? lastId[k]! : -1;
+          if (id >= 0) {
+            const a = names.buf;
+            const at = interner.at[id]!;
+            for (let x = 0; x < n; x++) {
+              if (a[at + x] !== b[p + x]) {
+                id = -1;
+                break;
+              }
+            }
+          }
+          if (id < 0) {
+            id = interner.intern(b, p, n);
+            lastId[k] = id;
+            lastLen[k] = n;
+          }
+          refs[slot] = id;
+          p += n;
+        }
+      }
+      // Dependencies: dump IDs as strings, ended by a NULL.
+      let deps = 0;
+      if (this.has.deps) {
+        for (;;) {
+          if (p + ib > lim) {
+            if (atEnd) throw this.truncated(i);
+            p = start;
+            break entries;
+          }
+          const len = intAt(b, p, isz);
+          p += ib;
+          if (len < 0) break;
+          if (len > lim - p) {
+            if (atEnd) throw this.tooLong(i, len);
+            p = start;
+            break entries;
+          }
+          let dep = len > 0 && len < 10 ? 0 : Number.NaN;
+          for (let k = p; k < p + len; k++) {
+            const d = b[k]! - 48;
+            dep = d >= 0 && d <= 9 ? dep * 10 + d : Number.NaN;
+          }
+          p += len;
+          if (!Number.isNaN(dep)) this.pushDep(deps++, dep);
+        }
+      }
+      const end = this.tail(i, p);
+      if (end < 0) {
+        p = start;
+        break;
+      }
+      p = end;
       t.depStart[i] = t.depsUsed;
-      t.depCount[i] = this.depCount;
-      t.depsUsed += this.depCount;
+      t.depCount[i] = deps;
+      t.depsUsed += deps;
       t.count = i + 1;
       if (!this.has.section) t.section[i] = sectionFromDesc(t.get(i, 'desc'));
       i++;
     }
+    this.p = p;
     return i - first;
   }
 
-  private int(): number {
-    const p = this.p;
-    if (p + this.intBytes > this.lim) {
-      if (this.atEnd) throw new DumpError('truncated', `${this.label} ends unexpectedly in ${this.where()}: the file is truncated`);
-      this.overrun = true;
-      return 0;
-    }
+  /** The format's end of an entry at b[p]: its data's offset or file name. Returns the index after it, or -1 past the window. */
+  private tail(i: number, p: number): number {
+    const t = this.t;
     const b = this.b;
-    let value: number;
-    if (this.intSize === 4) value = b[p + 1]! + b[p + 2]! * 0x100 + b[p + 3]! * 0x10000 + b[p + 4]! * 0x1000000;
-    else {
-      value = 0;
-      for (let k = this.intSize; k >= 1; k--) value = value * 256 + b[p + k]!;
-    }
-    this.p = p + this.intBytes;
-    return b[p] !== 0 ? -value : value;
-  }
-
-  /** A string's length (-1 = NULL), checked against the window and the file. */
-  private length(): number {
-    const len = this.int();
-    if (len > this.lim - this.p) {
-      if (this.atEnd) {
-        throw new DumpError('corrupt', `${this.label}: a string in ${this.where()} claims ${len} bytes, more than the file holds; the archive is corrupt or truncated`);
-      }
-      this.overrun = true;
-      return 0;
-    }
-    return len < 0 ? -1 : len;
-  }
-
-  /** A name field, copied into the arena. */
-  private name(slot: number, present: boolean): void {
-    const len = present ? this.length() : -1;
-    const refs = this.t.refs;
-    refs[this.base + slot] = this.t.names.used;
-    refs[this.base + slot + 1] = len;
-    if (len > 0 && !this.overrun) {
-      this.t.names.append(this.b, this.p, len);
-      this.p += len;
-    }
-  }
-
-  /** A repeating name field, stored once per distinct value. */
-  private repeated(slot: number, present: boolean): void {
-    const len = present ? this.length() : -1;
-    const refs = this.t.refs;
-    refs[this.base + slot + 1] = len;
-    if (len > 0 && !this.overrun) {
-      refs[this.base + slot] = this.t.interner.intern(this.b, this.p, len);
-      this.p += len;
-    } else refs[this.base + slot] = -1;
-  }
-
-  private text(slot: number, present: boolean): void {
-    const len = present ? this.length() : -1;
-    const refs = this.t.refs;
-    refs[this.base + slot] = this.origin + this.p;
-    refs[this.base + slot + 1] = len;
-    if (len > 0 && !this.overrun) this.p += len;
-  }
-
-  /** Parses the entry at b[p] into row i; false when it runs past the window. */
-  private parse(): boolean {
-    const has = this.has;
-    const t = this.t;
-    const i = this.i;
-    const dumpId = this.int();
-    const hadDumper = this.int();
-    if (this.overrun) return false;
-    if (dumpId <= 0) throw new DumpError('corrupt', `${this.label}: ${this.where()} has dump ID ${dumpId}; the TOC is corrupt`);
-    t.dumpId[i] = dumpId;
-    t.hadDumper[i] = hadDumper !== 0 ? 1 : 0;
-    this.repeated(SLOT.tableoid, has.tableoid);
-    this.name(SLOT.oid, true);
-    this.name(SLOT.tag, true);
-    this.repeated(SLOT.desc, true);
-    const section = has.section ? this.int() : 0;
-    if (this.overrun) return false;
-    if (has.section && (section < Section.None || section > Section.PostData)) {
-      throw new DumpError('corrupt', `${this.label}: ${this.where()} (dump ID ${dumpId}) has section ${section}; the TOC is corrupt`);
-    }
-    t.section[i] = section;
-    this.text(SLOT.defn, true);
-    this.text(SLOT.dropStmt, true);
-    this.text(SLOT.copyStmt, has.copyStmt);
-    this.repeated(SLOT.namespace, has.namespace);
-    this.repeated(SLOT.tablespace, has.tablespace);
-    this.repeated(SLOT.tableam, has.tableam);
-    const relkind = has.relkind ? this.int() : 0;
-    t.relkind[i] = relkind > 0 && relkind < 256 ? relkind : 0;
-    this.repeated(SLOT.owner, true);
-    this.repeated(SLOT.withOids, has.withOids);
-    if (this.overrun) return false;
-    if (has.deps) {
-      for (;;) {
-        const len = this.length();
-        if (this.overrun) return false;
-        if (len < 0) break;
-        const b = this.b;
-        let dep = len > 0 && len < 10 ? 0 : Number.NaN;
-        for (let k = this.p; k < this.p + len; k++) {
-          const d = b[k]! - 48;
-          dep = d >= 0 && d <= 9 ? dep * 10 + d : Number.NaN;
-        }
-        this.p += len;
-        if (!Number.isNaN(dep)) this.pushDep(dep);
-      }
-    }
-    if (this.custom && has.offsetFlag) {
-      const p = this.p;
+    const ib = 1 + this.intSize;
+    if (this.custom && this.has.offsetFlag) {
       if (p + 1 + this.offSize > this.lim) {
-        if (this.atEnd) throw new DumpError('truncated', `${this.label} ends unexpectedly in ${this.where()}: the file is truncated`);
-        return false;
+        if (this.atEnd) throw this.truncated(i);
+        return -1;
       }
-      const flag = this.b[p]!;
+      const flag = b[p]!;
       let value = 0;
-      for (let k = this.offSize; k >= 1; k--) value = value * 256 + this.b[p + k]!;
-      if (value > Number.MAX_SAFE_INTEGER) throw new DumpError('corrupt', `${this.label}: the data offset of ${this.where()} is not plausible`);
-      this.p = p + 1 + this.offSize;
-      this.setOffset(flag, value);
-    } else if (this.custom) {
-      const pos = this.int();
-      this.int();
-      if (this.overrun) return false;
-      this.setOffset(pos < 0 ? K_OFFSET_POS_NOT_SET : pos === 0 ? K_OFFSET_NO_DATA : K_OFFSET_POS_SET, pos);
-    } else {
-      const len = this.length();
-      if (this.overrun) return false;
-      t.dataKind[i] = DATA_NONE;
-      if (len > 0) {
-        t.dataKind[i] = DATA_FILE;
-        t.fileNames.set(i, this.b.toString('utf8', this.p, this.p + len));
-        this.p += len;
-      }
+      for (let k = this.offSize; k >= 1; k--) value = value * 256 + b[p + k]!;
+      if (value > Number.MAX_SAFE_INTEGER) throw new DumpError('corrupt', `${this.label}: the data offset of ${this.where(i)} is not plausible`);
+      this.setOffset(i, flag, value);
+      return p + 1 + this.offSize;
     }
-    return true;
+    if (this.custom) {
+      if (p + 2 * ib > this.lim) {
+        if (this.atEnd) throw this.truncated(i);
+        return -1;
+      }
+      const pos = intAt(b, p, this.intSize);
+      this.setOffset(i, pos < 0 ? K_OFFSET_POS_NOT_SET : pos === 0 ? K_OFFSET_NO_DATA : K_OFFSET_POS_SET, pos);
+      return p + 2 * ib;
+    }
+    if (p + ib > this.lim) {
+      if (this.atEnd) throw this.truncated(i);
+      return -1;
+    }
+    const len = intAt(b, p, this.intSize);
+    p += ib;
+    if (len > this.lim - p) {
+      if (this.atEnd) throw this.tooLong(i, len);
+      return -1;
+    }
+    t.dataKind[i] = DATA_NONE;
+    if (len > 0) {
+      t.dataKind[i] = DATA_FILE;
+      t.fileNames.set(i, b.toString('utf8', p, p + len));
+      p += len;
+    }
+    return p;
   }
 
-  private setOffset(flag: number, value: number): void {
+  private setOffset(i: number, flag: number, value: number): void {
     const t = this.t;
-    const i = this.i;
     if (flag === K_OFFSET_POS_SET) {
       t.dataKind[i] = DATA_OFFSET;
       t.dataOffset[i] = value;
     } else if (flag === K_OFFSET_POS_NOT_SET) t.dataKind[i] = DATA_OFFSET_NOT_SET;
     else if (flag === K_OFFSET_NO_DATA) t.dataKind[i] = DATA_NO_DATA;
-    else throw new DumpError('corrupt', `${this.label}: unexpected data offset flag ${flag} in ${this.where()}; the TOC is corrupt`);
+    else throw new DumpError('corrupt', `${this.label}: unexpected data offset flag ${flag} in ${this.where(i)}; the TOC is corrupt`);
     // Only entries with a data dumper have data, whatever their flag says.
     if (!t.hadDumper[i] && t.dataKind[i] !== DATA_OFFSET) t.dataKind[i] = DATA_NONE;
   }
 
-  private pushDep(dep: number): void {
+  /** Dependency `k` of the entry being read, after those of the entries before it. */
+  private pushDep(k: number, dep: number): void {
     const t = this.t;
-    if (t.depsUsed + this.depCount >= t.deps.length) {
+    if (t.depsUsed + k >= t.deps.length) {
       const grown = new Int32Array(t.deps.length * 2);
       grown.set(t.deps);
       t.deps = grown;
     }
-    t.deps[t.depsUsed + this.depCount++] = dep;
+    t.deps[t.depsUsed + k] = dep;
   }
 }
 
