@@ -84,12 +84,17 @@ function listedInTable(t: TocTable, i: number, rules: Int8Array): boolean {
 
 /** Whether `pg_restore -l` lists each entry (1) or not (0), by TOC position: read from the TOC's columns (an archive's), without entry objects. */
 export function listedFlags(a: Archive): Uint8Array {
-  if (a.format === 'plain') return Uint8Array.from(a.entries, (e) => (isListedByDefault(e) ? 1 : 0));
-  const t = a.table;
+  const t = tocTableOf(a);
+  if (!t) return Uint8Array.from(a.entries, (e) => (isListedByDefault(e) ? 1 : 0));
   const flags = new Uint8Array(t.count);
   const rules = new Int8Array(t.interner.count).fill(-1);
   for (let i = 0; i < t.count; i++) flags[i] = listedInTable(t, i, rules) ? 1 : 0;
   return flags;
+}
+
+/** The TOC table of an archive read from a file; undefined for a plain dump (or an archive made of entries alone, in tests). */
+export function tocTableOf(a: Archive): TocTable | undefined {
+  return a.format !== 'plain' && typeof a.table?.descId === 'function' ? a.table : undefined;
 }
 
 /** sanitize_line: CR and LF become spaces; NULL or "" print as `-` where a hyphen is wanted. */

@@ -1,6 +1,6 @@
 import { ownership } from '../plan/closure';
 import { tocIndex } from '../plan/dependencies';
-import { isListedByDefault, listedFlags } from './listing';
+import { isListedByDefault, listedFlags, tocTableOf } from './listing';
 import type { Archive, TocEntry } from './types';
 
 /**
@@ -123,7 +123,7 @@ export class DumpOutline {
     const position = tocIndex(archive);
     // From the TOC's columns for an archive: no entry objects, each desc's rule worked out once.
     const listed = listedFlags(archive);
-    const t = archive.table;
+    const t = tocTableOf(archive);
     for (let i = 0; i < n; i++) {
       if (t) {
         this.descs[i] = t.get(i, 'desc') ?? '';
