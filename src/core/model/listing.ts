@@ -72,14 +72,14 @@ export function isListedByDefault(e: TocEntry): boolean {
 
 /** Whether entry `i` of a TOC table is listed, with the rules of its descs worked out once. */
 function listedInTable(t: TocTable, i: number, rules: Int8Array): boolean {
-  const id = t.descId(i);
+  const id = t.descId[i]!;
   let rule: number;
   if (id < 0) rule = descRule(t.get(i, 'desc'));
   else {
     rule = rules[id]!;
-    if (rule < 0) rule = rules[id] = descRule(t.interned(id));
+    if (rule < 0) rule = rules[id] = descRule(t.descOf(id));
   }
-  return listedByRule(rule as DescRule, id < 0 ? t.get(i, 'desc') : t.interned(id), t.hadDumper[i] === 1, t, i);
+  return listedByRule(rule as DescRule, id < 0 ? t.get(i, 'desc') : t.descOf(id), t.hadDumper[i] === 1, t, i);
 }
 
 /** Whether `pg_restore -l` lists each entry (1) or not (0), by TOC position: read from the TOC's columns (an archive's), without entry objects. */
@@ -87,14 +87,14 @@ export function listedFlags(a: Archive): Uint8Array {
   const t = tocTableOf(a);
   if (!t) return Uint8Array.from(a.entries, (e) => (isListedByDefault(e) ? 1 : 0));
   const flags = new Uint8Array(t.count);
-  const rules = new Int8Array(t.interner.count).fill(-1);
+  const rules = new Int8Array(t.descs.count).fill(-1);
   for (let i = 0; i < t.count; i++) flags[i] = listedInTable(t, i, rules) ? 1 : 0;
   return flags;
 }
 
 /** The TOC table of an archive read from a file; undefined for a plain dump (or an archive made of entries alone, in tests). */
 export function tocTableOf(a: Archive): TocTable | undefined {
-  return a.format !== 'plain' && typeof a.table?.descId === 'function' ? a.table : undefined;
+  return a.format !== 'plain' && typeof a.table?.descOf === 'function' ? a.table : undefined;
 }
 
 /** sanitize_line: CR and LF become spaces; NULL or "" print as `-` where a hyphen is wanted. */
@@ -228,15 +228,15 @@ class ListWriter {
     const head = Buffer.from(formatHeaderBlock(this.a), this.a.stringEncoding);
     this.room(head.length);
     this.pos += head.copy(this.buf, this.pos);
-    const rules = new Int8Array(t.interner.count).fill(-1);
+    const rules = new Int8Array(t.descs.count).fill(-1);
     const refs = t.refs;
-    const names = t.names.buf;
-    const internedAt = t.interner.at;
+    const names = t.bytes;
+    const descIds = t.descId;
     const { stride, tableoid, oid, tag, desc, namespace, owner, defn } = TOC_SLOTS;
     for (let i = 0; i < t.count; i++) {
       const r = i * stride;
       // The listing rule of the entry's desc, worked out once per distinct desc.
-      const descId = refs[r + desc]!;
+      const descId = descIds[i]!;
       let rule = descId >= 0 ? rules[descId]! : -1;
       if (rule < 0) {
         rule = descRule(t.get(i, 'desc'));
@@ -258,18 +258,18 @@ class ListWriter {
       let p = decimal(out, this.pos, t.dumpId[i]!);
       out[p++] = SEMICOLON;
       out[p++] = SPACE;
-      p = this.catalogId(p, i, 'tableoid', tableoidLen > 0 ? internedAt[refs[r + tableoid]!]! : 0, tableoidLen);
+      p = this.catalogId(p, i, 'tableoid', refs[r + tableoid]!, tableoidLen);
       out[p++] = SPACE;
       p = this.catalogId(p, i, 'oid', refs[r + oid]!, oidLen);
       out[p++] = SPACE;
-      p = copyLine(out, p, names, descLen > 0 ? internedAt[descId]! : 0, descLen);
+      p = copyLine(out, p, names, refs[r + desc]!, descLen);
       out[p++] = SPACE;
-      if (namespaceLen > 0) p = copyLine(out, p, names, internedAt[refs[r + namespace]!]!, namespaceLen);
+      if (namespaceLen > 0) p = copyLine(out, p, names, refs[r + namespace]!, namespaceLen);
       else out[p++] = HYPHEN;
       out[p++] = SPACE;
       p = copyLine(out, p, names, refs[r + tag]!, tagLen);
       out[p++] = SPACE;
-      p = copyLine(out, p, names, ownerLen > 0 ? internedAt[refs[r + owner]!]! : 0, ownerLen);
+      p = copyLine(out, p, names, refs[r + owner]!, ownerLen);
       out[p++] = NEWLINE;
       this.pos = p;
     }
@@ -288,7 +288,7 @@ class ListWriter {
    * sscanf("%u"): plain digits print as they are. Returns the position after it.
    */
   private catalogId(p: number, i: number, field: 'tableoid' | 'oid', at: number, len: number): number {
-    const bytes = this.t.names.buf;
+    const bytes = this.t.bytes;
     let digits = len > 0 && len < 11 && (len === 1 || bytes[at] !== 48);
     for (let k = at; digits && k < at + len; k++) digits = bytes[k]! >= 48 && bytes[k]! <= 57;
     const out = this.buf;
@@ -300,7 +300,7 @@ class ListWriter {
 
 /** Whether a desc id is TABLE DATA (whose definition may be only a partition's marker). */
 function isTableData(t: TocTable, descId: number): boolean {
-  return descId >= 0 && t.interned(descId) === 'TABLE DATA';
+  return descId >= 0 && t.descOf(descId) === 'TABLE DATA';
 }
 
 /** A non-negative integer (a dump ID) in decimal at `out[p]`; returns the position after it. */

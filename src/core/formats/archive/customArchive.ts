@@ -28,11 +28,7 @@ export function openCustomArchive(path: string): OpenedArchive<TocArchive> {
       throw new DumpError('corrupt', `${label}: format byte ${header.formatByte} in a file that starts like a custom archive; expected 1`);
     }
     const table = readToc(r, header, label, true);
-    attachSource(table, (pos, len) => {
-      const out = Buffer.allocUnsafe(len);
-      fs.readSync(fd, out, 0, len, pos);
-      return out;
-    });
+    attachSource(table);
     // Counted before the walk over the data blocks fills in the positions it finds.
     let unsetOffsets = 0;
     for (let i = 0; i < table.count; i++) if (table.hadDumper[i] && table.dataKind[i] === DATA_OFFSET_NOT_SET) unsetOffsets++;
@@ -129,7 +125,7 @@ class CustomArchive implements OpenedArchive<TocArchive> {
 
   constructor(
     readonly archive: TocArchive,
-    /** Kept open for reading SQL texts of the TOC on demand; closed by close(). */
+    /** Kept open for reading data; closed by close(). */
     private readonly fd: number,
     private readonly size: number,
     private readonly compression: StreamCompression,

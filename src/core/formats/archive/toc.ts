@@ -7,7 +7,7 @@ import {
   Section,
   type TocEntry,
 } from '../../model/types';
-import { Arena, type ByteReader } from './byteReader';
+import type { ByteReader } from './byteReader';
 
 /** Archive versions as pg_backup_archiver.h builds them: (major << 16) | (minor << 8) | rev. */
 const v = (major: number, minor: number, rev = 0) => (major << 16) | (minor << 8) | rev;
@@ -134,9 +134,9 @@ function sectionFromDesc(desc: string | null): Section {
   }
 }
 
-/** Short fields, kept in the names arena as the TOC is read. */
+/** Short fields: names, types, catalog IDs. */
 const NAME_FIELDS = ['tableoid', 'oid', 'tag', 'desc', 'namespace', 'tablespace', 'tableam', 'owner', 'withOids'] as const;
-/** SQL texts, left in the source and read when asked for. */
+/** SQL texts. */
 const TEXT_FIELDS = ['defn', 'dropStmt', 'copyStmt'] as const;
 export type NameField = (typeof NAME_FIELDS)[number];
 type TextField = (typeof TEXT_FIELDS)[number];
@@ -144,11 +144,8 @@ const SLOT: Record<NameField | TextField, number> = Object.fromEntries(
   [...NAME_FIELDS, ...TEXT_FIELDS].map((f, i) => [f, i * 2]),
 ) as Record<NameField | TextField, number>;
 const STRIDE = (NAME_FIELDS.length + TEXT_FIELDS.length) * 2;
-/**
- * Fields whose values repeat across entries (types, schemas, owners): each distinct value is
- * kept once in the arena and decoded once, and an entry's slot holds the value's id.
- */
-const INTERNED: Readonly<Record<NameField, boolean>> = {
+/** Fields whose values repeat across entries (types, schemas, owners): decoded once per distinct value. */
+const REPEATING: Readonly<Record<NameField, boolean>> = {
   tableoid: true,
   oid: false,
   tag: false,
@@ -162,7 +159,6 @@ const INTERNED: Readonly<Record<NameField, boolean>> = {
 /** Where each entry's fields sit in `TocTable.refs`, for readers of every entry (the listing). */
 export const TOC_SLOTS = { stride: STRIDE, ...SLOT } as const;
 const S_DEFN = SLOT.defn;
-const S_DESC = SLOT.desc;
 
 const PARTITION_ROOT_MARKER = Buffer.from('-- load via partition root ');
 
@@ -177,22 +173,21 @@ export const DATA_FILE = 4;
 export type TextSource = (pos: number, len: number) => Buffer;
 
 /**
- * The distinct values of the repeating name fields, each stored once in the names arena and
- * decoded on first use: a TOC of 90,000 entries has a few dozen types, schemas and owners.
+ * The distinct values of a repeating name field, each decoded once: a TOC of 90,000 entries has
+ * a few dozen types, schemas and owners. A value is known by where it first occurs in the TOC's
+ * bytes.
  */
 export class Interner {
   /** Open addressing: id + 1 per slot, 0 when free. */
   private slots = new Int32Array(1024);
-  /** Arena offset, length and hash of each value, by id. */
+  /** Position in the TOC's bytes, length and hash of each value, by id. */
   at = new Int32Array(256);
   len = new Int32Array(256);
   private hashes = new Int32Array(256);
   private strings: (string | undefined)[] = [];
   count = 0;
 
-  constructor(private readonly arena: Arena) {}
-
-  /** The id of the `len` (> 0) bytes at `b[p]`, stored on first sight. */
+  /** The id of the `len` (> 0) bytes at `b[p]` (b: the TOC's bytes), noted on first sight. */
   intern(b: Buffer, p: number, len: number): number {
     let h = len;
     for (let k = p; k < p + len; k++) h = (Math.imul(h, 31) + b[k]!) | 0;
@@ -202,7 +197,7 @@ export class Interner {
       const e = this.slots[s]!;
       if (e === 0) break;
       const id = e - 1;
-      if (this.hashes[id] === h && this.len[id] === len && this.equal(id, b, p)) return id;
+      if (this.hashes[id] === h && this.len[id] === len && sameBytes(b, this.at[id]!, p, len)) return id;
       s = (s + 1) & mask;
     }
     const id = this.count++;
@@ -211,21 +206,12 @@ export class Interner {
       this.len = grow(this.len);
       this.hashes = grow(this.hashes);
     }
-    this.at[id] = this.arena.used;
+    this.at[id] = p;
     this.len[id] = len;
     this.hashes[id] = h;
-    this.arena.append(b, p, len);
     this.slots[s] = id + 1;
     if (this.count * 2 > mask) this.rehash();
     return id;
-  }
-
-  private equal(id: number, b: Buffer, p: number): boolean {
-    const a = this.arena.buf;
-    const at = this.at[id]!;
-    const len = this.len[id]!;
-    for (let k = 0; k < len; k++) if (a[at + k] !== b[p + k]) return false;
-    return true;
   }
 
   private rehash(): void {
@@ -239,11 +225,11 @@ export class Interner {
     this.slots = slots;
   }
 
-  string(id: number, encoding: BufferEncoding): string {
+  string(id: number, b: Buffer, encoding: BufferEncoding): string {
     let s = this.strings[id];
     if (s === undefined) {
       const at = this.at[id]!;
-      s = this.arena.buf.toString(encoding, at, at + this.len[id]!);
+      s = b.toString(encoding, at, at + this.len[id]!);
       this.strings[id] = s;
     }
     return s;
@@ -255,6 +241,17 @@ export class Interner {
   }
 }
 
+/** Whether `b` holds `expected` at `at`. */
+function sameAs(b: Buffer, at: number, expected: Buffer): boolean {
+  for (let k = 0; k < expected.length; k++) if (b[at + k] !== expected[k]) return false;
+  return true;
+}
+
+function sameBytes(b: Buffer, x: number, y: number, len: number): boolean {
+  for (let k = 0; k < len; k++) if (b[x + k] !== b[y + k]) return false;
+  return true;
+}
+
 function grow<T extends Int32Array | Uint8Array | Float64Array>(a: T, fill = 0): T {
   const next = new (a.constructor as new (n: number) => T)(a.length * 2);
   next.set(a);
@@ -263,21 +260,23 @@ function grow<T extends Int32Array | Uint8Array | Float64Array>(a: T, fill = 0):
 }
 
 /**
- * The TOC as columns: one slot per entry in typed arrays, names in one arena, SQL texts left
- * in the source. Nothing is decoded and no object is made per entry until someone asks:
- * for a TOC of 90,000 entries that is most of the cost of reading it. `entries` gives the
- * usual one-object-per-entry view, made on first use.
+ * The TOC as columns: one slot per entry in typed arrays, each name and SQL text a position and
+ * length in the TOC's bytes, which are kept. Nothing is decoded, copied or made per entry until
+ * someone asks: for a TOC of 90,000 entries that is most of the cost of reading it. `entries`
+ * gives the usual one-object-per-entry view, made on first use.
  */
 export class TocTable {
   count = 0;
-  readonly names: Arena;
-  readonly interner: Interner;
-  /**
-   * STRIDE ints per entry: per name field (arena offset, or value id when interned; length),
-   * then per text (source position, length). A length of -1 is NULL; an empty or NULL
-   * interned value has id -1.
-   */
+  /** The TOC's bytes (from the archive's start, or toc.dat's): every position in `refs` is an index in them. */
+  bytes: Buffer = Buffer.alloc(0);
+  /** The entries' descs, noted as the TOC is read (`descId`). */
+  readonly descs = new Interner();
+  /** The other repeating fields' values, noted when asked for. */
+  private readonly repeating = new Interner();
+  /** STRIDE ints per entry: (position, length) per name field, then per text. A length of -1 is NULL. */
   refs: Int32Array;
+  /** Each entry's desc as an id of `descs`; -1 for NULL or "". */
+  descId: Int32Array;
   dumpId: Int32Array;
   hadDumper: Uint8Array;
   section: Uint8Array;
@@ -294,16 +293,12 @@ export class TocTable {
   deps = new Int32Array(1 << 16);
   depsUsed = 0;
   encoding: BufferEncoding = 'utf8';
-  readText: TextSource = () => {
-    throw new Error('the archive is closed');
-  };
   private views: TocEntry[] | null = null;
 
   constructor(expectedEntries: number) {
     const n = Math.max(expectedEntries, 16);
-    this.names = new Arena(n * 24);
-    this.interner = new Interner(this.names);
     this.refs = new Int32Array(n * STRIDE);
+    this.descId = new Int32Array(n);
     this.dumpId = new Int32Array(n);
     this.hadDumper = new Uint8Array(n);
     this.section = new Uint8Array(n);
@@ -319,6 +314,7 @@ export class TocTable {
   reserve(): void {
     if (this.count < this.dumpId.length) return;
     this.refs = grow(this.refs);
+    this.descId = grow(this.descId);
     this.dumpId = grow(this.dumpId);
     this.hadDumper = grow(this.hadDumper);
     this.section = grow(this.section);
@@ -330,10 +326,9 @@ export class TocTable {
     this.dataSize = grow(this.dataSize, Number.NaN);
   }
 
-  /** Offset in `names.buf` of a name field of entry `i` (when its length is above 0). */
+  /** Position in `bytes` of a name field of entry `i`. */
   nameAt(i: number, field: NameField): number {
-    const ref = this.refs[i * STRIDE + SLOT[field]]!;
-    return INTERNED[field] ? (ref < 0 ? 0 : this.interner.at[ref]!) : ref;
+    return this.refs[i * STRIDE + SLOT[field]]!;
   }
 
   /** Length of a field of entry `i`; -1 is NULL. */
@@ -341,33 +336,28 @@ export class TocTable {
     return this.refs[i * STRIDE + SLOT[field] + 1]!;
   }
 
-  /**
-   * The id of entry `i`'s value of a repeating field (desc, namespace, owner, …), the same
-   * for every entry with the same bytes; -1 for NULL or "". `interned(id)` decodes it.
-   */
-  internId(i: number, field: Exclude<NameField, 'oid' | 'tag'>): number {
-    return this.refs[i * STRIDE + SLOT[field]]!;
-  }
-
-  /** The id of entry `i`'s desc (see internId). */
-  descId(i: number): number {
-    return this.refs[i * STRIDE + S_DESC]!;
-  }
-
-  /** The value of an id from internId, decoded once. */
-  interned(id: number): string {
-    return this.interner.string(id, this.encoding);
+  /** A desc id (see `descId`), decoded once. */
+  descOf(id: number): string {
+    return this.descs.string(id, this.bytes, this.encoding);
   }
 
   get(i: number, field: NameField | TextField): string | null {
     const slot = i * STRIDE + SLOT[field];
-    const ref = this.refs[slot]!;
+    const at = this.refs[slot]!;
     const len = this.refs[slot + 1]!;
     if (len < 0) return null;
     if (len === 0) return '';
-    if (field === 'defn' || field === 'dropStmt' || field === 'copyStmt') return this.readText(ref, len).toString(this.encoding);
-    if (INTERNED[field]) return this.interner.string(ref, this.encoding);
-    return this.names.buf.toString(this.encoding, ref, ref + len);
+    if (field === 'desc') return this.descOf(this.descId[i]!);
+    if (field !== 'defn' && field !== 'dropStmt' && field !== 'copyStmt' && REPEATING[field]) {
+      return this.repeating.string(this.repeating.intern(this.bytes, at, len), this.bytes, this.encoding);
+    }
+    return this.bytes.toString(this.encoding, at, at + len);
+  }
+
+  /** Forgets decoded strings: the encoding has changed. */
+  forgetStrings(): void {
+    this.descs.forgetStrings();
+    this.repeating.forgetStrings();
   }
 
   /** Whether a name field starts with `prefix` (ASCII), without decoding it. */
@@ -375,7 +365,7 @@ export class TocTable {
     const len = this.length(i, field);
     if (len < prefix.length) return false;
     const at = this.nameAt(i, field);
-    for (let k = 0; k < prefix.length; k++) if (this.names.buf[at + k] !== prefix.charCodeAt(k)) return false;
+    for (let k = 0; k < prefix.length; k++) if (this.bytes[at + k] !== prefix.charCodeAt(k)) return false;
     return true;
   }
 
@@ -389,7 +379,8 @@ export class TocTable {
     if (len <= 0) return false;
     // Only TABLE DATA entries of partitions carry the marker; other defns need no read.
     if (desc !== 'TABLE DATA' || len < PARTITION_ROOT_MARKER.length) return true;
-    return !this.readText(this.refs[i * STRIDE + S_DEFN]!, PARTITION_ROOT_MARKER.length).equals(PARTITION_ROOT_MARKER);
+    const at = this.refs[i * STRIDE + S_DEFN]!;
+    return !sameAs(this.bytes, at, PARTITION_ROOT_MARKER);
   }
 
   dependencies(i: number): number[] {
@@ -452,7 +443,8 @@ interface VersionGates {
 
 /** What the fields between an entry's `hadDumper` and its dependencies are, in archive order. */
 const OP_NAME = 0;
-const OP_REPEATED = 1;
+/** The desc: a position, and its id among the descs. */
+const OP_DESC = 1;
 const OP_TEXT = 2;
 /** A string field this archive version does not store: NULL. */
 const OP_ABSENT = 3;
@@ -464,7 +456,7 @@ const OP_SKIP = 6;
 /** The field program of an archive version: one (slot << 4 | op) per field, in file order. */
 function fieldProgram(has: VersionGates): Int32Array {
   const op = (field: NameField | TextField, kind: number, present: boolean) => (SLOT[field] << 4) | (present ? kind : OP_ABSENT);
-  const name = (field: NameField, present = true) => op(field, INTERNED[field] ? OP_REPEATED : OP_NAME, present);
+  const name = (field: NameField, present = true) => op(field, field === 'desc' ? OP_DESC : OP_NAME, present);
   return Int32Array.from([
     name('tableoid', has.tableoid),
     name('oid'),
@@ -500,12 +492,9 @@ class EntryParser {
   p = 0;
   lim = 0;
   atEnd = false;
-  /** Source position of b[0]. */
-  origin = 0;
   private readonly ops: Int32Array;
-  /** Per field of the program: the id and length of the value the previous entry had. */
-  private readonly lastId: Int32Array;
-  private readonly lastLen: Int32Array;
+  /** The desc id of the entry read last. */
+  private lastDesc = -1;
 
   constructor(
     private readonly t: TocTable,
@@ -517,8 +506,6 @@ class EntryParser {
     private readonly count: number,
   ) {
     this.ops = fieldProgram(has);
-    this.lastId = new Int32Array(this.ops.length).fill(-1);
-    this.lastLen = new Int32Array(this.ops.length).fill(-1);
   }
 
   private where(i: number): string {
@@ -547,10 +534,8 @@ class EntryParser {
     const nops = ops.length;
     const isz = this.intSize;
     const ib = 1 + isz;
-    const lastId = this.lastId;
-    const lastLen = this.lastLen;
-    const names = t.names;
-    const interner = t.interner;
+    const descs = t.descs;
+    let lastDesc = this.lastDesc;
     let p = this.p;
     let i = first;
     entries: while (i < this.count) {
@@ -604,39 +589,28 @@ class EntryParser {
           break entries;
         }
         if (n < 0) n = -1;
+        refs[slot] = p;
         refs[slot + 1] = n;
-        if (kind === OP_TEXT) {
-          refs[slot] = this.origin + p;
-          if (n > 0) p += n;
-        } else if (kind === OP_NAME) {
-          refs[slot] = names.used;
-          if (n > 0) {
-            names.append(b, p, n);
-            p += n;
-          }
-        } else if (n <= 0) {
-          refs[slot] = -1;
-        } else {
-          // Runs of entries share a type, schema and owner: compare with the previous one first.
-          let id = lastLen[k] === n ? lastId[k]! : -1;
+        if (n <= 0) {
+          if (kind === OP_DESC) t.descId[i] = -1;
+          continue;
+        }
+        if (kind === OP_DESC) {
+          // Runs of entries often share a desc: compare with the previous one before hashing.
+          let id = lastDesc >= 0 && descs.len[lastDesc] === n ? lastDesc : -1;
           if (id >= 0) {
-            const a = names.buf;
-            const at = interner.at[id]!;
+            const at = descs.at[id]!;
             for (let x = 0; x < n; x++) {
-              if (a[at + x] !== b[p + x]) {
+              if (b[at + x] !== b[p + x]) {
                 id = -1;
                 break;
               }
             }
           }
-          if (id < 0) {
-            id = interner.intern(b, p, n);
-            lastId[k] = id;
-            lastLen[k] = n;
-          }
-          refs[slot] = id;
-          p += n;
+          if (id < 0) id = lastDesc = descs.intern(b, p, n);
+          t.descId[i] = id;
         }
+        p += n;
       }
       // Dependencies: dump IDs as strings, ended by a NULL.
       let deps = 0;
@@ -674,10 +648,11 @@ class EntryParser {
       t.depCount[i] = deps;
       t.depsUsed += deps;
       t.count = i + 1;
-      if (!this.has.section) t.section[i] = sectionFromDesc(t.get(i, 'desc'));
+      if (!this.has.section) t.section[i] = sectionFromDesc(t.descId[i]! < 0 ? null : t.descs.string(t.descId[i]!, b, 'utf8'));
       i++;
     }
     this.p = p;
+    this.lastDesc = lastDesc;
     return i - first;
   }
 
@@ -774,6 +749,10 @@ export function readToc(r: ByteReader, header: ArchiveHeader, label: string, cus
     offsetFlag: vn >= v(1, 7),
   };
   const f = new EntryParser(t, has, r.intSize, r.offSize, custom, label, header.tocCount);
+  // The TOC's bytes are kept (names and texts are read from them): the window grows rather than
+  // moves, to the size the entries read so far suggest for the whole TOC.
+  r.keepAll();
+  const tocStart = r.position;
   let chunk = 1 << 16;
   for (let i = 0; i < header.tocCount; ) {
     const at = r.prefetch(chunk);
@@ -781,13 +760,16 @@ export function readToc(r: ByteReader, header: ArchiveHeader, label: string, cus
     f.p = at;
     f.lim = r.windowEnd;
     f.atEnd = r.windowAtEnd;
-    f.origin = r.position - at;
     const parsed = f.parseSome(i);
     r.advance(f.p - at);
     if (parsed === 0) chunk *= 2; // one entry larger than the window
     i += parsed;
+    if (i > 0) r.sizeHint = tocStart - r.windowStart + Math.ceil(((r.position - tocStart) / i) * header.tocCount * 1.05) + (1 << 16);
+    if (r.position - r.windowStart > 0x7fffffff) throw new DumpError('unsupported', `${label}: a TOC larger than 2 GB is not supported`);
   }
-  if (r.position > 0x7fffffff) throw new DumpError('unsupported', `${label}: a TOC larger than 2 GB is not supported`);
+  // Kept without the bytes read beyond the TOC, when they are many.
+  const used = r.position - r.windowStart;
+  t.bytes = r.window.length > used + (used >> 3) + (1 << 20) ? Buffer.from(r.window.subarray(0, used)) : r.window;
   return t;
 }
 
@@ -798,16 +780,12 @@ function bufferEncodingFor(defn: string | null): BufferEncoding {
   return name === 'UTF8' || name === 'UNICODE' ? 'utf8' : 'latin1';
 }
 
-/**
- * Sets how the TOC's strings are read once the source is known: `readText` fetches SQL texts,
- * and the ENCODING entry (if any) says how to decode everything.
- */
-export function attachSource(t: TocTable, readText: TextSource): void {
-  t.readText = readText;
+/** Sets how the TOC's strings are decoded: as the ENCODING entry (if any) says. */
+export function attachSource(t: TocTable): void {
   for (let i = 0; i < t.count; i++) {
     if (t.get(i, 'desc') === 'ENCODING') {
       t.encoding = bufferEncodingFor(t.get(i, 'defn'));
-      if (t.encoding !== 'utf8') t.interner.forgetStrings();
+      if (t.encoding !== 'utf8') t.forgetStrings();
       return;
     }
   }
