@@ -5,7 +5,7 @@ import { OpenCluster, type OpenDump, type OpenDumps } from '../dumps/openDumps';
 import type { Log } from '../log';
 import { setContext } from '../util/contextKeys';
 import { Disposable } from '../util/disposable';
-import { clusterGlobalItem, clusterGlobalsItem, clusterRootItem, dumpRootItem, outlineNodeItem, type DumpElement } from './dumpTreeItems';
+import { clusterGlobalItem, clusterGlobalsItem, clusterRootItem, dumpRootItem, dumpRootTooltip, outlineNodeItem, type DumpElement } from './dumpTreeItems';
 
 export type { DumpElement } from './dumpTreeItems';
 
@@ -94,6 +94,15 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
     }
     const parent = element.node.kind === 'part' ? dump.outline.parent(element.node) : null;
     return outlineNodeItem(dump, element, parent ? (parent.schema && parent.kind === 'object' ? `${parent.schema}.${parent.label}` : parent.label) : undefined);
+  }
+
+  /** Called by VS Code when it is about to show an element's tooltip: a dump root's facts are worked out then. */
+  resolveTreeItem(item: vscode.TreeItem, element: DumpElement): vscode.TreeItem {
+    if (element.clusterKey === undefined && !element.node && item.tooltip === undefined) {
+      const dump = this.dumps.get(element.dumpKey);
+      if (dump) item.tooltip = dumpRootTooltip(dump);
+    }
+    return item;
   }
 
   /** Called by VS Code when an element is expanded (or the view first shows). */
