@@ -15,6 +15,13 @@ export type { DumpElement } from './dumpTreeItems';
  * batches a tree's changes for 200 ms).
  */
 const SUMMARY_DELAY_MS = 300;
+/**
+ * After a tick, the summary waits for VS Code to ask for the redrawn dump's children (then
+ * SUMMARY_DELAY_MS more): planning blocks the extension host, and a redraw asked for while it
+ * plans waits for it. When VS Code does not ask (the dump's root is collapsed or the view is
+ * hidden), the summary comes after this long.
+ */
+const SUMMARY_WITHOUT_REDRAW_MS = 1000;
 
 /**
  * The Dump Explorer tree: one root per open dump, then its outline (schema → kind → object →
@@ -32,6 +39,8 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
   private filterPattern: string | undefined;
   /** Dumps whose root the user has collapsed; a dump opens expanded. */
   private readonly collapsed = new Set<string>();
+  /** Dumps whose picks changed and whose root's children VS Code has not asked for since. */
+  private readonly redrawPending = new Set<string>();
   /** Dumps opened whose root VS Code has not drawn yet, with who waits for it. */
   private readonly unseen = new Map<string, (() => void)[]>();
 
@@ -70,7 +79,8 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
       dumps.onDidChangePicks((dump) => {
         // The dump's root says what is picked, so its whole (expanded) subtree is redrawn; other dumps are not.
         this.changed.fire(this.rootOf(dump));
-        this.scheduleSummary();
+        this.redrawPending.add(dump.key);
+        this.scheduleSummary(SUMMARY_WITHOUT_REDRAW_MS);
       }),
     );
     this.register({ dispose: () => clearTimeout(this.summaryTimer) });
@@ -122,7 +132,11 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
     }
     const dump = this.dumps.get(element.dumpKey);
     if (!dump) return [];
-    if (!element.node) this.rootDrawn(dump.key);
+    if (!element.node) {
+      this.rootDrawn(dump.key);
+      // The tick is being redrawn: the summary's planning may start once VS Code has had the children.
+      if (this.redrawPending.delete(dump.key)) this.scheduleSummary();
+    }
     const nodes = dump.filter ? dump.filter.children(element.node) : dump.outline.children(element.node);
     return nodes.map((n) => this.elementOf(dump, n));
   }
@@ -257,9 +271,9 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
   }
 
   /** Works the view's message out again once ticking pauses: planning 10,000 tables takes a moment. */
-  private scheduleSummary(): void {
+  private scheduleSummary(delayMs = SUMMARY_DELAY_MS): void {
     clearTimeout(this.summaryTimer);
-    this.summaryTimer = setTimeout(() => this.updateSummary(), SUMMARY_DELAY_MS);
+    this.summaryTimer = setTimeout(() => this.updateSummary(), delayMs);
   }
 
   /** The view's message: what the picks of each dump come to as a restore. */
