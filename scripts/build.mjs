@@ -44,14 +44,21 @@ const builds = [
     target: 'node20',
   },
   {
+    // The CLI in chunks (ES modules, as esbuild splits only those): each command loads only the
+    // code it runs, so `list` compiles neither node-postgres nor the restore and dump engines.
+    // dist/cli.js (written below) is the program that loads dist/cli/main.mjs. Bundled CommonJS
+    // libraries call require(), which an ES module has to be given.
     ...common,
-    entryPoints: ['src/cli.ts'],
-    outfile: 'dist/cli.js',
+    entryPoints: { main: 'src/cli.ts' },
+    outdir: 'dist/cli',
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
+    chunkNames: '[name]-[hash]',
     platform: 'node',
-    format: 'cjs',
+    format: 'esm',
     target: 'node20',
     external: ['pg-native'],
-    banner: { js: '#!/usr/bin/env node' },
+    banner: { js: "import { createRequire as __pgdxCreateRequire } from 'node:module'; const require = __pgdxCreateRequire(import.meta.url);" },
   },
   ...webviews.map((name) => ({
     ...common,
@@ -62,6 +69,22 @@ const builds = [
     target: 'es2022',
   })),
 ];
+
+/**
+ * dist/cli.js, package.json's "bin": CommonJS (the package has no "type"), it only loads the
+ * chunked CLI. A failure to load it is reported in one line, like the CLI's own errors.
+ */
+function writeCliLauncher() {
+  const launcher = `#!/usr/bin/env node
+'use strict';
+import('./cli/main.mjs').catch((err) => {
+  process.stderr.write(\`pg-dump-explorer: error: cannot load the program: \${err && err.message}\\n\`);
+  process.exitCode = 1;
+});
+`;
+  fs.mkdirSync(path.join(root, 'dist'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'dist', 'cli.js'), launcher, { mode: 0o755 });
+}
 
 /** The codicon font and stylesheet, which @vscode-elements/elements' icons need in the page. */
 function copyCodicons() {
@@ -75,6 +98,7 @@ function copyCodicons() {
 // source maps of a development build beside a production one that is about to be packaged.
 if (!watch) fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 copyCodicons();
+writeCliLauncher();
 if (watch) {
   for (const options of builds) {
     const ctx = await esbuild.context(options);

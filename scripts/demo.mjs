@@ -16,6 +16,8 @@ import { ensureSystemPackages } from './systemPackages.mjs';
 
 const require = createRequire(import.meta.url);
 require('tsx/cjs/api').register();
+// The sources load some modules on use (`await import()`), which goes through the ESM loader.
+(await import('tsx/esm/api')).register();
 const { buildExtension, closeAll, openSession } = require('../test/support/vscodeHarness.ts');
 const { ensureCodeServer, startCodeServer, workbenchUrl } = require('../test/support/codeServer.ts');
 

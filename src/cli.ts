@@ -1,14 +1,8 @@
 import { parseArgs } from 'node:util';
 import { withDump } from './core/archive';
-import { detectDump } from './core/formats/detect';
-import { copyRows } from './core/data/copyRows';
 import { DumpError, oneLine } from './core/errors';
-import { findByQualifiedName } from './core/model/find';
-import { archiveToJson } from './core/model/json';
 import { formatRestoreList } from './core/model/listing';
 import type { Archive } from './core/model/types';
-import { buildPlan } from './core/plan/closure';
-import { planWarnings, writeRestoreList } from './core/plan/listFile';
 import type { RestoreMode, Selection } from './core/plan/selection';
 import type { RestoreCommandOptions } from './cli/restoreCommand';
 import type { DumpFormat, DumpOptions } from './core/dump/types';
@@ -133,13 +127,17 @@ function reportDataProblems(a: Archive): boolean {
 async function list(file: string, json: boolean): Promise<number> {
   return withDump(file, async (opened) => {
     const a = opened.archive;
-    if (json) await write(JSON.stringify(archiveToJson(a), null, 2) + '\n');
+    if (json) await write(JSON.stringify((await import('./core/model/json')).archiveToJson(a), null, 2) + '\n');
     else await write(formatRestoreList(a));
     return reportDataProblems(a) ? EXIT_DATA_PROBLEM : 0;
   });
 }
 
 async function data(file: string, table: string, limit: number): Promise<number> {
+  // Every command loads only what it needs (the CLI is built in chunks): start-up is most of
+  // the time of a short command such as `list`.
+  const { findByQualifiedName } = await import('./core/model/find');
+  const { copyRows } = await import('./core/data/copyRows');
   return withDump(file, async (opened) => {
     const hits = findByQualifiedName(opened.archive.entries, table, ['TABLE DATA']);
     if (hits.length === 0) {
@@ -172,6 +170,8 @@ interface PlanOptions {
 }
 
 async function plan(file: string, o: PlanOptions): Promise<number> {
+  const { buildPlan } = await import('./core/plan/closure');
+  const { planWarnings, writeRestoreList } = await import('./core/plan/listFile');
   return withDump(file, async (opened) => {
     const a = opened.archive;
     const p = buildPlan(a, { tables: o.tables, schemas: o.schemas, mode: o.mode, withDeps: o.withDeps, dropDanglingForeignKeys: o.dropDanglingForeignKeys });
@@ -184,6 +184,7 @@ async function plan(file: string, o: PlanOptions): Promise<number> {
 
 async function index(file: string, json: boolean): Promise<number> {
   const { indexPlainDump } = await import('./core/plain/indexer');
+  const { detectDump } = await import('./core/formats/detect');
   const detected = await detectDump(file);
   if (detected.kind === 'cluster' || detected.kind === 'globals') return indexCluster(file, json);
   const idx = await indexPlainDump(file);

@@ -16,6 +16,8 @@ import { ensureSystemPackages } from '../scripts/systemPackages.mjs';
 
 const require = createRequire(import.meta.url);
 require('tsx/cjs/api').register();
+// The sources load some modules on use (`await import()`), which goes through the ESM loader.
+(await import('tsx/esm/api')).register();
 const Mocha = require('mocha');
 const { startServer, stopAllServers, stopAllServersSync } = require('./support/pgServer.ts');
 const { buildFixtures } = require('./support/fixtures.ts');

@@ -1,31 +1,43 @@
 import { basename } from 'node:path';
 import { DumpError } from './errors';
-import { openContainerArchive } from './formats/archive/containerArchive';
 import { openCustomArchive } from './formats/archive/customArchive';
 import type { OpenedArchive } from './formats/archive/openedArchive';
 import { detectDump } from './formats/detect';
-import type { TocArchive } from './model/types';
-import { openPlainDump, type OpenPlainOptions } from './plain/plainDump';
-import { openDirectoryContainer } from './io/directoryContainer';
-import { openTarContainer } from './io/tarContainer';
-import { openZipContainer } from './io/zipContainer';
+import type { PlainArchive, TocArchive } from './model/types';
+import type { OpenPlainOptions } from './plain/plainDump';
 
 export type { OpenedArchive, LargeObject } from './formats/archive/openedArchive';
-export { openPlainDump, type OpenPlainOptions } from './plain/plainDump';
+export type { OpenPlainOptions } from './plain/plainDump';
+
+// Readers other than the custom format's are loaded when a dump needs them: the CLI's `list`
+// of a custom archive then compiles none of the tar, zip, decompression or plain-dump code.
+
+/** Opens a plain SQL dump (indexed here; `options.index` passes one made before). */
+export async function openPlainDump(path: string, options: OpenPlainOptions = {}): Promise<OpenedArchive<PlainArchive>> {
+  const { openPlainDump: open } = await import('./plain/plainDump');
+  return open(path, options);
+}
 
 /** Opens any pg_dump archive (custom, directory, tar, or a directory dump inside tar/zip). */
 export async function openArchive(path: string): Promise<OpenedArchive<TocArchive>> {
   const detected = await detectDump(path);
   const label = basename(path);
+  if (detected.kind === 'custom') return openCustomArchive(path);
+  const { openContainerArchive } = await import('./formats/archive/containerArchive');
   switch (detected.kind) {
-    case 'custom':
-      return openCustomArchive(path);
-    case 'directory':
+    case 'directory': {
+      const { openDirectoryContainer } = await import('./io/directoryContainer');
       return openContainerArchive(await openDirectoryContainer(path), 'directory', label);
-    case 'tar':
+    }
+    case 'tar': {
+      const { openTarContainer } = await import('./io/tarContainer');
       return openContainerArchive(await openTarContainer(path, ''), 'tar', label);
+    }
     case 'wrapped-directory': {
-      const container = detected.wrapper === 'tar' ? await openTarContainer(path, detected.root) : await openZipContainer(path, detected.root);
+      const container =
+        detected.wrapper === 'tar'
+          ? await (await import('./io/tarContainer')).openTarContainer(path, detected.root)
+          : await (await import('./io/zipContainer')).openZipContainer(path, detected.root);
       return openContainerArchive(container, 'directory', label);
     }
     case 'plain':

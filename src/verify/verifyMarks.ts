@@ -83,8 +83,14 @@ export function markText(mark: VerifyMark): string {
 export function applyMark(item: vscode.TreeItem, mark: VerifyMark | undefined): void {
   if (!mark) return;
   item.description = `${markText(mark)}${item.description ? ` · ${String(item.description)}` : ''}`;
+  addMarkTooltip(item, mark);
+  item.iconPath = mark.ok ? new vscode.ThemeIcon('verified', new vscode.ThemeColor('testing.iconPassed')) : new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+}
+
+/** Adds the mark's line (when, verdict, report) to the item's tooltip. */
+export function addMarkTooltip(item: vscode.TreeItem, mark: VerifyMark | undefined): void {
+  if (!mark) return;
   const line = `${mark.ok ? 'Verified' : 'Verification failed'} ${mark.at.replace('T', ' ').slice(0, 16)} UTC: ${mark.verdict}. Report: ${mark.reportPath}`;
   if (item.tooltip instanceof vscode.MarkdownString) item.tooltip.appendMarkdown(`\n\n${line.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&')}`);
   else item.tooltip = `${item.tooltip ? `${String(item.tooltip)}\n` : ''}${line}`;
-  item.iconPath = mark.ok ? new vscode.ThemeIcon('verified', new vscode.ThemeColor('testing.iconPassed')) : new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
 }

@@ -5,8 +5,8 @@ import { OpenCluster, type OpenDump, type OpenDumps } from '../dumps/openDumps';
 import type { Log } from '../log';
 import { setContext } from '../util/contextKeys';
 import { Disposable } from '../util/disposable';
-import { applyMark, type VerifyMarks } from '../verify/verifyMarks';
-import { clusterGlobalItem, clusterGlobalsItem, clusterRootItem, dumpRootItem, outlineNodeItem, type DumpElement } from './dumpTreeItems';
+import { addMarkTooltip, applyMark, type VerifyMarks } from '../verify/verifyMarks';
+import { clusterGlobalItem, clusterGlobalsItem, clusterRootItem, dumpRootItem, dumpRootTooltip, outlineNodeItem, type DumpElement } from './dumpTreeItems';
 
 export type { DumpElement } from './dumpTreeItems';
 
@@ -16,6 +16,13 @@ export type { DumpElement } from './dumpTreeItems';
  * batches a tree's changes for 200 ms).
  */
 const SUMMARY_DELAY_MS = 300;
+/**
+ * After a tick, the summary waits for VS Code to ask for the redrawn dump's children (then
+ * SUMMARY_DELAY_MS more): planning blocks the extension host, and a redraw asked for while it
+ * plans waits for it. When VS Code does not ask (the dump's root is collapsed or the view is
+ * hidden), the summary comes after this long.
+ */
+const SUMMARY_WITHOUT_REDRAW_MS = 1000;
 
 /**
  * The Dump Explorer tree: one root per open dump, then its outline (schema → kind → object →
@@ -33,6 +40,8 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
   private filterPattern: string | undefined;
   /** Dumps whose root the user has collapsed; a dump opens expanded. */
   private readonly collapsed = new Set<string>();
+  /** Dumps whose picks changed and whose root's children VS Code has not asked for since. */
+  private readonly redrawPending = new Set<string>();
   /** Dumps opened whose root VS Code has not drawn yet, with who waits for it. */
   private readonly unseen = new Map<string, (() => void)[]>();
 
@@ -73,7 +82,8 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
       dumps.onDidChangePicks((dump) => {
         // The dump's root says what is picked, so its whole (expanded) subtree is redrawn; other dumps are not.
         this.changed.fire(this.rootOf(dump));
-        this.scheduleSummary();
+        this.redrawPending.add(dump.key);
+        this.scheduleSummary(SUMMARY_WITHOUT_REDRAW_MS);
       }),
     );
     this.register({ dispose: () => clearTimeout(this.summaryTimer) });
@@ -104,6 +114,21 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
     return outlineNodeItem(dump, element, parent ? (parent.schema && parent.kind === 'object' ? `${parent.schema}.${parent.label}` : parent.label) : undefined);
   }
 
+  /** Called by VS Code when it is about to show an element's tooltip: a dump root's facts are worked out then. */
+  resolveTreeItem(item: vscode.TreeItem, element: DumpElement): vscode.TreeItem {
+    if (element.clusterKey === undefined && !element.node) {
+      const dump = this.dumps.get(element.dumpKey);
+      if (dump && !(item.tooltip instanceof vscode.MarkdownString)) {
+        // The facts, then the verification mark's line (getTreeItem put only that one there).
+        const facts = dumpRootTooltip(dump); // cached per dump: copied before a mark's line is added
+        const mark = dump.part ? undefined : this.marks?.get(dump.uri.fsPath);
+        item.tooltip = mark ? new vscode.MarkdownString(facts.value) : facts;
+        addMarkTooltip(item, mark);
+      }
+    }
+    return item;
+  }
+
   /** Called by VS Code when an element is expanded (or the view first shows). */
   getChildren(element?: DumpElement): DumpElement[] {
     if (!element) return this.dumps.roots().map((r) => (r instanceof OpenCluster ? this.clusterRootOf(r) : this.rootOf(r)));
@@ -121,7 +146,11 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
     }
     const dump = this.dumps.get(element.dumpKey);
     if (!dump) return [];
-    if (!element.node) this.rootDrawn(dump.key);
+    if (!element.node) {
+      this.rootDrawn(dump.key);
+      // The tick is being redrawn: the summary's planning may start once VS Code has had the children.
+      if (this.redrawPending.delete(dump.key)) this.scheduleSummary();
+    }
     const nodes = dump.filter ? dump.filter.children(element.node) : dump.outline.children(element.node);
     return nodes.map((n) => this.elementOf(dump, n));
   }
@@ -256,9 +285,9 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
   }
 
   /** Works the view's message out again once ticking pauses: planning 10,000 tables takes a moment. */
-  private scheduleSummary(): void {
+  private scheduleSummary(delayMs = SUMMARY_DELAY_MS): void {
     clearTimeout(this.summaryTimer);
-    this.summaryTimer = setTimeout(() => this.updateSummary(), SUMMARY_DELAY_MS);
+    this.summaryTimer = setTimeout(() => this.updateSummary(), delayMs);
   }
 
   /** The view's message: what the picks of each dump come to as a restore. */

@@ -157,11 +157,8 @@ export function dumpRootItem(dump: OpenDump, element: DumpElement): vscode.TreeI
   item.id = element.id;
   const archive = dump.opened.archive;
   item.description = dumpDescription(archive, dump.picks, dump.filter);
-  const facts = archiveFacts(archive, dump.outline);
-  const tooltip = new vscode.MarkdownString();
-  tooltip.appendMarkdown(`**${escapeMarkdown(dump.label)}**\n\n`);
-  for (const line of facts) tooltip.appendMarkdown(`${escapeMarkdown(line)}  \n`);
-  item.tooltip = tooltip;
+  // The tooltip comes when asked for (resolveTreeItem): the root is drawn again at each tick,
+  // and the archive's facts take a pass over every entry.
   item.iconPath = new vscode.ThemeIcon('database');
   // `archive` has a TOC (a summary, a pg_restore -l listing); `plain` is a SQL script.
   item.contextValue = `dump;${archive.format === 'plain' ? 'plain' : 'archive'};format=${archive.format}${dump.part ? ';clusterDatabase' : ''}`;
@@ -171,6 +168,20 @@ export function dumpRootItem(dump: OpenDump, element: DumpElement): vscode.TreeI
   const state: PickState | undefined = states.length === 0 ? undefined : states.every((s) => s === 'all') ? 'all' : states.every((s) => s === 'none') ? 'none' : 'some';
   item.checkboxState = checkbox(state, `everything in ${dump.label}`);
   return item;
+}
+
+const rootTooltips = new WeakMap<OpenDump, vscode.MarkdownString>();
+
+/** The tooltip of a dump's root: the archive's facts, worked out once per open dump. */
+export function dumpRootTooltip(dump: OpenDump): vscode.MarkdownString {
+  let tooltip = rootTooltips.get(dump);
+  if (!tooltip) {
+    tooltip = new vscode.MarkdownString();
+    tooltip.appendMarkdown(`**${escapeMarkdown(dump.label)}**\n\n`);
+    for (const line of archiveFacts(dump.opened.archive, dump.outline)) tooltip.appendMarkdown(`${escapeMarkdown(line)}  \n`);
+    rootTooltips.set(dump, tooltip);
+  }
+  return tooltip;
 }
 
 /** A node of a dump's outline. */

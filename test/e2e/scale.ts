@@ -1,5 +1,6 @@
 /**
- * Issue 4's scale figures, measured and printed by the end-to-end run, never asserted: the
+ * The scale figures, measured by the end-to-end run and checked against their targets as the
+ * median of 5 runs, each on a freshly opened dump (min, median and max printed): the
  * 90,000-entry benchmark archive (bench/archives.mjs, `.cache/bench/bench-90k-*.dump`) opened in
  * the Dump Explorer tree of a real workbench (target: at most 1 s), a schema of 10,000 tables
  * (`.cache/bench/bench-wide10k-*.dump`) ticked by a click on its check-box (at most 300 ms), and
@@ -69,51 +70,101 @@ async function timeTreeOpen(page: Page, name: string, firstSchema: string): Prom
   return Date.now() - started;
 }
 
+/** Each figure is the median of this many runs, each on a freshly opened dump. */
+const RUNS = 5;
+const OPEN_TARGET_MS = 1000;
+const TICK_TARGET_MS = 300;
+const MEMORY_TARGET_MB = 200;
+
+/** Closes the dump `name` with its root's inline "Close Dump" button, when it is open, and waits until its root is gone. */
+async function closeDump(page: Page, name: string): Promise<void> {
+  const root = treeRow(page, name, 1);
+  if ((await root.count()) === 0) return;
+  await root.hover();
+  await root.locator('.actions .action-label[aria-label="Close Dump"]').click();
+  await root.waitFor({ state: 'detached', timeout: 30_000 });
+}
+
+/** `min 1, median 2, max 3 ms` of the runs, and whether the median meets `target`. */
+function spread(ms: number[], target: number): { text: string; met: boolean } {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const median = sorted[sorted.length >> 1]!;
+  const met = median <= target;
+  return { text: `${ms.length} runs: min ${sorted[0]} ms, median ${median} ms, max ${sorted[sorted.length - 1]} ms (${ms.join(', ')}; target: median <= ${target} ms): ${met ? 'met' : 'NOT met'}`, met };
+}
+
+/** Clicks the check-box of the wide archive's schema; ms to the check-box drawn ticked and the root saying what is picked, and to the view's message. */
+async function timeTick(page: Page, wideName: string): Promise<{ tickMs: number; messageMs: number }> {
+  const schema = treeRow(page, 'wide', 2);
+  const root = treeRow(page, wideName, 1);
+  const checkbox = schema.locator('.custom-view-tree-node-item-checkbox');
+  const started = Date.now();
+  await checkbox.click();
+  await page.waitForFunction(
+    ([box, label]) => box?.getAttribute('aria-checked') === 'true' && /10,000 picked/.test(label?.textContent ?? ''),
+    [await checkbox.elementHandle(), await root.locator('.label-description').elementHandle()] as const,
+    { timeout: 60_000, polling: 'raf' },
+  );
+  const tickMs = Date.now() - started;
+  await dumpsPane(page).locator('.message', { hasText: /10,000 objects picked/ }).waitFor({ timeout: 60_000 });
+  return { tickMs, messageMs: Date.now() - started };
+}
+
 /**
- * The tree's figures: open the 90,000-entry archive in the Dumps view (command to root and
- * schemas on screen), then tick the one schema of the 10,000-table archive by clicking its
- * check-box (click to the check-box drawn ticked and the dump's root saying what is picked; and
- * to the view's message counting the plan). Returns the lines to print.
+ * The tree's figures, each the median of RUNS runs on a freshly opened dump (closed between
+ * runs): open the 90,000-entry archive in the Dumps view (command to root and schemas on
+ * screen), then tick the one schema of the 10,000-table archive by clicking its check-box (click
+ * to the check-box drawn ticked and the dump's root saying what is picked; and to the view's
+ * message counting the plan). Adds the lines to print, and to `failures` the targets not met.
  */
-async function measureTree(page: Page, bench: string, wide: string | undefined, rss: () => number | undefined, lines: string[]): Promise<void> {
+async function measureTree(page: Page, bench: string, wide: string | undefined, rss: () => number | undefined, lines: string[], failures: string[]): Promise<void> {
   const before = rss();
   const benchName = 'bench-90k.dump';
   await linkIntoWorkspace(page, bench, benchName);
-  const openMs = await timeTreeOpen(page, benchName, 's1');
-  const afterOpen = rss();
+  const openMs: number[] = [];
+  let afterOpen: number | undefined;
+  for (let run = 0; run < RUNS; run++) {
+    await closeDump(page, benchName);
+    openMs.push(await timeTreeOpen(page, benchName, 's1'));
+    // The memory the archive holds, once, before closing and opening it again leaves garbage to collect.
+    if (run === 0) afterOpen = rss();
+  }
   let wideOpen: number | undefined;
-  lines.push(`scale: ${path.basename(bench)} (${benchEntries(bench)}): "Open in PG Dump Explorer" to its root and schemas in the tree: ${openMs} ms (target <= 1000 ms)`);
+  const open = spread(openMs, OPEN_TARGET_MS);
+  lines.push(`scale: ${path.basename(bench)} (${benchEntries(bench)}): "Open in PG Dump Explorer" to its root and schemas in the tree, ${open.text}`);
+  if (!open.met) failures.push(`opening the 90,000-entry archive: median ${open.text}`);
   if (!wide) {
     lines.push('scale: ticking a schema of 10,000 tables not measured: the 10,000-table archive could not be generated (see above)');
   } else {
     const wideName = 'bench-wide10k.dump';
     await linkIntoWorkspace(page, wide, wideName);
-    const wideOpenMs = await timeTreeOpen(page, wideName, 'wide');
-    wideOpen = rss();
-    const schema = treeRow(page, 'wide', 2);
-    const root = treeRow(page, wideName, 1);
-    const checkbox = schema.locator('.custom-view-tree-node-item-checkbox');
-    const started = Date.now();
-    await checkbox.click();
-    await page.waitForFunction(
-      ([box, label]) => box?.getAttribute('aria-checked') === 'true' && /10,000 picked/.test(label?.textContent ?? ''),
-      [await checkbox.elementHandle(), await root.locator('.label-description').elementHandle()] as const,
-      { timeout: 60_000, polling: 'raf' },
-    );
-    const tickMs = Date.now() - started;
-    await dumpsPane(page).locator('.message', { hasText: /10,000 objects picked/ }).waitFor({ timeout: 60_000 });
-    const messageMs = Date.now() - started;
+    const wideOpenMs: number[] = [];
+    const tickMs: number[] = [];
+    const messageMs: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      await closeDump(page, wideName);
+      wideOpenMs.push(await timeTreeOpen(page, wideName, 'wide'));
+      if (run === 0) wideOpen = rss();
+      const tick = await timeTick(page, wideName);
+      tickMs.push(tick.tickMs);
+      messageMs.push(tick.messageMs);
+    }
     await screenshot('scale-wide-schema-ticked');
     const errors = (await page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts()).filter((t) => /error/i.test(t));
     if (errors.length > 0) lines.push(`scale: the workbench showed: ${errors.join(' | ')}`);
-    lines.push(`scale: ${path.basename(wide)}: opened in the tree in ${wideOpenMs} ms; ticking its schema of 10,000 tables: ${tickMs} ms from the click to the tree showing it ticked (target <= 300 ms), ${messageMs} ms to the view's message counting the plan`);
+    const tick = spread(tickMs, TICK_TARGET_MS);
+    lines.push(`scale: ${path.basename(wide)}: opened in the tree, ${spread(wideOpenMs, Infinity).text.replace(/; target.*$/, ')')}`);
+    lines.push(`scale: ${path.basename(wide)}: ticking its schema of 10,000 tables, from the click to the tree showing it ticked, ${tick.text}`);
+    lines.push(`scale: ${path.basename(wide)}: from the click to the view's message counting the plan, ${spread(messageMs, Infinity).text.replace(/; target.*$/, ')')}`);
+    if (!tick.met) failures.push(`ticking a schema of 10,000 tables: ${tick.text}`);
   }
   const after = rss();
   const mb = (n: number | undefined, since?: number) => (n === undefined ? '? MB' : `${n} MB${since !== undefined ? ` (${n >= since ? '+' : '−'}${Math.abs(n - since)} MB)` : ''}`);
   lines.push(
-    `scale: extension host RSS ${mb(before)} before, ${mb(afterOpen, before)} with the 90,000-entry archive open (target <= +200 MB)` +
+    `scale: extension host RSS ${mb(before)} before, ${mb(afterOpen, before)} with the 90,000-entry archive open (target <= +${MEMORY_TARGET_MB} MB)` +
       `${wide ? `, ${mb(wideOpen, afterOpen)} with the 10,000-table archive open too, ${mb(after, wideOpen)} after ticking its schema and planning it` : ''}`,
   );
+  if (before !== undefined && afterOpen !== undefined && afterOpen - before > MEMORY_TARGET_MB) failures.push(`memory: the 90,000-entry archive open takes ${afterOpen - before} MB of the extension host (target <= +${MEMORY_TARGET_MB} MB)`);
 }
 
 /** `90,104 TOC entries`, read from the archive's header by our own reader. */
@@ -131,16 +182,19 @@ function benchEntries(file: string): string {
  * a figure that cannot be had is a line saying why. `wide` is the 10,000-table archive (test/e2e/run.mjs
  * generates it once when missing).
  */
-export async function measureScale(wide?: string): Promise<string[]> {
+export async function measureScale(wide?: string): Promise<{ lines: string[]; failures: string[] }> {
   const bench = benchArchives()[0];
-  if (!bench) return ['scale: not measured: no 90,000-entry archive in .cache/bench (`npm run bench` generates it once, in a few minutes)'];
+  if (!bench) return { lines: ['scale: not measured: no 90,000-entry archive in .cache/bench (`npm run bench` generates it once, in a few minutes)'], failures: [] };
   const { page, codeServer } = e2e();
   const lines: string[] = [];
+  const failures: string[] = [];
   try {
-    await measureTree(page, bench, wide, () => extensionHostRssMb(codeServer.pid), lines);
+    await measureTree(page, bench, wide, () => extensionHostRssMb(codeServer.pid), lines, failures);
   } catch (err) {
     const shot = await screenshot('failed-scale').catch(() => undefined);
-    lines.push(`scale: not measured: ${String(err instanceof Error ? err.message : err).split('\n')[0]}${shot ? ` (screenshot: ${path.relative(projectRoot, shot)})` : ''}`);
+    const line = `scale: not measured: ${String(err instanceof Error ? err.message : err).split('\n')[0]}${shot ? ` (screenshot: ${path.relative(projectRoot, shot)})` : ''}`;
+    lines.push(line);
+    failures.push(line);
   }
-  return lines;
+  return { lines, failures };
 }

@@ -34,7 +34,7 @@ export function tocFromPrefix(bytes: Buffer, label: string): TocArchive | undefi
     if (err instanceof DumpError && (err.code === 'truncated' || err.code === 'corrupt')) return undefined;
     throw err;
   }
-  attachSource(table, (pos, len) => bytes.subarray(pos, pos + len));
+  attachSource(table);
   return archiveOf({ path: label, format: 'custom', container: 'file', header, table, dataProblems: [], unsetOffsets: 0 });
 }
 

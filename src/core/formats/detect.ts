@@ -3,12 +3,13 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DumpError } from '../errors';
-import { isClusterFolder } from '../dump/clusterFolder';
+import type { Transform } from 'node:stream';
 import { isJunkName } from '../io/directoryContainer';
-import { indexTar, isTarHeader } from '../io/tarContainer';
-import { openZipContainer } from '../io/zipContainer';
-import { createDecompressor } from './compression';
 import { plainHeaderKind } from '../plain/header';
+
+// The tar, zip and decompression code is loaded only for a file that needs it: recognising a
+// custom archive (the common case, and the CLI's `list`) compiles none of it.
+const tarContainer = () => import('../io/tarContainer');
 
 export type PlainCompression = 'none' | 'gzip' | 'lz4' | 'zstd';
 
@@ -61,7 +62,7 @@ export async function detectDump(path: string): Promise<DetectedDump> {
   }
 
   if (startsWith(head, MAGIC.pgdmp)) return detectCustom(path, label, head, info.size);
-  if (info.size >= 512 && isTarHeader(head.subarray(0, 512))) return detectTar(path, label);
+  if (info.size >= 512 && (await tarContainer()).isTarHeader(head.subarray(0, 512))) return detectTar(path, label);
   if (startsWith(head, MAGIC.zip) || startsWith(head, MAGIC.emptyZip)) return detectZip(path, label);
   const compression = compressionOf(head);
   if (compression !== 'none') return detectCompressed(path, label, compression);
@@ -81,7 +82,7 @@ async function detectDirectory(path: string, label: string): Promise<DetectedDum
   for (const name of TOC_NAMES) {
     if (names.includes(name) && (await isFile(join(path, name)))) return { kind: 'directory', path };
   }
-  if (await isClusterFolder(path)) {
+  if (await (await import('../dump/clusterFolder')).isClusterFolder(path)) {
     throw new DumpError('cluster-dump', `folder ${label} is a cluster folder: its databases are the archives in it (${names.filter((n) => n.endsWith('.dump')).sort().join(', ') || 'none'}), its roles and tablespaces globals.sql; open one of those, or the folder in the Dumps view`);
   }
   // A friendlier hint when the user picked the folder above the dump.
@@ -185,7 +186,7 @@ function headerFits(head: Buffer, start: number, fileSize: number, vmaj: number,
 // Tar and zip
 
 async function detectTar(path: string, label: string): Promise<DetectedDump> {
-  const index = await indexTar(path);
+  const index = await (await tarContainer()).indexTar(path);
   const names = index.members.map((m) => m.name).filter((n) => !isJunkName(n));
   const hasCompressedData = names.some((n) => /\.dat\.(gz|lz4|zst)$/.test(n));
   if (names[0] === 'toc.dat' && !hasCompressedData) return { kind: 'tar', path };
@@ -195,7 +196,7 @@ async function detectTar(path: string, label: string): Promise<DetectedDump> {
 }
 
 async function detectZip(path: string, label: string): Promise<DetectedDump> {
-  const container = await openZipContainer(path, '');
+  const container = await (await import('../io/zipContainer')).openZipContainer(path, '');
   const names = container.members.map((m) => m.name);
   await container.close();
   const root = wrappedRoot(names, label);
@@ -232,7 +233,8 @@ function insideHint(names: readonly string[]): string {
 // Compressed files and plain SQL
 
 async function detectCompressed(path: string, label: string, compression: Exclude<PlainCompression, 'none'>): Promise<DetectedDump> {
-  const source = new ByteSource(path, compression, label);
+  const { createDecompressor } = await import('./compression');
+  const source = new ByteSource(path, createDecompressor(compression, label));
   try {
     const head = await source.head(HEAD_SIZE);
     const name = COMPRESSION_NAMES[compression];
@@ -246,7 +248,7 @@ async function detectCompressed(path: string, label: string, compression: Exclud
     if (startsWith(head, MAGIC.pgdmp)) {
       throw new DumpError('unsupported', `${label} is ${a} ${name}-compressed pg_dump archive; decompress it first and open the result (pg_restore cannot read it compressed either)`);
     }
-    if (head.length >= 512 && isTarHeader(head.subarray(0, 512))) {
+    if (head.length >= 512 && (await tarContainer()).isTarHeader(head.subarray(0, 512))) {
       throw new DumpError('unsupported', `${label} is ${a} ${name}-compressed tar file; extract it first and open the dump inside`);
     }
     if (startsWith(head, MAGIC.zip)) {
@@ -265,7 +267,7 @@ async function detectText(path: string, label: string, head: Buffer, compression
   const header = plainHeaderKind(text);
   if (header === 'pg_dump') return { kind: 'plain', path, compression };
   if (header === 'pg_dumpall') {
-    const own = source ?? new ByteSource(path, 'none', label);
+    const own = source ?? new ByteSource(path, null);
     try {
       const databases = await hasDatabases(own, label, compression);
       return { kind: databases ? 'cluster' : 'globals', path, compression };
@@ -350,12 +352,12 @@ class ByteSource {
   private readonly stream: Readable;
   private readonly iterator: AsyncIterator<unknown>;
 
-  constructor(path: string, compression: PlainCompression, label: string) {
+  /** `decompressor`: null for a file that is not compressed. */
+  constructor(path: string, decompressor: Transform | null) {
     this.raw = createReadStream(path, { highWaterMark: HEAD_SIZE });
-    if (compression === 'none') {
+    if (!decompressor) {
       this.stream = this.raw;
     } else {
-      const decompressor = createDecompressor(compression, label);
       this.raw.on('error', (err) => decompressor.destroy(err));
       this.stream = this.raw.pipe(decompressor);
     }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { NameField, TocTable } from '../formats/archive/toc';
-import type { Archive, ArchiveHeader, PlainArchive, TocEntry, WallClock } from './types';
+import { TOC_SLOTS, type TocTable } from '../formats/archive/toc';
+import type { Archive, ArchiveHeader, PlainArchive, TocArchive, TocEntry, WallClock } from './types';
 
 /**
  * `pg_restore -l` output, reproduced from the archive model: the `;` header block, then one
@@ -12,6 +12,31 @@ const SPECIAL = new Set(['ENCODING', 'STDSTRINGS', 'SEARCHPATH']);
 const DATA_ONLY_WITHOUT_DUMPER = new Set(['SEQUENCE SET', 'BLOB', 'BLOB METADATA']);
 const GLOBAL_ON_OBJECT = new Set(['ACL', 'COMMENT', 'SECURITY LABEL']);
 
+/** How the listing rule treats the entries of one desc (worked out once per distinct desc). */
+const enum DescRule {
+  /** Never listed without options (ENCODING, DATABASE, …). */
+  Never,
+  /** Always listed (STATISTICS DATA). */
+  Always,
+  /** A comment, ACL or security label: not on the database; on a large object, always. */
+  OnObject,
+  /** Data-only entries without a dumper (SEQUENCE SET, BLOB, …): always listed. */
+  DataOnly,
+  /** Listed when it has data or a definition. */
+  Normal,
+}
+
+function descRule(desc: string | null): DescRule {
+  const d = desc ?? '';
+  if (SPECIAL.has(d)) return DescRule.Never;
+  // DATABASE entries, and comments/ACLs/labels on the database, only come with --create.
+  if (d === 'DATABASE' || d === 'DATABASE PROPERTIES') return DescRule.Never;
+  if (GLOBAL_ON_OBJECT.has(d)) return DescRule.OnObject;
+  if (d === 'STATISTICS DATA') return DescRule.Always;
+  if (DATA_ONLY_WITHOUT_DUMPER.has(d)) return DescRule.DataOnly;
+  return DescRule.Normal;
+}
+
 /** How the listing rule reads an entry's tag and definition, only when it needs them. */
 interface RowAccess {
   tagStartsWith(i: number, prefix: string): boolean;
@@ -22,17 +47,19 @@ interface RowAccess {
  * Whether `pg_restore -l` (no selection options) prints an entry: _tocEntryRequired's answer
  * when nothing is selected.
  */
-function listedByDefault(desc: string | null, hadDumper: boolean, row: RowAccess, i: number): boolean {
-  const d = desc ?? '';
-  if (SPECIAL.has(d)) return false;
-  // DATABASE entries, and comments/ACLs/labels on the database, only come with --create.
-  if (d === 'DATABASE' || d === 'DATABASE PROPERTIES') return false;
-  const onObject = GLOBAL_ON_OBJECT.has(d);
-  if (onObject && row.tagStartsWith(i, 'DATABASE ')) return false;
-  if (d === 'STATISTICS DATA') return true;
-  if (hadDumper) return true; // it has data, whatever its definition
-  if (DATA_ONLY_WITHOUT_DUMPER.has(d) || (onObject && row.tagStartsWith(i, 'LARGE OBJECT'))) return true;
-  return row.hasDefinition(i, desc);
+function listedByRule(rule: DescRule, desc: string | null, hadDumper: boolean, row: RowAccess, i: number): boolean {
+  switch (rule) {
+    case DescRule.Never:
+      return false;
+    case DescRule.Always:
+    case DescRule.DataOnly:
+      return true;
+    case DescRule.OnObject:
+      if (row.tagStartsWith(i, 'DATABASE ')) return false;
+      return hadDumper || row.tagStartsWith(i, 'LARGE OBJECT') || row.hasDefinition(i, desc);
+    default:
+      return hadDumper || row.hasDefinition(i, desc); // data, whatever its definition
+  }
 }
 
 export function isListedByDefault(e: TocEntry): boolean {
@@ -40,16 +67,34 @@ export function isListedByDefault(e: TocEntry): boolean {
     tagStartsWith: (_i, prefix) => (e.tag ?? '').startsWith(prefix),
     hasDefinition: () => e.hasDefinition,
   };
-  return listedByDefault(e.desc, e.hadDumper, row, 0);
+  return listedByRule(descRule(e.desc), e.desc, e.hadDumper, row, 0);
+}
+
+/** Whether entry `i` of a TOC table is listed, with the rules of its descs worked out once. */
+function listedInTable(t: TocTable, i: number, rules: Int8Array): boolean {
+  const id = t.descId[i]!;
+  let rule: number;
+  if (id < 0) rule = descRule(t.get(i, 'desc'));
+  else {
+    rule = rules[id]!;
+    if (rule < 0) rule = rules[id] = descRule(t.descOf(id));
+  }
+  return listedByRule(rule as DescRule, id < 0 ? t.get(i, 'desc') : t.descOf(id), t.hadDumper[i] === 1, t, i);
 }
 
 /** Whether `pg_restore -l` lists each entry (1) or not (0), by TOC position: read from the TOC's columns (an archive's), without entry objects. */
 export function listedFlags(a: Archive): Uint8Array {
-  if (a.format === 'plain') return Uint8Array.from(a.entries, (e) => (isListedByDefault(e) ? 1 : 0));
-  const t = a.table;
+  const t = tocTableOf(a);
+  if (!t) return Uint8Array.from(a.entries, (e) => (isListedByDefault(e) ? 1 : 0));
   const flags = new Uint8Array(t.count);
-  for (let i = 0; i < t.count; i++) flags[i] = listedByDefault(t.get(i, 'desc'), t.hadDumper[i] === 1, t, i) ? 1 : 0;
+  const rules = new Int8Array(t.descs.count).fill(-1);
+  for (let i = 0; i < t.count; i++) flags[i] = listedInTable(t, i, rules) ? 1 : 0;
   return flags;
+}
+
+/** The TOC table of an archive read from a file; undefined for a plain dump (or an archive made of entries alone, in tests). */
+export function tocTableOf(a: Archive): TocTable | undefined {
+  return a.format !== 'plain' && typeof a.table?.descOf === 'function' ? a.table : undefined;
 }
 
 /** sanitize_line: CR and LF become spaces; NULL or "" print as `-` where a hyphen is wanted. */
@@ -137,88 +182,6 @@ function plainHeaderBlock(a: PlainArchive): string {
   return lines.join('\n') + '\n';
 }
 
-/**
- * Builds the listing as bytes, copied from the TOC's own bytes (as pg_restore prints them,
- * whatever their encoding) without decoding each name to a string or making entry objects.
- */
-class ListWriter {
-  private buf: Buffer;
-  private pos = 0;
-
-  constructor(
-    initialSize: number,
-    private readonly encoding: BufferEncoding,
-  ) {
-    this.buf = Buffer.allocUnsafe(initialSize);
-  }
-
-  private room(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
-
-  /** One ASCII byte. */
-  char(code: number): void {
-    this.room(1);
-    this.buf[this.pos++] = code;
-  }
-
-  /** A non-negative integer in decimal. */
-  decimal(n: number): void {
-    if (n >= 1e15) return this.text(String(n));
-    let digits = 1;
-    for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
-    this.room(digits);
-    for (let i = this.pos + digits - 1; i >= this.pos; i--) {
-      this.buf[i] = 48 + (n % 10);
-      n = Math.floor(n / 10);
-    }
-    this.pos += digits;
-  }
-
-  text(s: string): void {
-    this.room(s.length * 3);
-    this.pos += this.buf.write(s, this.pos, this.encoding);
-  }
-
-  /** A name field of row `i`, sanitized as sanitize_line does, copied from the TOC's bytes. */
-  field(t: TocTable, i: number, field: NameField, hyphen: boolean): void {
-    const len = t.length(i, field);
-    if (len <= 0) {
-      if (hyphen) this.char(0x2d);
-      return;
-    }
-    const at = t.nameAt(i, field);
-    this.room(len);
-    const out = this.buf;
-    const src = t.names.buf;
-    let p = this.pos;
-    for (let k = at; k < at + len; k++) {
-      const b = src[k]!;
-      out[p++] = b === 10 || b === 13 ? 32 : b;
-    }
-    this.pos = p;
-  }
-
-  /** A catalog ID, which pg_restore parses with sscanf("%u"): plain digits print as they are. */
-  oid(t: TocTable, i: number, field: 'tableoid' | 'oid'): void {
-    const len = t.length(i, field);
-    const at = t.nameAt(i, field);
-    const bytes = t.names.buf;
-    let digits = len > 0 && len < 11 && (len === 1 || bytes[at] !== 48);
-    for (let k = at; digits && k < at + len; k++) digits = bytes[k]! >= 48 && bytes[k]! <= 57;
-    if (!digits) return this.text(oidText(t.get(i, field)));
-    this.room(len);
-    for (let k = at; k < at + len; k++) this.buf[this.pos++] = bytes[k]!;
-  }
-
-  done(): Buffer {
-    return this.buf.subarray(0, this.pos);
-  }
-}
-
 /** One entry as a `pg_restore -l` line, without the line break (for lists built from a plan). */
 export function restoreListLine(e: TocEntry): string {
   return `${e.dumpId}; ${oidText(e.tableoid)} ${oidText(e.oid)} ${sanitize(e.desc, false)} ${sanitize(e.namespace, true)} ${sanitize(e.tag, false)} ${sanitize(e.owner, false)}`;
@@ -232,6 +195,7 @@ function oidText(s: string | null): string {
 
 const SPACE = 0x20;
 const SEMICOLON = 0x3b;
+const HYPHEN = 0x2d;
 const NEWLINE = 0x0a;
 
 /** `pg_restore -l` output as the bytes pg_restore writes. */
@@ -240,26 +204,123 @@ export function formatRestoreList(a: Archive): Buffer {
     const lines = a.entries.filter(isListedByDefault).map((e) => `${restoreListLine(e)}\n`);
     return Buffer.from(formatHeaderBlock(a) + lines.join(''), a.stringEncoding);
   }
-  const w = new ListWriter(64 + a.table.count * 64, a.stringEncoding);
-  w.text(formatHeaderBlock(a));
-  const t = a.table;
-  for (let i = 0; i < t.count; i++) {
-    if (!listedByDefault(t.get(i, 'desc'), t.hadDumper[i] === 1, t, i)) continue;
-    w.decimal(t.dumpId[i]!);
-    w.char(SEMICOLON);
-    w.char(SPACE);
-    w.oid(t, i, 'tableoid');
-    w.char(SPACE);
-    w.oid(t, i, 'oid');
-    w.char(SPACE);
-    w.field(t, i, 'desc', false);
-    w.char(SPACE);
-    w.field(t, i, 'namespace', true);
-    w.char(SPACE);
-    w.field(t, i, 'tag', false);
-    w.char(SPACE);
-    w.field(t, i, 'owner', false);
-    w.char(NEWLINE);
+  return new ListWriter(a).write();
+}
+
+/**
+ * Writes the listing of a TOC table as bytes, copied from the TOC's own bytes (as pg_restore
+ * prints them, whatever their encoding) without decoding names or making entry objects: for
+ * 90,000 entries this is most of what `list` does, and it runs once, mostly before V8 has
+ * optimised it, so it reads the table's columns directly rather than through accessors.
+ */
+class ListWriter {
+  private buf: Buffer;
+  private pos = 0;
+  private readonly t: TocTable;
+
+  constructor(private readonly a: TocArchive) {
+    this.t = a.table;
+    this.buf = Buffer.allocUnsafe(4096 + this.t.count * 64);
   }
-  return w.done();
+
+  write(): Buffer {
+    const t = this.t;
+    const head = Buffer.from(formatHeaderBlock(this.a), this.a.stringEncoding);
+    this.room(head.length);
+    this.pos += head.copy(this.buf, this.pos);
+    const rules = new Int8Array(t.descs.count).fill(-1);
+    const refs = t.refs;
+    const names = t.bytes;
+    const descIds = t.descId;
+    const { stride, tableoid, oid, tag, desc, namespace, owner, defn } = TOC_SLOTS;
+    for (let i = 0; i < t.count; i++) {
+      const r = i * stride;
+      // The listing rule of the entry's desc, worked out once per distinct desc.
+      const descId = descIds[i]!;
+      let rule = descId >= 0 ? rules[descId]! : -1;
+      if (rule < 0) {
+        rule = descRule(t.get(i, 'desc'));
+        if (descId >= 0) rules[descId] = rule;
+      }
+      if (rule === DescRule.Never) continue;
+      // Entries with data, or with a definition (TABLE DATA's may be a partition's marker): listed.
+      const plain = rule === DescRule.Normal && (t.hadDumper[i] === 1 || (refs[r + defn + 1]! > 0 && !isTableData(t, descId)));
+      if (!plain && rule !== DescRule.Always && rule !== DescRule.DataOnly && !listedInTable(t, i, rules)) continue;
+      const tableoidLen = refs[r + tableoid + 1]!;
+      const oidLen = refs[r + oid + 1]!;
+      const descLen = refs[r + desc + 1]!;
+      const namespaceLen = refs[r + namespace + 1]!;
+      const tagLen = refs[r + tag + 1]!;
+      const ownerLen = refs[r + owner + 1]!;
+      // The longest the line can be: a dump ID, two catalog IDs, the names, separators.
+      this.room(64 + Math.max(tableoidLen, 0) + Math.max(oidLen, 0) + Math.max(descLen, 0) + Math.max(namespaceLen, 0) + Math.max(tagLen, 0) + Math.max(ownerLen, 0));
+      const out = this.buf;
+      let p = decimal(out, this.pos, t.dumpId[i]!);
+      out[p++] = SEMICOLON;
+      out[p++] = SPACE;
+      p = this.catalogId(p, i, 'tableoid', refs[r + tableoid]!, tableoidLen);
+      out[p++] = SPACE;
+      p = this.catalogId(p, i, 'oid', refs[r + oid]!, oidLen);
+      out[p++] = SPACE;
+      p = copyLine(out, p, names, refs[r + desc]!, descLen);
+      out[p++] = SPACE;
+      if (namespaceLen > 0) p = copyLine(out, p, names, refs[r + namespace]!, namespaceLen);
+      else out[p++] = HYPHEN;
+      out[p++] = SPACE;
+      p = copyLine(out, p, names, refs[r + tag]!, tagLen);
+      out[p++] = SPACE;
+      p = copyLine(out, p, names, refs[r + owner]!, ownerLen);
+      out[p++] = NEWLINE;
+      this.pos = p;
+    }
+    return this.buf.subarray(0, this.pos);
+  }
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  /**
+   * A catalog ID at `p` (its bytes at `at` in the names), which pg_restore parses with
+   * sscanf("%u"): plain digits print as they are. Returns the position after it.
+   */
+  private catalogId(p: number, i: number, field: 'tableoid' | 'oid', at: number, len: number): number {
+    const bytes = this.t.bytes;
+    let digits = len > 0 && len < 11 && (len === 1 || bytes[at] !== 48);
+    for (let k = at; digits && k < at + len; k++) digits = bytes[k]! >= 48 && bytes[k]! <= 57;
+    const out = this.buf;
+    if (!digits) return p + out.write(oidText(this.t.get(i, field)), p, 'latin1');
+    for (let k = at; k < at + len; k++) out[p++] = bytes[k]!;
+    return p;
+  }
+}
+
+/** Whether a desc id is TABLE DATA (whose definition may be only a partition's marker). */
+function isTableData(t: TocTable, descId: number): boolean {
+  return descId >= 0 && t.descOf(descId) === 'TABLE DATA';
+}
+
+/** A non-negative integer (a dump ID) in decimal at `out[p]`; returns the position after it. */
+function decimal(out: Buffer, p: number, n: number): number {
+  if (n >= 1e15) return p + out.write(String(n), p, 'latin1');
+  let digits = 1;
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+  for (let k = p + digits - 1; k >= p; k--) {
+    const q = Math.floor(n / 10);
+    out[k] = 48 + n - q * 10;
+    n = q;
+  }
+  return p + digits;
+}
+
+/** `len` bytes of a name at `src[at]` copied to `out[p]`, CR and LF as spaces (sanitize_line). */
+function copyLine(out: Buffer, p: number, src: Buffer, at: number, len: number): number {
+  for (let k = at; k < at + len; k++) {
+    const b = src[k]!;
+    out[p++] = b === 10 || b === 13 ? 32 : b;
+  }
+  return p;
 }

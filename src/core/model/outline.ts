@@ -1,6 +1,6 @@
 import { ownership } from '../plan/closure';
 import { tocIndex } from '../plan/dependencies';
-import { isListedByDefault } from './listing';
+import { isListedByDefault, listedFlags, tocTableOf } from './listing';
 import type { Archive, TocEntry } from './types';
 
 /**
@@ -121,13 +121,20 @@ export class DumpOutline {
     this.namespaces = new Array(n);
     this.tags = new Array(n);
     const position = tocIndex(archive);
-    const listed = new Uint8Array(n);
+    // From the TOC's columns for an archive: no entry objects, each desc's rule worked out once.
+    const listed = listedFlags(archive);
+    const t = tocTableOf(archive);
     for (let i = 0; i < n; i++) {
-      const e = entries[i]!;
-      this.descs[i] = e.desc ?? '';
-      this.namespaces[i] = e.namespace;
-      this.tags[i] = e.tag ?? '';
-      listed[i] = isListedByDefault(e) ? 1 : 0;
+      if (t) {
+        this.descs[i] = t.get(i, 'desc') ?? '';
+        this.namespaces[i] = t.get(i, 'namespace');
+        this.tags[i] = t.get(i, 'tag') ?? '';
+      } else {
+        const e = entries[i]!;
+        this.descs[i] = e.desc ?? '';
+        this.namespaces[i] = e.namespace;
+        this.tags[i] = e.tag ?? '';
+      }
     }
 
     // Objects: listed, owned by nothing, not a schema. Partitions: tables owned by a table.

@@ -41,7 +41,8 @@ describe('Verify Dump…', function () {
   const rowOf = (dump: OpenDump): vscode.TreeItem => {
     const element = s.tree.getChildren(undefined).find((e) => e.dumpKey === dump.key && !e.node);
     assert.ok(element, 'the dump has a row');
-    return s.tree.getTreeItem(element);
+    // With its tooltip as VS Code resolves it on hover: the dump's facts, then the mark's line.
+    return s.tree.resolveTreeItem(s.tree.getTreeItem(element), element);
   };
 
   it('from the tree, on the throwaway local server: restores cleanly, the row marked verified, the report shown, the job recorded', async () => {
@@ -63,6 +64,7 @@ describe('Verify Dump…', function () {
     const row = rowOf(dump);
     assert.match(String(row.description), /^✓ verified \d{4}-\d{2}-\d{2}/);
     assert.match(String((row.tooltip as vscode.MarkdownString).value), /Verified .*restores cleanly/);
+    assert.match(String((row.tooltip as vscode.MarkdownString).value), /TOC entries/, 'the facts are still there');
     assert.equal((row.iconPath as vscode.ThemeIcon).id, 'verified');
 
     const [job] = await s.history.list();

@@ -29,6 +29,30 @@ export class FileWindow {
     readonly size: number,
   ) {}
 
+  /** What `blockHead` read: the block's type byte and the dump ID after it. */
+  type = 0;
+  dumpId = 0;
+
+  /**
+   * Reads the byte at `pos` and the sign-magnitude int of `intSize` bytes after it (a block's
+   * type and dump ID) into `type` and `dumpId`, without making a Buffer: called once per data
+   * block of the archive. False when the file ends first.
+   */
+  blockHead(pos: number, intSize: number): boolean {
+    const n = 2 + intSize;
+    if (pos < this.start || pos + n > this.end) {
+      this.read(pos, n);
+      if (pos + n > this.end) return false;
+    }
+    const b = this.buf;
+    const at = pos - this.start;
+    let value = 0;
+    for (let k = intSize + 1; k >= 2; k--) value = value * 256 + b[at + k]!;
+    this.type = b[at]!;
+    this.dumpId = b[at + 1] !== 0 ? -value : value;
+    return true;
+  }
+
   /** Up to `n` bytes at `pos`; fewer only at end of file. */
   read(pos: number, n: number): Buffer {
     if (pos >= this.start && pos + n <= this.end) return this.buf.subarray(pos - this.start, pos - this.start + n);

@@ -52,9 +52,47 @@ export class ByteReader {
     return new DumpError('truncated', `${this.label} ends unexpectedly at byte ${this.totalSize} while reading ${what}: the file is truncated`);
   }
 
+  /**
+   * From now on the window keeps every byte from its current start and grows instead of moving
+   * on (to at least `sizeHint` bytes when it next grows): the TOC reader keeps the TOC's bytes
+   * and reads its names and SQL texts from them, with no copy per field.
+   */
+  keepAll(sizeHint = 0): void {
+    this.keeping = true;
+    this.growHint = sizeHint;
+  }
+
+  private keeping = false;
+  private growHint = 0;
+
+  /** Index in the window of the byte at `pos`, while keepAll is on: the window does not move. */
+  get windowStart(): number {
+    return this.winStart;
+  }
+
+  /** A hint for the window's next growth, in bytes from its start (keepAll). */
+  set sizeHint(n: number) {
+    this.growHint = n;
+  }
+
+  /** Grows the kept window so that it holds `n` bytes from `pos`; returns their index in it. */
+  private grow(n: number, what: string): number {
+    if (this.pos + n > this.totalSize || !this.fill) throw this.truncated(what);
+    const used = this.winEnd - this.winStart;
+    const want = Math.min(this.totalSize - this.winStart, Math.max(this.pos + n - this.winStart, this.growHint, used * 2, 1 << 20));
+    const next = Buffer.allocUnsafe(want);
+    this.win.copy(next, 0, 0, used);
+    const got = this.fill(next.subarray(used), this.winEnd);
+    this.win = next;
+    this.winEnd += got;
+    if (this.pos + n > this.winEnd) throw this.truncated(what);
+    return this.pos - this.winStart;
+  }
+
   /** Makes `n` bytes at `pos` available in the window; returns their index in it. */
   private need(n: number, what: string): number {
     if (this.pos + n <= this.winEnd && this.pos >= this.winStart) return this.pos - this.winStart;
+    if (this.keeping) return this.grow(n, what);
     if (this.pos + n > this.totalSize || !this.fill) throw this.truncated(what);
     let win = this.win.length >= n ? this.win : Buffer.allocUnsafe(n);
     if (win.length < 1 << 20) win = Buffer.allocUnsafe(1 << 20);
@@ -151,27 +189,4 @@ export class ByteReader {
     return this.win.toString('utf8', i, i + len);
   }
 
-}
-
-/** Bytes appended one after another in a buffer that grows as needed. */
-export class Arena {
-  buf: Buffer;
-  used = 0;
-
-  constructor(initialSize: number) {
-    this.buf = Buffer.allocUnsafe(Math.max(initialSize, 1024));
-  }
-
-  append(src: Buffer, start: number, len: number): void {
-    if (this.used + len > this.buf.length) {
-      const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.used + len));
-      this.buf.copy(next, 0, 0, this.used);
-      this.buf = next;
-    }
-    const out = this.buf;
-    let p = this.used;
-    if (len < 64) for (let k = start; k < start + len; k++) out[p++] = src[k]!;
-    else src.copy(out, p, start, start + len);
-    this.used += len;
-  }
 }

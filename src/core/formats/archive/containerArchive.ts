@@ -35,8 +35,7 @@ export async function openContainerArchive(container: Container, format: 'direct
     throw new DumpError('corrupt', `${tocLabel}: format byte ${header.formatByte}; a toc.dat has 3 (or 5)`);
   }
   const table = readToc(r, header, tocLabel, false);
-  const tocBytes = bytes;
-  attachSource(table, (pos, len) => tocBytes.subarray(pos, pos + len));
+  attachSource(table);
   const dataProblems = await indexMemberData(container, table.entries, versionNumber(header.version), label);
   const archive = archiveOf({
     path: container.path,

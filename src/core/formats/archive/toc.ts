@@ -7,7 +7,7 @@ import {
   Section,
   type TocEntry,
 } from '../../model/types';
-import { Arena, type ByteReader } from './byteReader';
+import type { ByteReader } from './byteReader';
 
 /** Archive versions as pg_backup_archiver.h builds them: (major << 16) | (minor << 8) | rev. */
 const v = (major: number, minor: number, rev = 0) => (major << 16) | (minor << 8) | rev;
@@ -134,9 +134,9 @@ function sectionFromDesc(desc: string | null): Section {
   }
 }
 
-/** Short fields, copied into the names arena as the TOC is read. */
+/** Short fields: names, types, catalog IDs. */
 const NAME_FIELDS = ['tableoid', 'oid', 'tag', 'desc', 'namespace', 'tablespace', 'tableam', 'owner', 'withOids'] as const;
-/** SQL texts, left in the source and read when asked for. */
+/** SQL texts. */
 const TEXT_FIELDS = ['defn', 'dropStmt', 'copyStmt'] as const;
 export type NameField = (typeof NAME_FIELDS)[number];
 type TextField = (typeof TEXT_FIELDS)[number];
@@ -144,37 +144,139 @@ const SLOT: Record<NameField | TextField, number> = Object.fromEntries(
   [...NAME_FIELDS, ...TEXT_FIELDS].map((f, i) => [f, i * 2]),
 ) as Record<NameField | TextField, number>;
 const STRIDE = (NAME_FIELDS.length + TEXT_FIELDS.length) * 2;
-/** Fields that repeat across entries (types, schemas, owners): decoded once per distinct value. */
-const INTERNED: ReadonlySet<string> = new Set(['tableoid', 'desc', 'namespace', 'tablespace', 'tableam', 'owner', 'withOids']);
+/** Fields whose values repeat across entries (types, schemas, owners): decoded once per distinct value. */
+const REPEATING: Readonly<Record<NameField, boolean>> = {
+  tableoid: true,
+  oid: false,
+  tag: false,
+  desc: true,
+  namespace: true,
+  tablespace: true,
+  tableam: true,
+  owner: true,
+  withOids: true,
+};
+/** Where each entry's fields sit in `TocTable.refs`, for readers of every entry (the listing). */
+export const TOC_SLOTS = { stride: STRIDE, ...SLOT } as const;
+const S_DEFN = SLOT.defn;
 
 const PARTITION_ROOT_MARKER = Buffer.from('-- load via partition root ');
 
 /** Data location kinds, as stored in `TocTable.dataKind`. */
-const DATA_NONE = 0;
-const DATA_OFFSET = 1;
-const DATA_OFFSET_NOT_SET = 2;
-const DATA_NO_DATA = 3;
-const DATA_FILE = 4;
-
-function sameBytes(b: Buffer, x: number, y: number, len: number): boolean {
-  for (let i = 0; i < len; i++) if (b[x + i] !== b[y + i]) return false;
-  return true;
-}
+export const DATA_NONE = 0;
+export const DATA_OFFSET = 1;
+export const DATA_OFFSET_NOT_SET = 2;
+export const DATA_NO_DATA = 3;
+export const DATA_FILE = 4;
 
 /** Reads `len` bytes at `pos` of the archive's TOC source (the file, or toc.dat in memory). */
 export type TextSource = (pos: number, len: number) => Buffer;
 
 /**
- * The TOC as columns: one slot per entry in typed arrays, names in one arena, SQL texts left
- * in the source. Nothing is decoded and no object is made per entry until someone asks:
- * for a TOC of 90,000 entries that is most of the cost of reading it. `entries` gives the
- * usual one-object-per-entry view, made on first use.
+ * The distinct values of a repeating name field, each decoded once: a TOC of 90,000 entries has
+ * a few dozen types, schemas and owners. A value is known by where it first occurs in the TOC's
+ * bytes.
+ */
+export class Interner {
+  /** Open addressing: id + 1 per slot, 0 when free. */
+  private slots = new Int32Array(1024);
+  /** Position in the TOC's bytes, length and hash of each value, by id. */
+  at = new Int32Array(256);
+  len = new Int32Array(256);
+  private hashes = new Int32Array(256);
+  private strings: (string | undefined)[] = [];
+  count = 0;
+
+  /** The id of the `len` (> 0) bytes at `b[p]` (b: the TOC's bytes), noted on first sight. */
+  intern(b: Buffer, p: number, len: number): number {
+    let h = len;
+    for (let k = p; k < p + len; k++) h = (Math.imul(h, 31) + b[k]!) | 0;
+    const mask = this.slots.length - 1;
+    let s = h & mask;
+    for (;;) {
+      const e = this.slots[s]!;
+      if (e === 0) break;
+      const id = e - 1;
+      if (this.hashes[id] === h && this.len[id] === len && sameBytes(b, this.at[id]!, p, len)) return id;
+      s = (s + 1) & mask;
+    }
+    const id = this.count++;
+    if (id === this.at.length) {
+      this.at = grow(this.at);
+      this.len = grow(this.len);
+      this.hashes = grow(this.hashes);
+    }
+    this.at[id] = p;
+    this.len[id] = len;
+    this.hashes[id] = h;
+    this.slots[s] = id + 1;
+    if (this.count * 2 > mask) this.rehash();
+    return id;
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let id = 0; id < this.count; id++) {
+      let s = this.hashes[id]! & mask;
+      while (slots[s] !== 0) s = (s + 1) & mask;
+      slots[s] = id + 1;
+    }
+    this.slots = slots;
+  }
+
+  string(id: number, b: Buffer, encoding: BufferEncoding): string {
+    let s = this.strings[id];
+    if (s === undefined) {
+      const at = this.at[id]!;
+      s = b.toString(encoding, at, at + this.len[id]!);
+      this.strings[id] = s;
+    }
+    return s;
+  }
+
+  /** Forgets the decoded strings (the encoding has changed). */
+  forgetStrings(): void {
+    this.strings = [];
+  }
+}
+
+/** Whether `b` holds `expected` at `at`. */
+function sameAs(b: Buffer, at: number, expected: Buffer): boolean {
+  for (let k = 0; k < expected.length; k++) if (b[at + k] !== expected[k]) return false;
+  return true;
+}
+
+function sameBytes(b: Buffer, x: number, y: number, len: number): boolean {
+  for (let k = 0; k < len; k++) if (b[x + k] !== b[y + k]) return false;
+  return true;
+}
+
+function grow<T extends Int32Array | Uint8Array | Float64Array>(a: T, fill = 0): T {
+  const next = new (a.constructor as new (n: number) => T)(a.length * 2);
+  next.set(a);
+  if (fill) next.fill(fill, a.length);
+  return next;
+}
+
+/**
+ * The TOC as columns: one slot per entry in typed arrays, each name and SQL text a position and
+ * length in the TOC's bytes, which are kept. Nothing is decoded, copied or made per entry until
+ * someone asks: for a TOC of 90,000 entries that is most of the cost of reading it. `entries`
+ * gives the usual one-object-per-entry view, made on first use.
  */
 export class TocTable {
   count = 0;
-  readonly names: Arena;
-  /** STRIDE ints per entry: (offset, length) per name field, then (position, length) per text. */
+  /** The TOC's bytes (from the archive's start, or toc.dat's): every position in `refs` is an index in them. */
+  bytes: Buffer = Buffer.alloc(0);
+  /** The entries' descs, noted as the TOC is read (`descId`). */
+  readonly descs = new Interner();
+  /** The other repeating fields' values, noted when asked for. */
+  private readonly repeating = new Interner();
+  /** STRIDE ints per entry: (position, length) per name field, then per text. A length of -1 is NULL. */
   refs: Int32Array;
+  /** Each entry's desc as an id of `descs`; -1 for NULL or "". */
+  descId: Int32Array;
   dumpId: Int32Array;
   hadDumper: Uint8Array;
   section: Uint8Array;
@@ -191,16 +293,12 @@ export class TocTable {
   deps = new Int32Array(1 << 16);
   depsUsed = 0;
   encoding: BufferEncoding = 'utf8';
-  readText: TextSource = () => {
-    throw new Error('the archive is closed');
-  };
-  private readonly interned = new Map<number, { at: number; len: number; value: string }>();
   private views: TocEntry[] | null = null;
 
   constructor(expectedEntries: number) {
     const n = Math.max(expectedEntries, 16);
-    this.names = new Arena(n * 48);
     this.refs = new Int32Array(n * STRIDE);
+    this.descId = new Int32Array(n);
     this.dumpId = new Int32Array(n);
     this.hadDumper = new Uint8Array(n);
     this.section = new Uint8Array(n);
@@ -215,13 +313,8 @@ export class TocTable {
   /** Makes room for one more entry. */
   reserve(): void {
     if (this.count < this.dumpId.length) return;
-    const grow = <T extends Int32Array | Uint8Array | Float64Array>(a: T, fill = 0): T => {
-      const next = new (a.constructor as new (n: number) => T)(a.length * 2);
-      next.set(a);
-      if (fill) next.fill(fill, a.length);
-      return next;
-    };
     this.refs = grow(this.refs);
+    this.descId = grow(this.descId);
     this.dumpId = grow(this.dumpId);
     this.hadDumper = grow(this.hadDumper);
     this.section = grow(this.section);
@@ -233,7 +326,7 @@ export class TocTable {
     this.dataSize = grow(this.dataSize, Number.NaN);
   }
 
-  /** Offset in `names.buf` of a name field of entry `i`. */
+  /** Position in `bytes` of a name field of entry `i`. */
   nameAt(i: number, field: NameField): number {
     return this.refs[i * STRIDE + SLOT[field]]!;
   }
@@ -243,22 +336,28 @@ export class TocTable {
     return this.refs[i * STRIDE + SLOT[field] + 1]!;
   }
 
+  /** A desc id (see `descId`), decoded once. */
+  descOf(id: number): string {
+    return this.descs.string(id, this.bytes, this.encoding);
+  }
+
   get(i: number, field: NameField | TextField): string | null {
     const slot = i * STRIDE + SLOT[field];
     const at = this.refs[slot]!;
     const len = this.refs[slot + 1]!;
     if (len < 0) return null;
     if (len === 0) return '';
-    if (field === 'defn' || field === 'dropStmt' || field === 'copyStmt') return this.readText(at, len).toString(this.encoding);
-    const bytes = this.names.buf;
-    if (!INTERNED.has(field) || len > 64) return bytes.toString(this.encoding, at, at + len);
-    let hash = len;
-    for (let k = at; k < at + len; k++) hash = (Math.imul(hash, 31) + bytes[k]!) | 0;
-    const hit = this.interned.get(hash);
-    if (hit && hit.len === len && sameBytes(bytes, hit.at, at, len)) return hit.value;
-    const value = bytes.toString(this.encoding, at, at + len);
-    if (!hit) this.interned.set(hash, { at, len, value });
-    return value;
+    if (field === 'desc') return this.descOf(this.descId[i]!);
+    if (field !== 'defn' && field !== 'dropStmt' && field !== 'copyStmt' && REPEATING[field]) {
+      return this.repeating.string(this.repeating.intern(this.bytes, at, len), this.bytes, this.encoding);
+    }
+    return this.bytes.toString(this.encoding, at, at + len);
+  }
+
+  /** Forgets decoded strings: the encoding has changed. */
+  forgetStrings(): void {
+    this.descs.forgetStrings();
+    this.repeating.forgetStrings();
   }
 
   /** Whether a name field starts with `prefix` (ASCII), without decoding it. */
@@ -266,7 +365,7 @@ export class TocTable {
     const len = this.length(i, field);
     if (len < prefix.length) return false;
     const at = this.nameAt(i, field);
-    for (let k = 0; k < prefix.length; k++) if (this.names.buf[at + k] !== prefix.charCodeAt(k)) return false;
+    for (let k = 0; k < prefix.length; k++) if (this.bytes[at + k] !== prefix.charCodeAt(k)) return false;
     return true;
   }
 
@@ -276,11 +375,12 @@ export class TocTable {
 
   /** Whether `defn` creates something: not NULL, not "", not a partition's data marker. */
   hasDefinition(i: number, desc: string | null): boolean {
-    const len = this.length(i, 'defn');
+    const len = this.refs[i * STRIDE + S_DEFN + 1]!;
     if (len <= 0) return false;
     // Only TABLE DATA entries of partitions carry the marker; other defns need no read.
     if (desc !== 'TABLE DATA' || len < PARTITION_ROOT_MARKER.length) return true;
-    return !this.readText(this.refs[i * STRIDE + SLOT.defn]!, PARTITION_ROOT_MARKER.length).equals(PARTITION_ROOT_MARKER);
+    const at = this.refs[i * STRIDE + S_DEFN]!;
+    return !sameAs(this.bytes, at, PARTITION_ROOT_MARKER);
   }
 
   dependencies(i: number): number[] {
@@ -328,9 +428,6 @@ export class TocTable {
   }
 }
 
-/** What `EntryParser.parse` returns when an entry runs past the bytes in the window. */
-const OVERRUN = -1;
-
 interface VersionGates {
   tableoid: boolean;
   section: boolean;
@@ -344,21 +441,60 @@ interface VersionGates {
   offsetFlag: boolean;
 }
 
+/** What the fields between an entry's `hadDumper` and its dependencies are, in archive order. */
+const OP_NAME = 0;
+/** The desc: a position, and its id among the descs. */
+const OP_DESC = 1;
+const OP_TEXT = 2;
+/** A string field this archive version does not store: NULL. */
+const OP_ABSENT = 3;
+const OP_SECTION = 4;
+const OP_RELKIND = 5;
+/** A field of this archive version that holds nothing we keep (relkind before 1.16: none). */
+const OP_SKIP = 6;
+
+/** The field program of an archive version: one (slot << 4 | op) per field, in file order. */
+function fieldProgram(has: VersionGates): Int32Array {
+  const op = (field: NameField | TextField, kind: number, present: boolean) => (SLOT[field] << 4) | (present ? kind : OP_ABSENT);
+  const name = (field: NameField, present = true) => op(field, field === 'desc' ? OP_DESC : OP_NAME, present);
+  return Int32Array.from([
+    name('tableoid', has.tableoid),
+    name('oid'),
+    name('tag'),
+    name('desc'),
+    has.section ? OP_SECTION : OP_SKIP,
+    op('defn', OP_TEXT, true),
+    op('dropStmt', OP_TEXT, true),
+    op('copyStmt', OP_TEXT, has.copyStmt),
+    name('namespace', has.namespace),
+    name('tablespace', has.tablespace),
+    name('tableam', has.tableam),
+    has.relkind ? OP_RELKIND : OP_SKIP,
+    name('owner'),
+    name('withOids', has.withOids),
+  ]);
+}
+
+/** A sign-magnitude int of `size` bytes at b[p] (sign byte first, then least significant first). */
+function intAt(b: Buffer, p: number, size: number): number {
+  let value = 0;
+  for (let k = size; k >= 1; k--) value = value * 256 + b[p + k]!;
+  return b[p] !== 0 ? -value : value;
+}
+
 /**
- * Parses one TOC entry straight out of a window of bytes with a local cursor into row `i` of
- * a TocTable; this is the hot loop of `list`. One instance is reused for every entry.
+ * Parses TOC entries straight out of a window of bytes into rows of a TocTable: the hot loop
+ * of `list` and of opening a dump. It runs once per archive, mostly before V8 has optimised it,
+ * so it is one loop over a small field program with the cursor in a local, not a call per field.
  */
 class EntryParser {
   b: Buffer = Buffer.alloc(0);
   p = 0;
   lim = 0;
   atEnd = false;
-  /** Source position of b[0]. */
-  origin = 0;
-  i = 0;
-  base = 0;
-  overrun = false;
-  depCount = 0;
+  private readonly ops: Int32Array;
+  /** The desc id of the entry read last. */
+  private lastDesc = -1;
 
   constructor(
     private readonly t: TocTable,
@@ -368,165 +504,232 @@ class EntryParser {
     private readonly custom: boolean,
     private readonly label: string,
     private readonly count: number,
-  ) {}
-
-  private where(): string {
-    return `TOC entry ${this.i + 1} of ${this.count}`;
+  ) {
+    this.ops = fieldProgram(has);
   }
 
-  private int(): number {
-    const p = this.p;
-    if (p + 1 + this.intSize > this.lim) {
-      if (this.atEnd) throw new DumpError('truncated', `${this.label} ends unexpectedly in ${this.where()}: the file is truncated`);
-      this.overrun = true;
-      return 0;
-    }
+  private where(i: number): string {
+    return `TOC entry ${i + 1} of ${this.count}`;
+  }
+
+  private truncated(i: number): DumpError {
+    return new DumpError('truncated', `${this.label} ends unexpectedly in ${this.where(i)}: the file is truncated`);
+  }
+
+  private tooLong(i: number, len: number): DumpError {
+    return new DumpError('corrupt', `${this.label}: a string in ${this.where(i)} claims ${len} bytes, more than the file holds; the archive is corrupt or truncated`);
+  }
+
+  /**
+   * Parses entries from row `first` on until all are read or the next one runs past the
+   * window; returns how many it parsed (0: the window is too small for the next entry), with
+   * `p` just after the last one.
+   */
+  parseSome(first: number): number {
+    const t = this.t;
     const b = this.b;
-    let value = 0;
-    for (let k = this.intSize; k >= 1; k--) value = value * 256 + b[p + k]!;
-    this.p = p + 1 + this.intSize;
-    return b[p] !== 0 ? -value : value;
-  }
-
-  /** A string's length (-1 = NULL), checked against the window and the file. */
-  private length(): number {
-    const len = this.int();
-    if (len > this.lim - this.p) {
-      if (this.atEnd) {
-        throw new DumpError('corrupt', `${this.label}: a string in ${this.where()} claims ${len} bytes, more than the file holds; the archive is corrupt or truncated`);
+    const lim = this.lim;
+    const atEnd = this.atEnd;
+    const ops = this.ops;
+    const nops = ops.length;
+    const isz = this.intSize;
+    const ib = 1 + isz;
+    const descs = t.descs;
+    let lastDesc = this.lastDesc;
+    let p = this.p;
+    let i = first;
+    entries: while (i < this.count) {
+      const start = p;
+      t.reserve();
+      const refs = t.refs;
+      const base = i * STRIDE;
+      if (p + 2 * ib > lim) {
+        if (atEnd) throw this.truncated(i);
+        break;
       }
-      this.overrun = true;
-      return 0;
-    }
-    return len < 0 ? -1 : len;
-  }
-
-  private name(slot: number, present: boolean): void {
-    const len = present ? this.length() : -1;
-    const refs = this.t.refs;
-    refs[this.base + slot] = this.t.names.used;
-    refs[this.base + slot + 1] = len;
-    if (len > 0 && !this.overrun) {
-      this.t.names.append(this.b, this.p, len);
-      this.p += len;
-    }
-  }
-
-  private text(slot: number, present: boolean): void {
-    const len = present ? this.length() : -1;
-    const refs = this.t.refs;
-    refs[this.base + slot] = this.origin + this.p;
-    refs[this.base + slot + 1] = len;
-    if (len > 0 && !this.overrun) this.p += len;
-  }
-
-  /** Parses the entry at b[p] into row i; returns the index after it, or OVERRUN. */
-  parse(): number {
-    const has = this.has;
-    const t = this.t;
-    const i = this.i;
-    this.overrun = false;
-    const dumpId = this.int();
-    const hadDumper = this.int();
-    if (this.overrun) return OVERRUN;
-    if (dumpId <= 0) throw new DumpError('corrupt', `${this.label}: ${this.where()} has dump ID ${dumpId}; the TOC is corrupt`);
-    t.dumpId[i] = dumpId;
-    t.hadDumper[i] = hadDumper !== 0 ? 1 : 0;
-    this.name(SLOT.tableoid, has.tableoid);
-    this.name(SLOT.oid, true);
-    this.name(SLOT.tag, true);
-    this.name(SLOT.desc, true);
-    const section = has.section ? this.int() : 0;
-    if (this.overrun) return OVERRUN;
-    if (has.section && (section < Section.None || section > Section.PostData)) {
-      throw new DumpError('corrupt', `${this.label}: ${this.where()} (dump ID ${dumpId}) has section ${section}; the TOC is corrupt`);
-    }
-    t.section[i] = section;
-    this.text(SLOT.defn, true);
-    this.text(SLOT.dropStmt, true);
-    this.text(SLOT.copyStmt, has.copyStmt);
-    this.name(SLOT.namespace, has.namespace);
-    this.name(SLOT.tablespace, has.tablespace);
-    this.name(SLOT.tableam, has.tableam);
-    const relkind = has.relkind ? this.int() : 0;
-    t.relkind[i] = relkind > 0 && relkind < 256 ? relkind : 0;
-    this.name(SLOT.owner, true);
-    this.name(SLOT.withOids, has.withOids);
-    if (this.overrun) return OVERRUN;
-    this.depCount = 0;
-    if (has.deps) {
-      for (;;) {
-        const len = this.length();
-        if (this.overrun) return OVERRUN;
-        if (len < 0) break;
-        const b = this.b;
-        let dep = len > 0 && len < 10 ? 0 : Number.NaN;
-        for (let k = this.p; k < this.p + len; k++) {
-          const d = b[k]! - 48;
-          dep = d >= 0 && d <= 9 ? dep * 10 + d : Number.NaN;
+      let dumpId = isz === 4 ? (b[p + 1]! | (b[p + 2]! << 8) | (b[p + 3]! << 16)) + b[p + 4]! * 0x1000000 : intAt(b, p, isz);
+      if (isz === 4 && b[p] !== 0) dumpId = -dumpId;
+      if (dumpId <= 0) throw new DumpError('corrupt', `${this.label}: ${this.where(i)} has dump ID ${dumpId}; the TOC is corrupt`);
+      t.dumpId[i] = dumpId;
+      t.hadDumper[i] = intAt(b, p + ib, isz) !== 0 ? 1 : 0;
+      p += 2 * ib;
+      t.relkind[i] = 0;
+      for (let k = 0; k < nops; k++) {
+        const op = ops[k]!;
+        const kind = op & 15;
+        const slot = base + (op >> 4);
+        if (kind === OP_ABSENT) {
+          refs[slot] = -1;
+          refs[slot + 1] = -1;
+          continue;
         }
-        this.p += len;
-        if (!Number.isNaN(dep)) this.pushDep(dep);
+        if (kind === OP_SKIP) continue;
+        if (p + ib > lim) {
+          if (atEnd) throw this.truncated(i);
+          p = start;
+          break entries;
+        }
+        let n = isz === 4 ? (b[p + 1]! | (b[p + 2]! << 8) | (b[p + 3]! << 16)) + b[p + 4]! * 0x1000000 : intAt(b, p, isz);
+        if (isz === 4 && b[p] !== 0) n = -n;
+        p += ib;
+        if (kind === OP_SECTION) {
+          if (n < Section.None || n > Section.PostData) {
+            throw new DumpError('corrupt', `${this.label}: ${this.where(i)} (dump ID ${dumpId}) has section ${n}; the TOC is corrupt`);
+          }
+          t.section[i] = n;
+          continue;
+        }
+        if (kind === OP_RELKIND) {
+          t.relkind[i] = n > 0 && n < 256 ? n : 0;
+          continue;
+        }
+        if (n > lim - p) {
+          if (atEnd) throw this.tooLong(i, n);
+          p = start;
+          break entries;
+        }
+        if (n < 0) n = -1;
+        refs[slot] = p;
+        refs[slot + 1] = n;
+        if (n <= 0) {
+          if (kind === OP_DESC) t.descId[i] = -1;
+          continue;
+        }
+        if (kind === OP_DESC) {
+          // Runs of entries often share a desc: compare with the previous one before hashing.
+          let id = lastDesc >= 0 && descs.len[lastDesc] === n ? lastDesc : -1;
+          if (id >= 0) {
+            const at = descs.at[id]!;
+            for (let x = 0; x < n; x++) {
+              if (b[at + x] !== b[p + x]) {
+                id = -1;
+                break;
+              }
+            }
+          }
+          if (id < 0) id = lastDesc = descs.intern(b, p, n);
+          t.descId[i] = id;
+        }
+        p += n;
       }
+      // Dependencies: dump IDs as strings, ended by a NULL.
+      let deps = 0;
+      if (this.has.deps) {
+        for (;;) {
+          if (p + ib > lim) {
+            if (atEnd) throw this.truncated(i);
+            p = start;
+            break entries;
+          }
+          const len = intAt(b, p, isz);
+          p += ib;
+          if (len < 0) break;
+          if (len > lim - p) {
+            if (atEnd) throw this.tooLong(i, len);
+            p = start;
+            break entries;
+          }
+          let dep = len > 0 && len < 10 ? 0 : Number.NaN;
+          for (let k = p; k < p + len; k++) {
+            const d = b[k]! - 48;
+            dep = d >= 0 && d <= 9 ? dep * 10 + d : Number.NaN;
+          }
+          p += len;
+          if (!Number.isNaN(dep)) this.pushDep(deps++, dep);
+        }
+      }
+      const end = this.tail(i, p);
+      if (end < 0) {
+        p = start;
+        break;
+      }
+      p = end;
+      t.depStart[i] = t.depsUsed;
+      t.depCount[i] = deps;
+      t.depsUsed += deps;
+      t.count = i + 1;
+      if (!this.has.section) t.section[i] = sectionFromDesc(t.descId[i]! < 0 ? null : t.descs.string(t.descId[i]!, b, 'utf8'));
+      i++;
     }
-    if (this.custom && has.offsetFlag) {
-      const p = this.p;
-      if (p + 1 + this.offSize > this.lim) {
-        if (this.atEnd) throw new DumpError('truncated', `${this.label} ends unexpectedly in ${this.where()}: the file is truncated`);
-        return OVERRUN;
-      }
-      const flag = this.b[p]!;
-      let value = 0;
-      for (let k = this.offSize; k >= 1; k--) value = value * 256 + this.b[p + k]!;
-      if (value > Number.MAX_SAFE_INTEGER) throw new DumpError('corrupt', `${this.label}: the data offset of ${this.where()} is not plausible`);
-      this.p = p + 1 + this.offSize;
-      this.setOffset(flag, value);
-    } else if (this.custom) {
-      const pos = this.int();
-      this.int();
-      if (this.overrun) return OVERRUN;
-      this.setOffset(pos < 0 ? K_OFFSET_POS_NOT_SET : pos === 0 ? K_OFFSET_NO_DATA : K_OFFSET_POS_SET, pos);
-    } else {
-      const len = this.length();
-      if (this.overrun) return OVERRUN;
-      t.dataKind[i] = DATA_NONE;
-      if (len > 0) {
-        t.dataKind[i] = DATA_FILE;
-        t.fileNames.set(i, this.b.toString('utf8', this.p, this.p + len));
-        this.p += len;
-      }
-    }
-    return this.p;
+    this.p = p;
+    this.lastDesc = lastDesc;
+    return i - first;
   }
 
-  private setOffset(flag: number, value: number): void {
+  /** The format's end of an entry at b[p]: its data's offset or file name. Returns the index after it, or -1 past the window. */
+  private tail(i: number, p: number): number {
     const t = this.t;
-    const i = this.i;
+    const b = this.b;
+    const ib = 1 + this.intSize;
+    if (this.custom && this.has.offsetFlag) {
+      if (p + 1 + this.offSize > this.lim) {
+        if (this.atEnd) throw this.truncated(i);
+        return -1;
+      }
+      const flag = b[p]!;
+      let value = 0;
+      for (let k = this.offSize; k >= 1; k--) value = value * 256 + b[p + k]!;
+      if (value > Number.MAX_SAFE_INTEGER) throw new DumpError('corrupt', `${this.label}: the data offset of ${this.where(i)} is not plausible`);
+      this.setOffset(i, flag, value);
+      return p + 1 + this.offSize;
+    }
+    if (this.custom) {
+      if (p + 2 * ib > this.lim) {
+        if (this.atEnd) throw this.truncated(i);
+        return -1;
+      }
+      const pos = intAt(b, p, this.intSize);
+      this.setOffset(i, pos < 0 ? K_OFFSET_POS_NOT_SET : pos === 0 ? K_OFFSET_NO_DATA : K_OFFSET_POS_SET, pos);
+      return p + 2 * ib;
+    }
+    if (p + ib > this.lim) {
+      if (this.atEnd) throw this.truncated(i);
+      return -1;
+    }
+    const len = intAt(b, p, this.intSize);
+    p += ib;
+    if (len > this.lim - p) {
+      if (this.atEnd) throw this.tooLong(i, len);
+      return -1;
+    }
+    t.dataKind[i] = DATA_NONE;
+    if (len > 0) {
+      t.dataKind[i] = DATA_FILE;
+      t.fileNames.set(i, b.toString('utf8', p, p + len));
+      p += len;
+    }
+    return p;
+  }
+
+  private setOffset(i: number, flag: number, value: number): void {
+    const t = this.t;
     if (flag === K_OFFSET_POS_SET) {
       t.dataKind[i] = DATA_OFFSET;
       t.dataOffset[i] = value;
     } else if (flag === K_OFFSET_POS_NOT_SET) t.dataKind[i] = DATA_OFFSET_NOT_SET;
     else if (flag === K_OFFSET_NO_DATA) t.dataKind[i] = DATA_NO_DATA;
-    else throw new DumpError('corrupt', `${this.label}: unexpected data offset flag ${flag} in ${this.where()}; the TOC is corrupt`);
+    else throw new DumpError('corrupt', `${this.label}: unexpected data offset flag ${flag} in ${this.where(i)}; the TOC is corrupt`);
     // Only entries with a data dumper have data, whatever their flag says.
     if (!t.hadDumper[i] && t.dataKind[i] !== DATA_OFFSET) t.dataKind[i] = DATA_NONE;
   }
 
-  private pushDep(dep: number): void {
+  /** Dependency `k` of the entry being read, after those of the entries before it. */
+  private pushDep(k: number, dep: number): void {
     const t = this.t;
-    if (t.depsUsed + this.depCount >= t.deps.length) {
+    if (t.depsUsed + k >= t.deps.length) {
       const grown = new Int32Array(t.deps.length * 2);
       grown.set(t.deps);
       t.deps = grown;
     }
-    t.deps[t.depsUsed + this.depCount++] = dep;
+    t.deps[t.depsUsed + k] = dep;
   }
 }
 
 /**
  * ReadToc: `count` entries, each field gated by the archive version. The format-specific tail
- * is an offset in custom archives and a file name in directory and tar ones. An entry that
- * runs past the reader's window is parsed again after the window has grown.
+ * is an offset in custom archives and a file name in directory and tar ones. Entries are
+ * parsed a window at a time; one that runs past the window is parsed again once it has moved
+ * on (or grown, for an entry larger than the window).
  */
 export function readToc(r: ByteReader, header: ArchiveHeader, label: string, custom: boolean): TocTable {
   const vn = versionNumber(header.version);
@@ -546,34 +749,27 @@ export function readToc(r: ByteReader, header: ArchiveHeader, label: string, cus
     offsetFlag: vn >= v(1, 7),
   };
   const f = new EntryParser(t, has, r.intSize, r.offSize, custom, label, header.tocCount);
+  // The TOC's bytes are kept (names and texts are read from them): the window grows rather than
+  // moves, to the size the entries read so far suggest for the whole TOC.
+  r.keepAll();
+  const tocStart = r.position;
   let chunk = 1 << 16;
-  for (let i = 0; i < header.tocCount; i++) {
-    t.reserve();
-    const namesMark = t.names.used;
-    f.i = i;
-    f.base = i * STRIDE;
-    for (;;) {
-      const at = r.prefetch(chunk);
-      f.b = r.window;
-      f.p = at;
-      f.lim = r.windowEnd;
-      f.atEnd = r.windowAtEnd;
-      f.origin = r.position - at;
-      const end = f.parse();
-      if (end !== OVERRUN) {
-        r.advance(end - at);
-        break;
-      }
-      t.names.used = namesMark; // roll back, and try again with a larger window
-      chunk *= 2;
-    }
-    t.depStart[i] = t.depsUsed;
-    t.depCount[i] = f.depCount;
-    t.depsUsed += f.depCount;
-    t.count = i + 1;
-    if (!has.section) t.section[i] = sectionFromDesc(t.get(i, 'desc'));
+  for (let i = 0; i < header.tocCount; ) {
+    const at = r.prefetch(chunk);
+    f.b = r.window;
+    f.p = at;
+    f.lim = r.windowEnd;
+    f.atEnd = r.windowAtEnd;
+    const parsed = f.parseSome(i);
+    r.advance(f.p - at);
+    if (parsed === 0) chunk *= 2; // one entry larger than the window
+    i += parsed;
+    if (i > 0) r.sizeHint = tocStart - r.windowStart + Math.ceil(((r.position - tocStart) / i) * header.tocCount * 1.05) + (1 << 16);
+    if (r.position - r.windowStart > 0x7fffffff) throw new DumpError('unsupported', `${label}: a TOC larger than 2 GB is not supported`);
   }
-  if (r.position > 0x7fffffff) throw new DumpError('unsupported', `${label}: a TOC larger than 2 GB is not supported`);
+  // Kept without the bytes read beyond the TOC, when they are many.
+  const used = r.position - r.windowStart;
+  t.bytes = r.window.length > used + (used >> 3) + (1 << 20) ? Buffer.from(r.window.subarray(0, used)) : r.window;
   return t;
 }
 
@@ -584,15 +780,12 @@ function bufferEncodingFor(defn: string | null): BufferEncoding {
   return name === 'UTF8' || name === 'UNICODE' ? 'utf8' : 'latin1';
 }
 
-/**
- * Sets how the TOC's strings are read once the source is known: `readText` fetches SQL texts,
- * and the ENCODING entry (if any) says how to decode everything.
- */
-export function attachSource(t: TocTable, readText: TextSource): void {
-  t.readText = readText;
+/** Sets how the TOC's strings are decoded: as the ENCODING entry (if any) says. */
+export function attachSource(t: TocTable): void {
   for (let i = 0; i < t.count; i++) {
     if (t.get(i, 'desc') === 'ENCODING') {
       t.encoding = bufferEncodingFor(t.get(i, 'defn'));
+      if (t.encoding !== 'utf8') t.forgetStrings();
       return;
     }
   }
