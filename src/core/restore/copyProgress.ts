@@ -100,11 +100,12 @@ export async function watchCopyProgress(connection: ResolvedConnection, applicat
   const ask = async () => {
     const target = await fromTarget();
     let input: CopyInProgress[] = [];
-    if (readPosition) {
+    const seen = new Set(target.map((c) => c.table));
+    const running = runningTables ? runningTables() : undefined;
+    // The input is read only for running tables the target says nothing of (reading it costs).
+    if (readPosition && (!running || running.some((t) => !seen.has(t)))) {
       try {
-        const seen = new Set(target.map((c) => c.table));
-        const running = runningTables ? new Set(runningTables()) : undefined;
-        input = (await readPosition()).filter((c) => !seen.has(c.table) && (!running || running.has(c.table)));
+        input = (await readPosition()).filter((c) => !seen.has(c.table) && (!running || running.includes(c.table)));
       } catch {
         input = [];
       }

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { DumpError } from '../../errors';
 import type { DataProblem, TocArchive, TocEntry } from '../../model/types';
 import { createDecompressor, type StreamCompression } from '../compression';
-import { AsyncFileReader, chunkList, coalesce } from './asyncReader';
+import { AsyncFileReader, chunkList, joinedChunkList } from './asyncReader';
 import { BLK_BLOBS, BLK_DATA, FileWindow, intAt, walkBlock } from './blocks';
 import { ByteReader } from './byteReader';
 import { archiveOf, type LargeObject, type OpenedArchive } from './openedArchive';
@@ -152,7 +152,7 @@ class CustomArchive implements OpenedArchive<TocArchive> {
     const run = async () => {
       const { r, close } = await this.reader(entry, BLK_DATA);
       try {
-        const source = Readable.from(coalesce(chunkList(r, this.archive.header.intSize, label)));
+        const source = Readable.from(joinedChunkList(r, this.archive.header.intSize, label));
         const decoder = createDecompressor(this.compression, label);
         await pipeline(source, decoder, out);
       } finally {
