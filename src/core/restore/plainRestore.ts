@@ -223,7 +223,7 @@ export async function runPlainRestore(
     bytesTotal: slices.bytes,
     running: done ? [] : running,
     mode: 'serial',
-    ...(!done && copying.length > 0 ? { copying } : {}),
+    ...(!done && copying.length > 0 && running.some((r) => r.desc === 'TABLE DATA') ? { copying } : {}),
   });
   let copying: CopyInProgress[] = [];
   const lines = new LineMap();
