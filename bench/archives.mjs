@@ -86,6 +86,27 @@ export function wideSchemaArchive() {
   });
 }
 
+/** Rows of public.events in the big-table archive. */
+export const EVENTS_ROWS = Number(process.env.BENCH_EVENTS_ROWS ?? 8_000_000);
+
+/**
+ * One big table in a custom archive: public.events, EVENTS_ROWS rows (about 200 MB compressed for
+ * 8 million), a bigserial primary key and a second index; `--table public.events` plans 8 entries.
+ */
+export function eventsArchive(rows = EVENTS_ROWS) {
+  return cachedArchive(`bench-events-${rows / 1e6}m`, 1, 'a few minutes', async (server) => {
+    await query(
+      server,
+      'bench',
+      `CREATE TABLE public.events (id bigserial PRIMARY KEY, account_id int NOT NULL, kind text NOT NULL, created_at timestamptz NOT NULL, payload text);
+       INSERT INTO public.events (account_id, kind, created_at, payload)
+       SELECT 1 + g % 5000, (array['view', 'click', 'buy', 'leave'])[1 + g % 4], timestamptz '2025-01-01' + g * interval '1 second', md5(g::text)
+       FROM generate_series(1, ${rows}) g;
+       CREATE INDEX events_account_idx ON public.events (account_id);`,
+    );
+  });
+}
+
 const PLAIN_GENERATOR_VERSION = 1;
 /** Rows of the big table of the plain bench: about 105 bytes each in COPY text, 840 MB in all. */
 export const BIG_ROWS = Number(process.env.BENCH_PLAIN_ROWS ?? 8_000_000);
@@ -147,7 +168,7 @@ export function stopServersOnExit() {
 // `node bench/archives.mjs [bench] [wide] [plain]`: makes the named inputs (default: the two archives).
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   stopServersOnExit();
-  const makers = { bench: benchArchive, wide: wideSchemaArchive, plain: async () => (await plainBenchDump()).file };
+  const makers = { bench: benchArchive, wide: wideSchemaArchive, events: () => eventsArchive(), plain: async () => (await plainBenchDump()).file };
   const names = process.argv.length > 2 ? process.argv.slice(2) : ['bench', 'wide'];
   for (const name of names) {
     if (!makers[name]) throw new Error(`usage: node bench/archives.mjs [${Object.keys(makers).join('] [')}]`);

@@ -2,7 +2,7 @@
 // job, in the same run, alternating, medians. Not a test: it prints figures for README.
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { benchArchive, BIG_ROWS, cacheDir, fillBigDatabase, plainBenchDump, stopServersOnExit } from './archives.mjs';
+import { benchArchive, BIG_ROWS, cacheDir, eventsArchive, EVENTS_ROWS, fillBigDatabase, plainBenchDump, stopServersOnExit } from './archives.mjs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,11 +41,12 @@ function timeOnce(cmd, args, stdoutFile = '/dev/null') {
   const devnull = openSync(stdoutFile, 'w');
   try {
     const t0 = process.hrtime.bigint();
-    const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { env, stdio: ['ignore', devnull, 'pipe'], encoding: 'utf8', maxBuffer: 1 << 30 });
+    const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', cmd, ...args], { env, stdio: ['ignore', devnull, 'pipe'], encoding: 'utf8', maxBuffer: 1 << 30 });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-    const rssKb = Number(r.stderr.trim().split('\n').pop());
-    return { ms, rssMb: rssKb / 1024 };
+    // Peak RSS of the largest process; CPU (user + system) of the command and the programs it ran.
+    const [rssKb, user, sys] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
+    return { ms, rssMb: rssKb / 1024, cpuMs: (user + sys) * 1000 };
   } finally {
     closeSync(devnull);
   }
@@ -62,22 +63,26 @@ const median = (xs) => {
  * `stdoutFile`: where both commands write (default /dev/null). GNU grep stops at the first match
  * when its output is /dev/null, so a grep that must count everything writes to a file.
  */
-async function compare(title, ours, theirs, targets, { runs = RUNS, before, stdoutFile } = {}) {
-  const a = { ms: [], rss: [] };
-  const b = { ms: [], rss: [] };
+async function compare(title, ours, theirs, targets, { runs = RUNS, before, stdoutFile, cpu = false } = {}) {
+  const a = { ms: [], rss: [], cpu: [] };
+  const b = { ms: [], rss: [], cpu: [] };
   for (let i = 0; i < runs; i++) {
     for (const [side, run] of i % 2 ? [[b, theirs], [a, ours]] : [[a, ours], [b, theirs]]) {
       const args = before ? await before(side === a ? 'ours' : 'theirs', run) : run;
       const r = timeOnce(...args, stdoutFile);
       side.ms.push(r.ms);
       side.rss.push(r.rssMb);
+      side.cpu.push(r.cpuMs);
     }
   }
   const ratio = median(a.ms) / median(b.ms);
   const peak = Math.max(...a.rss);
+  // The client side's CPU: the command and the programs it ran (pg_restore), not the server's.
+  const cpuOf = (x) => (cpu ? `, client CPU median ${(median(x.cpu) / 1000).toFixed(1)} s` : '');
   console.log(`\n${title}`);
-  console.log(`  ours:   median ${median(a.ms).toFixed(0)} ms, peak RSS ${peak.toFixed(0)} MB   (${ours[0]} ${ours[1].join(' ')})`);
-  console.log(`  theirs: median ${median(b.ms).toFixed(0)} ms, peak RSS ${Math.max(...b.rss).toFixed(0)} MB   (${theirs[0]} ${theirs[1].join(' ')})`);
+  console.log(`  ours:   median ${median(a.ms).toFixed(0)} ms${cpuOf(a)}, peak RSS ${peak.toFixed(0)} MB   (${ours[0]} ${ours[1].join(' ')})`);
+  console.log(`  theirs: median ${median(b.ms).toFixed(0)} ms${cpuOf(b)}, peak RSS ${Math.max(...b.rss).toFixed(0)} MB   (${theirs[0]} ${theirs[1].join(' ')})`);
+  if (process.env.BENCH_VERBOSE) console.log(`  ours ms: ${a.ms.map((x) => x.toFixed(0)).join(' ')}; theirs ms: ${b.ms.map((x) => x.toFixed(0)).join(' ')}`);
   if (!targets) console.log(`  ratio ${ratio.toFixed(2)}`);
   else console.log(`  ratio ${ratio.toFixed(2)} (target <= ${targets.ratio}), peak ${peak.toFixed(0)} MB (target <= ${targets.rssMb} MB): ${ratio <= targets.ratio && peak <= targets.rssMb ? 'met' : 'NOT met'}`);
 }
@@ -111,6 +116,44 @@ async function benchRestore(archive, pgRestore) {
     await compare(`restore one table (${table} with what it needs, ${entries} entries) into a new database: engine vs pg_restore -L of the same entries`, ours, theirs, { ratio: 1.1, rssMb: Infinity }, { before: withTarget });
     const full = [pgRestore, ['@CONN', '--single-transaction', '--exit-on-error', archive]];
     await compare('restore one table through the engine vs a full restore with pg_restore', ours, full, undefined, { runs: Number(process.env.BENCH_FULL_RUNS ?? 3), before: withTarget });
+  } finally {
+    await server.stop();
+  }
+}
+
+/**
+ * Restoring one big table into a fresh database: `restore --table public.events --yes` (8 entries,
+ * every check on: the dump's rows against count(*), ANALYZE, sequences) against pg_restore -L of
+ * the same entries, both in one transaction. The client CPU is the command's and pg_restore's.
+ */
+async function benchBigTable(pgRestore) {
+  const archive = await eventsArchive();
+  const server = await startServer();
+  try {
+    const table = 'public.events';
+    const list = join(cacheDir, 'events.list');
+    writeFileSync(list, sh(process.execPath, [CLI, 'plan', archive, '--table', table]));
+    const entries = readFileSync(list, 'utf8').split('\n').filter((l) => /^\d+;/.test(l)).length;
+    let n = 0;
+    let last;
+    const withTarget = async (side, [cmd, args]) => {
+      // One database at a time: the previous run's is dropped first (8 million rows each).
+      if (last) await query(server, 'postgres', `DROP DATABASE IF EXISTS ${last}`);
+      last = `bench_events_${++n}`;
+      await createDatabase(server, last);
+      const url = `postgresql://${server.user}@${server.host}:${server.port}/${last}`;
+      const conn = ['-h', server.host, '-p', String(server.port), '-U', server.user, '-d', last];
+      return [cmd, args.map((a) => (a === '@URL' ? url : a === '@CONN' ? conn : [a])).flat()];
+    };
+    const ours = [process.execPath, [CLI, 'restore', archive, '--dbname', '@URL', '--table', table, '--yes']];
+    const theirs = [pgRestore, ['@CONN', '--single-transaction', '--exit-on-error', '-L', list, archive]];
+    await compare(
+      `restore one big table (${table}, ${EVENTS_ROWS.toLocaleString('en-US')} rows, ${(statSync(archive).size / 1e6).toFixed(0)} MB archive, ${entries} entries) into a new database, every check on: engine vs pg_restore -L, one transaction each`,
+      ours,
+      theirs,
+      { ratio: 1.05, rssMb: Infinity },
+      { runs: Number(process.env.BENCH_BIG_RUNS ?? 3), before: withTarget, cpu: true },
+    );
   } finally {
     await server.stop();
   }
@@ -252,6 +295,7 @@ async function main() {
   if (only === 'index') return benchIndex();
   if (only === 'dump') return benchDump();
   if (only === 'copy') return benchCopy();
+  if (only === 'big-restore') return benchBigTable(sh('bash', ['-c', 'ls -d /usr/lib/postgresql/*/bin/pg_restore | sort -V | tail -1']).trim() || 'pg_restore');
   const archive = await benchArchive();
   const pgRestore = sh('bash', ['-c', 'ls -d /usr/lib/postgresql/*/bin/pg_restore | sort -V | tail -1']).trim() || 'pg_restore';
   const entries = sh(pgRestore, ['-l', archive]).split('\n').filter((l) => /^\d+;/.test(l)).length;
@@ -260,6 +304,7 @@ async function main() {
     await compare('list: node dist/cli.js list FILE vs pg_restore -l FILE', [process.execPath, [CLI, 'list', archive]], [pgRestore, ['-l', archive]], { ratio: 0.8, rssMb: 200 });
   }
   if (!only || only === 'restore') await benchRestore(archive, pgRestore);
+  if (!only || only === 'restore') await benchBigTable(pgRestore);
   if (!only) await benchIndex();
   if (!only) await benchDump();
   if (!only) await benchCopy();

@@ -67,7 +67,7 @@ export function progressView(stage: ProgressView['stage'], s: ProgressSnapshot):
     bytesDone: s.bytesDone,
     bytesTotal: s.bytesTotal,
     current: s.running.map((r) => `${r.desc} ${r.name}`).join(', '),
-    copying: (s.copying ?? []).map((c) => `${c.table}: ${formatBytes(c.bytes)}, ${formatCount(c.rows)} rows so far`),
+    copying: (s.copying ?? []).map((c) => (c.from === 'input' ? `${c.table}: ${formatBytes(c.bytes)}${c.of !== undefined ? ` of ${formatBytes(c.of)}` : ''} of its data read` : `${c.table}: ${formatBytes(c.bytes)}, ${formatCount(c.rows ?? 0)} rows so far`)),
   };
 }
 

@@ -122,7 +122,7 @@ describe('copy from one server to another, no file', function () {
       signal: controller.signal,
       onEvent: (e) => {
         seen.push(e);
-        if (e.kind === 'progress' && e.snapshot.copying?.some((c) => /bulk_rows/.test(c.table) && c.rows > 0)) controller.abort();
+        if (e.kind === 'progress' && e.snapshot.copying?.some((c) => /bulk_rows/.test(c.table) && (c.rows ?? 0) > 0)) controller.abort();
       },
     });
     assert.equal(result.cancelled, true, JSON.stringify(result.problems));

@@ -53,7 +53,7 @@ describe('restore engine against a real server', function () {
       const result = await restoreFrom(fixturePath(file), db, { tables: ['public.bulk_rows'], mode: 'data-only' }, {}, {
         onEvent: (e) => {
           const copy = e.kind === 'progress' ? e.snapshot.copying?.find((c) => /bulk_rows/.test(c.table)) : undefined;
-          if (e.kind === 'progress' && copy) seen.push({ at: Date.now(), rows: copy.rows, bytes: copy.bytes, line: formatProgress(e.snapshot) });
+          if (e.kind === 'progress' && copy) seen.push({ at: Date.now(), rows: copy.rows ?? 0, bytes: copy.bytes, line: formatProgress(e.snapshot) });
         },
       });
       assert.equal(result.ok, true, result.errors.map((e) => e.message).join('\n'));

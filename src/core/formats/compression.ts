@@ -42,7 +42,7 @@ export function createDecompressor(kind: StreamCompression, label: string): Tran
  * stops before its end then fails with Z_BUF_ERROR "unexpected end of file" instead of ending
  * quietly as it would with Z_SYNC_FLUSH.
  */
-const ZLIB_OPTIONS: zlib.ZlibOptions = { finishFlush: zlib.constants.Z_FINISH, chunkSize: 64 * 1024 };
+const ZLIB_OPTIONS: zlib.ZlibOptions = { finishFlush: zlib.constants.Z_FINISH, chunkSize: 256 * 1024 };
 
 /**
  * Node's inflate or gunzip (which reads every member of a multi-member .gz file) behind a

@@ -1,18 +1,29 @@
 /**
  * Progress inside a running COPY: a big table's data is one item to pg_restore and psql, which
- * say nothing until it is done. The target says how far each COPY is (pg_stat_progress_copy,
- * PostgreSQL 14 and later): its bytes and rows so far, for the sessions of this restore only (they
- * carry an application_name of their own). Asked once a second, in a session of its own.
+ * say nothing until it is done. Asked once a second:
+ *
+ * - the target (pg_stat_progress_copy, PostgreSQL 14 and later): the bytes and rows of each
+ *   COPY of this restore's sessions (they carry an application_name of their own), in a session
+ *   of its own;
+ * - where the target cannot say (before 14, a session that cannot be opened, a backend the
+ *   watching role may not see), how far the restore program has read each table's data in its
+ *   input (`readPosition`: inputPosition.ts for pg_restore, the stream psql is fed for plain dumps).
  */
 import type { ResolvedConnection } from '../connections/resolve';
 import { openServerSession, type ServerSession } from '../server/session';
 
-/** One running COPY as the target reports it. */
+/** One running COPY, as the target reports it or as far as its input has been read. */
 export interface CopyInProgress {
   /** `schema.table`, as the restore's progress names tables. */
   table: string;
+  /** Bytes of COPY text the target has taken (from the target), or bytes of the table's data read from the input (from the input: as stored, possibly compressed). */
   bytes: number;
-  rows: number;
+  /** Rows the target has taken; absent when only the input's position is known. */
+  rows?: number;
+  /** From the input: the size of the table's data in it (as stored), when known. */
+  of?: number;
+  /** Where the figures come from. */
+  from: 'target' | 'input';
 }
 
 /** application_name of a restore's client program: what its sessions are found by. */
@@ -23,11 +34,13 @@ let restores = 0;
 
 const COPY_PROGRESS_SINCE = 140000;
 
-const QUERY = `select n.nspname || '.' || t.relname as table, c.bytes_processed::text as bytes, c.tuples_processed::text as rows
+// No join with pg_class: a table created in the restore's own transaction (one transaction into
+// a new database, the commonest restore) is not visible to this session; the restore's progress
+// names it (runningTables).
+const QUERY = `select c.relid::int8::text as relid, (select n.nspname || '.' || t.relname from pg_class t join pg_namespace n on n.oid = t.relnamespace where t.oid = c.relid) as table,
+    c.bytes_processed::text as bytes, c.tuples_processed::text as rows
   from pg_stat_progress_copy c
   join pg_stat_activity a on a.pid = c.pid
-  join pg_class t on t.oid = c.relid
-  join pg_namespace n on n.oid = t.relnamespace
   where a.application_name = $1 and c.command = 'COPY FROM'
   order by a.pid`;
 
@@ -36,36 +49,72 @@ export interface CopyWatcher {
   stop(): Promise<void>;
 }
 
+export interface CopyWatchOptions {
+  /** How often to ask (1 s). */
+  intervalMs?: number;
+  /** The tables whose data the restore program is sending now (TABLE DATA items running), `schema.table`: names COPYs of tables the target's session cannot see yet. */
+  runningTables?: () => string[];
+  /** How far the restore program has read each running table's data in its input: used for tables the target says nothing about. */
+  readPosition?: () => CopyInProgress[] | Promise<CopyInProgress[]>;
+  /** Progress from the input only, as where the target cannot say (tests of that path). */
+  inputOnly?: boolean;
+}
+
 /**
- * Asks the target every `intervalMs` (1 s) for the COPYs of the sessions named `applicationName`
- * and hands them to `onSample` (an empty list when none runs). Does nothing on a server older than
- * PostgreSQL 14 or when it cannot connect: progress then comes from the items alone. Never throws.
+ * Asks every second for the COPYs of the sessions named `applicationName` and hands them to
+ * `onSample` (an empty list when none runs). From the target where it can say, else from the
+ * input's position (options.readPosition); nothing at all when neither can. Never throws.
  */
-export async function watchCopyProgress(connection: ResolvedConnection, applicationName: string, onSample: (copies: CopyInProgress[]) => void, intervalMs = 1000): Promise<CopyWatcher> {
+export async function watchCopyProgress(connection: ResolvedConnection, applicationName: string, onSample: (copies: CopyInProgress[]) => void, options: CopyWatchOptions = {}): Promise<CopyWatcher> {
+  const { readPosition, runningTables } = options;
   let session: ServerSession | undefined;
-  try {
-    session = await openServerSession(connection, { applicationName: 'pg-dump-explorer progress' });
-  } catch {
-    return { stop: async () => undefined };
+  if (!options.inputOnly) {
+    try {
+      session = await openServerSession(connection, { applicationName: 'pg-dump-explorer progress' });
+    } catch {
+      session = undefined;
+    }
+    if (session && session.serverVersionNum < COPY_PROGRESS_SINCE) {
+      await session.close();
+      session = undefined;
+    }
   }
-  if (session.serverVersionNum < COPY_PROGRESS_SINCE) {
-    await session.close();
-    return { stop: async () => undefined };
-  }
+  if (!session && !readPosition) return { stop: async () => undefined };
   const open = session;
   let stopped = false;
   let asking: Promise<void> = Promise.resolve();
-  const ask = async () => {
+  const fromTarget = async (): Promise<CopyInProgress[]> => {
+    if (!open) return [];
     try {
-      const result = await open.client.query<{ table: string; bytes: string; rows: string }>(QUERY, [applicationName]);
-      if (!stopped) onSample(result.rows.map((r) => ({ table: r.table, bytes: Number(r.bytes), rows: Number(r.rows) })));
+      const result = await open.client.query<{ relid: string; table: string | null; bytes: string; rows: string }>(QUERY, [applicationName]);
+      const running = runningTables?.() ?? [];
+      const named = new Set(result.rows.map((r) => r.table).filter((t) => t !== null));
+      // Unnamed COPYs take the running tables the named ones do not account for, in order.
+      const unnamed = running.filter((t) => !named.has(t));
+      return result.rows.map((r) => ({ table: r.table ?? unnamed.shift() ?? `table ${r.relid}`, bytes: Number(r.bytes), rows: Number(r.rows), from: 'target' as const }));
     } catch {
       // The target went away or refused: the restore itself will say so.
+      return [];
     }
+  };
+  const ask = async () => {
+    const target = await fromTarget();
+    let input: CopyInProgress[] = [];
+    const seen = new Set(target.map((c) => c.table));
+    const running = runningTables ? runningTables() : undefined;
+    // The input is read only for running tables the target says nothing of (reading it costs).
+    if (readPosition && (!running || running.some((t) => !seen.has(t)))) {
+      try {
+        input = (await readPosition()).filter((c) => !seen.has(c.table) && (!running || running.includes(c.table)));
+      } catch {
+        input = [];
+      }
+    }
+    if (!stopped) onSample([...target, ...input]);
   };
   const timer = setInterval(() => {
     asking = asking.then(ask);
-  }, intervalMs);
+  }, options.intervalMs ?? 1000);
   timer.unref();
   return {
     async stop() {
@@ -73,7 +122,7 @@ export async function watchCopyProgress(connection: ResolvedConnection, applicat
       stopped = true;
       clearInterval(timer);
       await asking;
-      await open.close();
+      await open?.close();
     },
   };
 }

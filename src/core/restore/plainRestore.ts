@@ -226,15 +226,18 @@ export async function runPlainRestore(
     bytesTotal: slices.bytes,
     running: done ? [] : running,
     mode: 'serial',
-    ...(!done && copying.length > 0 ? { copying } : {}),
+    ...(!done && copying.length > 0 && running.some((r) => r.desc === 'TABLE DATA') ? { copying } : {}),
   });
   let copying: CopyInProgress[] = [];
   const lines = new LineMap();
   let currentItem: number | undefined;
+  // Where the current item's bytes began in the stream: how far psql has been fed its data.
+  let itemStart = 0;
   const onPiece = (piece: Piece, line: number) => {
     lines.mark(line, piece.dumpId ?? (startedItems === 0 ? 'preamble' : 'end'));
     if (piece.dumpId !== undefined && piece.dumpId !== currentItem) {
       currentItem = piece.dumpId;
+      itemStart = sent;
       const item = items.get(piece.dumpId);
       startedItems++;
       running = [{ dumpId: piece.dumpId, desc: item?.desc ?? '', name: item?.name ?? '' }];
@@ -273,13 +276,29 @@ export async function runPlainRestore(
   emit({ kind: 'stage', stage: 'restore' });
   // psql is fed faster than a big COPY runs: the target says how far it is.
   const applicationName = restoreApplicationName();
-  const copies = await watchCopyProgress(connection, applicationName, (now) => {
-    copying = now;
-    emit({ kind: 'progress', snapshot: snapshot() });
-  });
+  // Where it cannot, how much of the table's data psql has been fed (psql reads it as it comes).
+  const runningData = () => running.filter((r) => r.desc === 'TABLE DATA');
+  const copies = await watchCopyProgress(
+    connection,
+    applicationName,
+    (now) => {
+      copying = now;
+      emit({ kind: 'progress', snapshot: snapshot() });
+    },
+    {
+      runningTables: () => runningData().map((r) => r.name),
+      readPosition: () =>
+        runningData().map((r) => {
+          const length = r.dumpId !== undefined ? items.get(r.dumpId)?.bytes : undefined;
+          return { table: r.name, bytes: Math.max(0, sent - itemStart), ...(length !== undefined ? { of: length } : {}), from: 'input' as const };
+        }),
+      ...(hooks.copyProgressFrom === 'input' ? { inputOnly: true } : {}),
+    },
+  );
   let outcome;
   try {
-    outcome = await runPsqlRestore(Readable.from(counted()), connection, {
+    // One piece read ahead (not Readable.from's 16): what was sent is about what psql has taken.
+    outcome = await runPsqlRestore(Readable.from(counted(), { highWaterMark: 1 }), connection, {
       tool,
       applicationName,
       singleTransaction: options.singleTransaction ?? true,

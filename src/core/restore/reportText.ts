@@ -1,5 +1,6 @@
 import type { PreflightReport, ProposedFix } from '../target/preflight';
 import type { RestoreError } from './errorParser';
+import type { CopyInProgress } from './copyProgress';
 import type { ProgressSnapshot } from './verboseParser';
 import { formatBytes, formatCount } from '../units';
 
@@ -39,11 +40,17 @@ export function formatPreflight(report: PreflightReport): string[] {
 export function formatProgress(s: ProgressSnapshot): string {
   const current = s.running.map((r) => `${r.desc} ${r.name}`).join(', ');
   const bytes = s.bytesTotal > 0 ? ` (${formatBytes(s.bytesDone)} of ${formatBytes(s.bytesTotal)})` : '';
-  const copying = (s.copying ?? []).map((c) => `${c.table} ${formatBytes(c.bytes)}, ${formatCount(c.rows)} rows`).join('; ');
+  const copying = (s.copying ?? []).map(describeCopy).join('; ');
   return `[${s.started}/${s.total}]${bytes}${current ? ` ${current}` : ''}${copying ? ` — copying ${copying}` : ''}`;
 }
 
 export function formatRestoreError(e: RestoreError): string {
   const where = e.entry ? `entry ${e.entry.dumpId} (${e.entry.desc} ${e.entry.tag})` : e.stage ? e.stage.toLowerCase() : 'pg_restore';
   return `${where}: ${e.message.split('\n')[0]}`;
+}
+
+/** "public.events 45 MB, 1,234,567 rows" (from the target), "public.events 45 MB of 201 MB read" (from the input). */
+export function describeCopy(c: CopyInProgress): string {
+  if (c.from === 'input') return `${c.table} ${formatBytes(c.bytes)}${c.of !== undefined ? ` of ${formatBytes(c.of)}` : ''} read`;
+  return `${c.table} ${formatBytes(c.bytes)}, ${formatCount(c.rows ?? 0)} rows`;
 }

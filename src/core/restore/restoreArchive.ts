@@ -9,13 +9,15 @@ import { writeRestoreList } from '../plan/listFile';
 import { runClientProgram } from '../process/clientProgram';
 import { CancelledError, describeCommand } from '../process/run';
 import { findPgRestoreFor, formatToolVersion, type ToolCandidate } from '../tools/findTools';
-import { restoreApplicationName, watchCopyProgress, type CopyWatcher } from './copyProgress';
+import { restoreApplicationName, watchCopyProgress, type CopyInProgress, type CopyWatcher } from './copyProgress';
+import { dataSources, readPositions } from './inputPosition';
 import { RestoreErrorParser, type RestoreError } from './errorParser';
 import type { PlainArchive, TocArchive } from '../model/types';
 import { plainRestoreObstacle, runPlainRestore } from './plainRestore';
 import type { PreflightReport } from '../target/preflightTypes';
 import type { RestoreEvent, RestoreHooks, RestoreResult, RestoreRunOptions } from './types';
 import { checksAfterRestore, countTargetRows, prepareTarget, type TargetPrep } from './targetPrep';
+import { countableEntries, startArchiveCounts } from '../target/postRestore';
 import { isPackedDirectoryDump, unpackForRestore, type UnpackedCopy } from './unpackForRestore';
 import { RestoreProgress } from './verboseParser';
 
@@ -133,6 +135,10 @@ async function runArchiveRestore(
   let prep: TargetPrep | undefined;
   let unpacked: UnpackedCopy | undefined;
   let copies: CopyWatcher | undefined;
+  // Stops the archive's row counts (below) when the restore is cancelled or ends otherwise.
+  const counting = new AbortController();
+  const stopOnCancel = () => counting.abort(hooks.signal?.reason);
+  hooks.signal?.addEventListener('abort', stopOnCancel, { once: true });
   try {
     if (isPackedDirectoryDump(archive)) {
       // pg_restore reads a directory dump only from a folder: copy out what this plan reads.
@@ -158,15 +164,37 @@ async function runArchiveRestore(
     emit({ kind: 'stage', stage: 'restore' });
     // pg_restore says nothing while a big table's COPY runs: the target says how far it is.
     const applicationName = restoreApplicationName();
-    copies = await watchCopyProgress(connection, applicationName, (running) => {
-      progress.setCopies(running);
-      emit({ kind: 'progress', snapshot: progress.snapshot() });
-    });
+    // Where the target cannot say, how far pg_restore has read the table's data (inputPosition.ts).
+    let readPosition: (() => CopyInProgress[]) | undefined;
+    const sources = dataSources(opened, plan.entries.map((p) => p.entry), unpacked?.path);
+    copies = await watchCopyProgress(
+      connection,
+      applicationName,
+      (running) => {
+        progress.setCopies(running);
+        emit({ kind: 'progress', snapshot: progress.snapshot() });
+      },
+      {
+        runningTables: () => progress.snapshot().running.filter((r) => r.desc === 'TABLE DATA').map((r) => r.name),
+        readPosition: () => readPosition?.() ?? [],
+        ...(hooks.copyProgressFrom === 'input' ? { inputOnly: true } : {}),
+      },
+    );
+    // The archive's rows are counted while pg_restore runs (a second core does the second
+    // decompression), so that comparing them with the target's costs no time afterwards.
+    const archiveCounts = (options.verifyRowCounts ?? true) ? startArchiveCounts(opened, countableEntries(plan), counting.signal) : undefined;
+    const stopCounting = async () => {
+      counting.abort();
+      if (archiveCounts) await Promise.allSettled(archiveCounts.values());
+    };
     let outcome;
     try {
       outcome = await runClientProgram(tool, connection, args, {
         env: { PGAPPNAME: applicationName },
         reject: false,
+        onSpawn: (pid) => {
+          readPosition = readPositions(pid, sources);
+        },
         ...(hooks.signal ? { signal: hooks.signal } : {}),
         onStderrLine: (line) => {
           emit({ kind: 'output', line });
@@ -176,6 +204,7 @@ async function runArchiveRestore(
       });
     } catch (err) {
       await copies.stop();
+      await stopCounting();
       await prep.undo();
       if (err instanceof CancelledError) return result({ ok: false, cancelled: true, command: err.command, exitCode: null });
       throw err;
@@ -188,13 +217,14 @@ async function runArchiveRestore(
       if (outcome.exitCode !== 0 && errors.length === 0) {
         problems.push(`pg_restore exited with status ${outcome.exitCode}: ${outcome.stderrTail.filter((l) => l.trim()).at(-1) ?? 'no message'}`);
       }
+      await stopCounting();
       await prep.undo();
       return result({ ok: false, cancelled: false, command: outcome.command, exitCode: outcome.exitCode, ignoredErrors: summary.ignoredCount });
     }
     progress.end();
     emit({ kind: 'progress', snapshot: progress.snapshot() });
 
-    const { report, problem } = await checksAfterRestore(opened, plan, connection, options, { ...(hooks.signal ? { signal: hooks.signal } : {}), onEvent: emit }, rowsBefore);
+    const { report, problem } = await checksAfterRestore(opened, plan, connection, options, { ...(hooks.signal ? { signal: hooks.signal } : {}), onEvent: emit }, rowsBefore, archiveCounts);
     if (problem) problems.push(problem);
     return result({
       ok: true,
@@ -205,6 +235,8 @@ async function runArchiveRestore(
       ...(report ? { postRestore: report } : {}),
     });
   } finally {
+    hooks.signal?.removeEventListener('abort', stopOnCancel);
+    counting.abort();
     await copies?.stop();
     await unpacked?.remove();
     await fs.promises.rm(work, { recursive: true, force: true });

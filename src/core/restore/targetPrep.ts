@@ -132,6 +132,7 @@ export async function checksAfterRestore(
   options: RestoreRunOptions,
   hooks: { signal?: AbortSignal; onEvent?: (e: RestoreEvent) => void },
   rowsBefore: Map<string, number> | undefined,
+  archiveCounts?: Map<number, Promise<number>>,
 ): Promise<{ report?: PostRestoreReport; problem?: string }> {
   const analyze = options.analyze ?? true;
   const fixSequences = options.fixSequences ?? true;
@@ -139,7 +140,7 @@ export async function checksAfterRestore(
   if (!analyze && !fixSequences && !countRows) return {};
   hooks.onEvent?.({ kind: 'stage', stage: 'post-restore' });
   try {
-    const report = await postRestore(opened, plan, connection, { analyze, fixSequences, countRows, ...(rowsBefore ? { rowsBefore } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}) });
+    const report = await postRestore(opened, plan, connection, { analyze, fixSequences, countRows, ...(rowsBefore ? { rowsBefore } : {}), ...(archiveCounts ? { archiveCounts } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}) });
     return { report };
   } catch (err) {
     return { problem: `the restore succeeded, but the checks after it did not run to the end: ${err instanceof Error ? err.message : String(err)}` };

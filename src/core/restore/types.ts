@@ -65,6 +65,11 @@ export interface RestoreHooks {
   psqlPath?: string;
   /** Where to look for pg_restore besides the configured path (tests: PATH only). */
   standardLocations?: boolean;
+  /**
+   * Progress inside a COPY from how far the restore program has read its input only, as where
+   * the target cannot say (before PostgreSQL 14, a backend the role may not see): tests of that path.
+   */
+  copyProgressFrom?: 'input';
 }
 
 export interface RestoreResult {

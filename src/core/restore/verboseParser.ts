@@ -364,7 +364,9 @@ export class RestoreProgress {
 
   snapshot(): ProgressSnapshot {
     const running = [...(this.current ? [this.current] : []), ...this.launched.values()].map(({ dumpId, desc, name }) => ({ ...(dumpId !== undefined ? { dumpId } : {}), desc, name }));
-    return { started: this.started, finished: this.finishedCount, total: this.total, bytesDone: this.bytes, bytesTotal: this.bytesTotal, running, mode: this.mode, ...(this.copies.length > 0 ? { copying: this.copies } : {}) };
+    // The last sample of a COPY that has ended stays until the next one: not once no table's data is restored.
+    const copying = this.copies.length > 0 && running.some((r) => r.desc === 'TABLE DATA');
+    return { started: this.started, finished: this.finishedCount, total: this.total, bytesDone: this.bytes, bytesTotal: this.bytesTotal, running, mode: this.mode, ...(copying ? { copying: this.copies } : {}) };
   }
 
   /** What the target says of its running COPYs now (copyProgress.ts). */

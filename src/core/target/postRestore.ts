@@ -98,6 +98,11 @@ export interface PostRestoreOptions {
    */
   rowsBefore?: Map<string, number>;
   /**
+   * The archive's rows of TABLE DATA entries, by dump ID, counted already or being counted (a
+   * restore starts them while pg_restore runs: startArchiveCounts); the others are counted here.
+   */
+  archiveCounts?: Map<number, Promise<number>>;
+  /**
    * The rows each table should get, by `schema.name`, when they do not come from the archive (a
    * copy counts them in the source, in the snapshot pg_dump used); `opened` is then not read.
    */
@@ -140,6 +145,7 @@ export async function postRestore(opened: OpenedArchive | undefined, plan: Resto
   const definedTables = restoresData ? [] : planned.filter((e) => e.desc === 'TABLE');
 
   // The archive's counts, one entry at a time, while the database works; stopped with the rest.
+  // Counts the caller started earlier (while the restore ran: archiveCounts below) are used as they are.
   const streams = new AbortController();
   const stopStreams = () => streams.abort(signal?.reason);
   signal?.addEventListener('abort', stopStreams, { once: true });
@@ -150,50 +156,62 @@ export async function postRestore(opened: OpenedArchive | undefined, plan: Resto
       else report.notes.push(`rows of ${entryName(e)} not compared: the archive holds INSERT statements for it (pg_dump --inserts), not COPY data`);
     }
   }
-  const archiveCounts = new Map<number, Promise<number>>();
-  let previous: Promise<unknown> = Promise.resolve();
-  for (const e of countable) {
-    const given = options.sourceRows;
-    const counting = given
+  const given = options.archiveCounts;
+  const missingCounts = countable.filter((e) => !given?.has(e.dumpId));
+  const archiveCounts = new Map<number, Promise<number>>([...(given ?? new Map<number, Promise<number>>())].filter(([id]) => countable.some((e) => e.dumpId === id)));
+  const sourceRows = options.sourceRows;
+  for (const e of missingCounts) {
+    if (!sourceRows && opened) continue;
+    const counting = sourceRows
       ? Promise.resolve().then(() => {
-          const n = given.get(entryName(e));
+          const n = sourceRows.get(entryName(e));
           if (n === undefined) throw new Error('not counted in the source');
           return n;
         })
-      : opened
-        ? previous.then(() => countArchiveRows(opened, e, streams.signal))
-        : Promise.reject(new Error('no archive to count them in'));
+      : Promise.reject(new Error('no archive to count them in'));
     counting.catch(() => undefined); // awaited (and reported) below
     archiveCounts.set(e.dumpId, counting);
-    previous = counting.catch(() => undefined);
   }
+  if (!sourceRows && opened) for (const [id, counting] of startArchiveCounts(opened, missingCounts, streams.signal)) archiveCounts.set(id, counting);
 
-  // On abort: the archive streams stop, the running query is cancelled from a second session,
+  // On abort: the archive streams stop, the running queries are cancelled from another session,
   // and the promise rejects once the work has stopped, or after a grace period if the server
-  // does not let go (the session is then closed in the background).
-  let backend: Backend | undefined;
-  let cancelling: Promise<void> | undefined;
+  // does not let go (the sessions are then closed in the background).
+  const backends: Backend[] = [];
+  const cancelling: Promise<void>[] = [];
   let timer: NodeJS.Timeout | undefined;
   let onAbort: () => void = () => undefined;
   const gaveUp = new Promise<never>((_, reject) => {
     onAbort = () => {
-      if (backend) cancelling = cancelRunningQuery(connection, backend);
-      timer = setTimeout(() => reject(abortError(signal)), backend ? ABORT_GRACE_MS : 0);
+      for (const backend of backends) cancelling.push(cancelRunningQuery(connection, backend));
+      timer = setTimeout(() => reject(abortError(signal)), backends.length > 0 ? ABORT_GRACE_MS : 0);
     };
   });
   gaveUp.catch(() => undefined);
   signal?.addEventListener('abort', onAbort, { once: true });
 
-  const onTarget = (async () => {
+  const sessions: ServerSession[] = [];
+  /** A session of its own for one strand of the work, known to the abort. */
+  const open = async (): Promise<TargetWork> => {
     const session = await openServerSession(connection, { applicationName: APPLICATION_NAME });
+    sessions.push(session);
+    if (signal?.aborted) throw abortError(signal);
+    // A count(*) of a big table crosses jit_above_cost: compiling it costs more than it saves.
+    if (session.serverVersionNum >= 110000) await session.client.query('set jit = off');
+    const backend = await backendOf(session.client);
+    if (backend) {
+      backends.push(backend);
+      if (signal?.aborted) cancelling.push(cancelRunningQuery(connection, backend));
+    }
+    if (signal?.aborted) throw abortError(signal);
+    return new TargetWork(session, emptyPart(), signal);
+  };
+  const onTarget = (async () => {
     try {
-      if (signal?.aborted) throw abortError(signal);
-      backend = await backendOf(session.client);
-      if (signal?.aborted) throw abortError(signal);
-      await targetWork(new TargetWork(session, report, signal), { tableData, viewData, definedTables, countable, archiveCounts, rowsBefore, restoresData, doAnalyze, doSequences, doCount, sourceLabel: options.sourceRows ? 'the source' : 'the archive' });
+      await targetWork(open, report, { tableData, viewData, definedTables, countable, archiveCounts, rowsBefore, restoresData, doAnalyze, doSequences, doCount, sourceLabel: options.sourceRows ? 'the source' : 'the archive' });
     } finally {
-      if (cancelling) await cancelling;
-      await session.close();
+      await Promise.allSettled(cancelling);
+      await Promise.allSettled(sessions.map((s) => s.close()));
     }
   })();
   onTarget.catch(() => undefined);
@@ -213,6 +231,40 @@ export async function postRestore(opened: OpenedArchive | undefined, plan: Resto
   }
   report.durationMs = Date.now() - started;
   return report;
+}
+
+/**
+ * Starts counting the rows of these TABLE DATA entries in the archive, one entry at a time (each
+ * a stream of its decompressed data): the promises, by dump ID. Aborting `signal` stops them.
+ * A restore starts them while pg_restore runs, so that the count costs no time after it.
+ */
+export function startArchiveCounts(opened: OpenedArchive, entries: readonly TocEntry[], signal?: AbortSignal): Map<number, Promise<number>> {
+  const counts = new Map<number, Promise<number>>();
+  let previous: Promise<unknown> = Promise.resolve();
+  for (const e of entries) {
+    const counting = previous.then(() => countArchiveRows(opened, e, signal));
+    counting.catch(() => undefined); // awaited (and reported) by whoever uses it
+    counts.set(e.dumpId, counting);
+    previous = counting.catch(() => undefined);
+  }
+  return counts;
+}
+
+/** The TABLE DATA entries of a plan whose rows the checks after the restore compare (COPY data). */
+export function countableEntries(plan: RestorePlan): TocEntry[] {
+  if (plan.mode === 'definition-only') return [];
+  return plan.entries.map((p) => p.entry).filter((e) => e.namespace !== null && e.tag !== null && holdsCopyData(e));
+}
+
+/** What one strand of the work found: merged into the report in a fixed order, whatever order they end in. */
+type ReportPart = Pick<PostRestoreReport, 'analyzed' | 'sequences' | 'rowCounts' | 'problems' | 'notes'>;
+const emptyPart = (): ReportPart => ({ analyzed: [], sequences: [], rowCounts: [], problems: [], notes: [] });
+function merge(into: ReportPart, part: ReportPart): void {
+  into.analyzed.push(...part.analyzed);
+  into.sequences.push(...part.sequences);
+  into.rowCounts.push(...part.rowCounts);
+  into.problems.push(...part.problems);
+  into.notes.push(...part.notes);
 }
 
 /** How long an abort waits for the server to give up the running query before rejecting anyway. */
@@ -235,34 +287,61 @@ interface TargetJob {
   sourceLabel: string;
 }
 
-/** Everything done in the target database, in order: find the relations, ANALYZE, sequences, rows. */
-async function targetWork(work: TargetWork, job: TargetJob): Promise<void> {
-  const { report, signal } = work;
-  const source = job.sourceLabel;
+/**
+ * Everything done in the target database: find the relations, then ANALYZE, sequences and rows
+ * at once, each in a session of its own (they take no locks that conflict: ANALYZE a SHARE
+ * UPDATE EXCLUSIVE lock, the others ACCESS SHARE), so that the checks cost the longest of them.
+ */
+async function targetWork(open: () => Promise<TargetWork>, report: PostRestoreReport, job: TargetJob): Promise<void> {
   const wanted = [...job.tableData, ...job.viewData, ...job.definedTables];
-  const found = await work.resolve(wanted);
+  const main = await open();
+  const found = await main.resolve(wanted);
   const missing = new Set<string>();
   for (const e of wanted) {
     const name = entryName(e);
     if (!found.has(relKey(e.namespace!, e.tag!)) && !missing.has(name)) {
       missing.add(name);
-      report.problems.push(`${name} is missing after the restore (${e.desc === 'MATERIALIZED VIEW DATA' ? 'materialized view' : 'table'} not found in ${work.session.where})`);
+      report.problems.push(`${name} is missing after the restore (${e.desc === 'MATERIALIZED VIEW DATA' ? 'materialized view' : 'table'} not found in ${main.session.where})`);
     }
   }
   const restoredTables = uniqueRelations(job.tableData, found);
 
-  if (job.doAnalyze) {
-    if (job.restoresData) {
-      const parents = await work.wholePartitionedParents(restoredTables);
-      await work.analyze([...restoredTables, ...uniqueRelations(job.viewData, found)], parents);
-    } else {
-      await work.analyze(uniqueRelations(job.definedTables, found), []);
-    }
-  }
+  const analyzing = job.doAnalyze
+    ? (async () => {
+        if (job.restoresData) {
+          const parents = await main.wholePartitionedParents(restoredTables);
+          await main.analyze([...restoredTables, ...uniqueRelations(job.viewData, found)], parents);
+        } else {
+          await main.analyze(uniqueRelations(job.definedTables, found), []);
+        }
+        return main.report;
+      })()
+    : Promise.resolve(emptyPart());
+  const sequencing =
+    job.doSequences && restoredTables.length > 0
+      ? (async () => {
+          const work = await open();
+          await work.fixSequences(restoredTables);
+          return work.report;
+        })()
+      : Promise.resolve(emptyPart());
+  const counting =
+    job.doCount && job.countable.length > 0
+      ? (async () => {
+          const work = await open();
+          await countAndCompare(work, job, found);
+          return work.report;
+        })()
+      : Promise.resolve(emptyPart());
+  // All three run to their end (or failure) before the sessions close.
+  const parts = await Promise.allSettled([analyzing, sequencing, counting]);
+  for (const p of parts) if (p.status === 'rejected') throw p.reason;
+  for (const p of parts) if (p.status === 'fulfilled') merge(report, p.value);
+}
 
-  if (job.doSequences && restoredTables.length > 0) await work.fixSequences(restoredTables);
-
-  if (!job.doCount) return;
+/** Each table's rows in the target against the archive's. */
+async function countAndCompare(work: TargetWork, job: TargetJob, found: Map<string, Relation>): Promise<void> {
+  const { report, signal } = work;
   for (const e of job.countable) {
     const relation = found.get(relKey(e.namespace!, e.tag!));
     const databaseRows = relation ? await work.countRows(relation) : 0;
@@ -272,7 +351,7 @@ async function targetWork(work: TargetWork, job: TargetJob): Promise<void> {
       archiveRows = await job.archiveCounts.get(e.dumpId)!;
     } catch (err) {
       if (signal?.aborted) throw abortError(signal);
-      report.problems.push(`rows of ${entryName(e)} in ${source} could not be counted: ${oneLine(err)}`);
+      report.problems.push(`rows of ${entryName(e)} in ${job.sourceLabel} could not be counted: ${oneLine(err)}`);
       continue;
     }
     const before = job.rowsBefore.get(entryName(e)) ?? 0;
@@ -281,7 +360,7 @@ async function targetWork(work: TargetWork, job: TargetJob): Promise<void> {
     if (!relation) row.missing = true;
     report.rowCounts.push(row);
     if (relation && !row.matches) {
-      const held = before > 0 ? `${archiveRows} in ${source} + ${before} before the restore = ${expectedRows}` : `${archiveRows} in ${source}`;
+      const held = before > 0 ? `${archiveRows} in ${job.sourceLabel} + ${before} before the restore = ${expectedRows}` : `${archiveRows} in ${job.sourceLabel}`;
       const hint = e.defn !== null && e.defn.includes('load via partition root') ? " (the archive loads it through its partition root, which routes rows by the target's partition bounds)" : '';
       report.problems.push(`rows of ${entryName(e)} differ: ${databaseRows} in the database, ${held}${hint}`);
     }
@@ -327,7 +406,7 @@ class TargetWork {
 
   constructor(
     readonly session: ServerSession,
-    readonly report: PostRestoreReport,
+    readonly report: ReportPart,
     readonly signal: AbortSignal | undefined,
   ) {
     this.#client = session.client;

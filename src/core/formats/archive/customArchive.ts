@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { DumpError } from '../../errors';
 import type { DataProblem, TocArchive, TocEntry } from '../../model/types';
 import type { StreamCompression } from '../compression';
-import { AsyncFileReader, chunkList } from './asyncReader';
+import { AsyncFileReader, chunkList, joinedChunkList } from './asyncReader';
 import { BLK_BLOBS, BLK_DATA, FileWindow, walkBlock } from './blocks';
 import { ByteReader } from './byteReader';
 import { archiveOf, type LargeObject, type OpenedArchive } from './openedArchive';
@@ -154,7 +154,7 @@ class CustomArchive implements OpenedArchive<TocArchive> {
     const run = async () => {
       const { r, close } = await this.reader(entry, BLK_DATA);
       try {
-        const source = Readable.from(chunkList(r, this.archive.header.intSize, label));
+        const source = Readable.from(joinedChunkList(r, this.archive.header.intSize, label));
         const { createDecompressor } = await import('../compression');
         const decoder = createDecompressor(this.compression, label);
         await pipeline(source, decoder, out);
