@@ -123,7 +123,7 @@ export function clusterRootItem(cluster: OpenCluster, element: DumpElement): vsc
     ? `${cluster.uri.fsPath}\nA cluster folder: its roles and tablespaces (${folder.manifest.globals.file}), then ${databases}, each a custom archive\nFrom PostgreSQL ${folder.manifest.server.version}, finished ${folder.manifest.finishedAt}${folder.manifest.globals.noRolePasswords ? '\nRoles without their passwords (--no-role-passwords)' : ''}`
     : `${cluster.uri.fsPath}\nA pg_dumpall script: its roles and tablespaces, then ${databases}${index.complete ? '' : '\nThe script ends early: it was cut short'}`;
   item.iconPath = new vscode.ThemeIcon('server');
-  item.contextValue = 'cluster';
+  item.contextValue = folder ? 'cluster;folder' : 'cluster;script';
   item.resourceUri = cluster.uri;
   return item;
 }

@@ -17,6 +17,10 @@ import { until } from '../../support/poll';
 import { connectionTo } from '../../support/targetDb';
 import { extensionServices, outlineObjects, testServerUri, workspaceFile } from '../extension';
 
+interface Manifest {
+  contributes: { menus: Record<string, { command: string; when: string }[]> };
+}
+
 describe('a cluster folder in the Dumps view', function () {
   this.timeout(120_000);
   let s: Services;
@@ -58,6 +62,11 @@ describe('a cluster folder in the Dumps view', function () {
     const root = s.tree.getTreeItem(rootElement);
     assert.equal(root.label, 'cluster-nightly');
     assert.equal(root.description, `cluster folder · ${manifest.databases.length} databases · ${cluster.index.roles.length} roles`);
+    // Verify Dump… is offered on a pg_dumpall script's row, not on a folder's (its archives are verified one by one).
+    const verifyMenu = (JSON.parse(fs.readFileSync(path.join(testEnv().projectRoot, 'package.json'), 'utf8')) as Manifest).contributes.menus['view/item/context']!.find((m) => m.command === 'pgDumpExplorer.dumps.verify')!;
+    const offered = (contextValue: string) => new RegExp(/viewItem =~ \/(.*)\/$/.exec(verifyMenu.when)![1]!).test(contextValue);
+    assert.equal(offered(String(root.contextValue)), false, `offered on ${String(root.contextValue)}`);
+    assert.equal(offered('cluster;script'), true);
     const children = s.tree.getChildren(rootElement);
     assert.equal(s.tree.getTreeItem(children[0]!).label, 'Roles and tablespaces');
     const globals = s.tree.getChildren(children[0]!).map((e) => e.global?.name);
