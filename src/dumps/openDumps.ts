@@ -42,6 +42,15 @@ export class OpenDump {
   get label(): string {
     return this.part ? `${this.part.cluster.label} · ${this.part.database}` : path.basename(this.uri.fsPath);
   }
+
+  /**
+   * What a command returning the dump hands back to VS Code's UI (a menu or the palette): VS Code
+   * sends the reply as JSON, and the whole dump (its TOC's bytes as arrays of numbers, its
+   * outline) made some 800 MB of garbage per opening of a 90,000-entry archive.
+   */
+  toJSON(): { key: string; label: string } {
+    return { key: this.key, label: this.label };
+  }
 }
 
 /**
@@ -57,6 +66,11 @@ export class OpenCluster {
     /** A cluster folder's manifest and parts; undefined for a pg_dumpall script. */
     readonly folder?: ClusterFolder,
   ) {}
+
+  /** What a command returning the cluster dump hands back to VS Code's UI: its key and label, not its databases (see OpenDump.toJSON). */
+  toJSON(): { key: string; label: string; databases: { key: string; label: string }[] } {
+    return { key: this.key, label: this.label, databases: this.databases.map((d) => d.toJSON()) };
+  }
 
   get key(): string {
     return this.uri.toString();

@@ -37,8 +37,19 @@ export class ArchiveDocument implements vscode.CustomDocument {
     /** The dump's location: the file, or the folder of a directory dump. */
     readonly dumpUri: vscode.Uri,
     readonly state: ArchiveEditorState,
-    readonly dump: OpenDump | undefined,
+    /** The registry and the dump's key (none when it could not be opened): the document keeps no closed dump alive. */
+    private readonly source: { dumps: OpenDumps; key: string; uri: vscode.Uri } | undefined,
   ) {}
+
+  /** The document's dump while it is open in the registry (closed from the Dumps view: undefined). */
+  get dump(): OpenDump | undefined {
+    return this.source?.dumps.get(this.source.key);
+  }
+
+  /** The document's dump, opened again in the registry if it was closed meanwhile. */
+  reopened(): Promise<OpenDump | undefined> {
+    return this.source ? this.source.dumps.openDump(this.source.uri) : Promise.resolve(undefined);
+  }
 
   /**
    * Found once per document (and again when a setting changes or the workspace becomes trusted):
@@ -47,7 +58,8 @@ export class ArchiveDocument implements vscode.CustomDocument {
   warningsFor(config: Config): Promise<ArchiveWarning[]> {
     if (!this.warnings) {
       const dump = this.dump;
-      if (!dump) this.warnings = Promise.resolve([]);
+      // Closed from the Dumps view meanwhile: the warnings are found again once it is reopened.
+      if (!dump) return Promise.resolve([]);
       else if (!vscode.workspace.isTrusted) this.warnings = Promise.resolve(archiveWarnings({ archive: dump.opened.archive, pgRestore: [], toolsChecked: false }));
       else this.warnings = findToolCandidates('pg_restore', { configuredPath: config.pgRestorePath }).then((pgRestore) => archiveWarnings({ archive: dump.opened.archive, pgRestore }));
     }
@@ -110,7 +122,7 @@ export class ArchiveEditorProvider extends Disposable implements vscode.CustomRe
       const dump = await this.deps.dumps.openDump(dumpUri);
       const archive = dump.opened.archive;
       const listed = listedFlags(archive);
-      doc = new ArchiveDocument(uri, dumpUri, { status: 'archive', dumpKey: dump.key, summary: summarizeArchive(archive, listed), rows: new EntryRows(archive, listed) }, dump);
+      doc = new ArchiveDocument(uri, dumpUri, { status: 'archive', dumpKey: dump.key, summary: summarizeArchive(archive, listed), rows: new EntryRows(archive, listed) }, { dumps: this.deps.dumps, key: dump.key, uri: dump.uri });
     } catch (err) {
       const problem = openProblem(err);
       this.deps.log.warn(`archive editor: ${uri.fsPath}: ${problem.message}`);
@@ -180,7 +192,7 @@ export class ArchiveEditorProvider extends Disposable implements vscode.CustomRe
 
   /** The dump of the document, open in the registry again if it was closed from the Dumps view meanwhile. */
   private async reopened(document: ArchiveDocument): Promise<OpenDump | undefined> {
-    return document.dump ? this.deps.dumps.openDump(document.dump.uri) : undefined;
+    return document.reopened();
   }
 
   private async reveal(document: ArchiveDocument, dumpId: number): Promise<void> {
