@@ -53,6 +53,14 @@ describe('Dump Explorer tree', () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
+  it("hands VS Code's UI (which gets a command's result as JSON) the opened dump's key and label, not the dump", async () => {
+    const opened = (await vscode.commands.executeCommand('pgDumpExplorer.open', workspaceFile('rich.dump'))) as unknown[];
+    const dump = s.dumps.list().find((d) => d.label === 'rich.dump');
+    assert.ok(dump);
+    assert.equal(opened[0], dump, 'in the extension host the command returns the open dump itself');
+    assert.deepEqual(JSON.parse(JSON.stringify(opened)), [{ key: dump.key, label: 'rich.dump' }]);
+  });
+
   for (const { file, format } of FORMATS) {
     it(`opens ${file} (${format}) with the command: schema → kind → object → parts`, async () => {
       await vscode.commands.executeCommand('pgDumpExplorer.open', workspaceFile(file));
