@@ -75,6 +75,14 @@ export class RestoreSession extends Disposable {
     this.scheduleCheck(0);
   }
 
+  /**
+   * What *Restore Selected…* run from a menu hands back to VS Code's UI, which gets a command's
+   * result as JSON: the dump and the phase, not the session with its plan and services.
+   */
+  toJSON(): { dump: string; phase: RestoreViewState['phase'] } {
+    return { dump: this.dump.label, phase: this.phase };
+  }
+
   state(): RestoreViewState {
     const archive = this.dump.opened.archive;
     return {
