@@ -77,6 +77,11 @@ const builds = [
 function writeCliLauncher() {
   const launcher = `#!/usr/bin/env node
 'use strict';
+// \`list\` runs its hot loops (the TOC parse, the listing) once, for a fraction of a second: V8
+// then optimises them on the spot instead of on a background thread whose result comes too late
+// to help on a busy machine (measured: about a fifth less CPU). Only for \`list\`: the flags are
+// set before any of the program is compiled, and long commands keep V8's defaults.
+if (process.argv[2] === 'list') require('v8').setFlagsFromString('--no-concurrent-osr --no-concurrent-recompilation');
 import('./cli/main.mjs').catch((err) => {
   process.stderr.write(\`pg-dump-explorer: error: cannot load the program: \${err && err.message}\\n\`);
   process.exitCode = 1;
