@@ -220,13 +220,15 @@ class ListWriter {
 
   constructor(private readonly a: TocArchive) {
     this.t = a.table;
-    this.buf = Buffer.allocUnsafe(4096 + this.t.count * 64);
+    // Room for the longest listing the table can give (each name's bytes are TOC bytes, each
+    // copied once at most), so the loop never checks: pages never written are never touched.
+    this.buf = Buffer.allocUnsafe(4096 + this.t.count * 64 + this.t.bytes.length);
   }
 
   write(): Buffer {
     const t = this.t;
     const head = Buffer.from(formatHeaderBlock(this.a), this.a.stringEncoding);
-    this.room(head.length);
+    if (head.length > 4096) this.buf = Buffer.allocUnsafe(this.buf.length + head.length);
     this.pos += head.copy(this.buf, this.pos);
     const rules = new Int8Array(t.descs.count).fill(-1);
     const refs = t.refs;
@@ -252,8 +254,6 @@ class ListWriter {
       const namespaceLen = refs[r + namespace + 1]!;
       const tagLen = refs[r + tag + 1]!;
       const ownerLen = refs[r + owner + 1]!;
-      // The longest the line can be: a dump ID, two catalog IDs, the names, separators.
-      this.room(64 + Math.max(tableoidLen, 0) + Math.max(oidLen, 0) + Math.max(descLen, 0) + Math.max(namespaceLen, 0) + Math.max(tagLen, 0) + Math.max(ownerLen, 0));
       const out = this.buf;
       let p = decimal(out, this.pos, t.dumpId[i]!);
       out[p++] = SEMICOLON;
@@ -274,13 +274,6 @@ class ListWriter {
       this.pos = p;
     }
     return this.buf.subarray(0, this.pos);
-  }
-
-  private room(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
   }
 
   /**
