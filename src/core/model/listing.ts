@@ -235,7 +235,13 @@ class ListWriter {
     const names = t.bytes;
     const descIds = t.descId;
     const { stride, tableoid, oid, tag, desc, namespace, owner, defn } = TOC_SLOTS;
-    for (let i = 0; i < t.count; i++) {
+    // The id of the desc TABLE DATA (-2 if none), compared per entry rather than its string.
+    let tableDataId = -2;
+    for (let d = 0; d < t.descs.count; d++) if (t.descOf(d) === 'TABLE DATA') tableDataId = d;
+    const count = t.count;
+    const hadDumper = t.hadDumper;
+    const dumpIds = t.dumpId;
+    for (let i = 0; i < count; i++) {
       const r = i * stride;
       // The listing rule of the entry's desc, worked out once per distinct desc.
       const descId = descIds[i]!;
@@ -246,7 +252,7 @@ class ListWriter {
       }
       if (rule === DescRule.Never) continue;
       // Entries with data, or with a definition (TABLE DATA's may be a partition's marker): listed.
-      const plain = rule === DescRule.Normal && (t.hadDumper[i] === 1 || (refs[r + defn + 1]! > 0 && !isTableData(t, descId)));
+      const plain = rule === DescRule.Normal && (hadDumper[i] === 1 || (refs[r + defn + 1]! > 0 && descId !== tableDataId));
       if (!plain && rule !== DescRule.Always && rule !== DescRule.DataOnly && !listedInTable(t, i, rules)) continue;
       const tableoidLen = refs[r + tableoid + 1]!;
       const oidLen = refs[r + oid + 1]!;
@@ -255,7 +261,7 @@ class ListWriter {
       const tagLen = refs[r + tag + 1]!;
       const ownerLen = refs[r + owner + 1]!;
       const out = this.buf;
-      let p = decimal(out, this.pos, t.dumpId[i]!);
+      let p = decimal(out, this.pos, dumpIds[i]!);
       out[p++] = SEMICOLON;
       out[p++] = SPACE;
       p = this.catalogId(p, i, 'tableoid', refs[r + tableoid]!, tableoidLen);
@@ -289,11 +295,6 @@ class ListWriter {
     for (let k = at; k < at + len; k++) out[p++] = bytes[k]!;
     return p;
   }
-}
-
-/** Whether a desc id is TABLE DATA (whose definition may be only a partition's marker). */
-function isTableData(t: TocTable, descId: number): boolean {
-  return descId >= 0 && t.descOf(descId) === 'TABLE DATA';
 }
 
 /** A non-negative integer (a dump ID) in decimal at `out[p]`; returns the position after it. */
