@@ -722,15 +722,19 @@ class EntryParser {
     const t = this.t;
     const kind = flag === K_OFFSET_POS_SET ? DATA_OFFSET : flag === K_OFFSET_POS_NOT_SET ? DATA_OFFSET_NOT_SET : flag === K_OFFSET_NO_DATA ? DATA_NO_DATA : -1;
     if (kind < 0) throw new DumpError('corrupt', `${this.label}: unexpected data offset flag ${flag} in ${this.where(i)}; the TOC is corrupt`);
-    t.dataOffset[i] = kind === DATA_OFFSET ? value : 0;
+    // (No && or ||: every comparison is made for every entry, for the same reason.)
+    const isOffset = kind === DATA_OFFSET ? 1 : 0;
+    const isUnset = kind === DATA_OFFSET_NOT_SET ? 1 : 0;
+    const isNoData = kind === DATA_NO_DATA ? 1 : 0;
+    const dumper = t.hadDumper[i]!;
+    t.dataOffset[i] = isOffset === 1 ? value : 0;
     // Only entries with a data dumper have data, whatever their flag says.
-    const dumper = t.hadDumper[i] === 1;
-    t.dataKind[i] = dumper || kind === DATA_OFFSET ? kind : DATA_NONE;
-    const hasData = dumper && kind !== DATA_NO_DATA;
+    t.dataKind[i] = (dumper | isOffset) !== 0 ? kind : DATA_NONE;
+    const hasData = dumper & (1 - isNoData);
     if (this.nData === this.withData.length) this.withData = grow(this.withData);
     this.withData[this.nData] = i;
-    this.nData += hasData ? 1 : 0;
-    this.unset += hasData && kind === DATA_OFFSET_NOT_SET ? 1 : 0;
+    this.nData += hasData;
+    this.unset += hasData & isUnset;
   }
 
   /** Dependency `k` of the entry being read, after those of the entries before it. */
