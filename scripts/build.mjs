@@ -77,11 +77,6 @@ const builds = [
 function writeCliLauncher() {
   const launcher = `#!/usr/bin/env node
 'use strict';
-// \`list\` runs its hot loops (the TOC parse, the listing) once, for a fraction of a second: V8
-// then compiles them on the spot when they turn hot (on-stack replacement) instead of on a
-// background thread while the slow code goes on (measured: less CPU in all, the same wall time
-// or better on a busy machine). Only for \`list\`, set before any of the program is compiled.
-if (process.argv[2] === 'list') require('v8').setFlagsFromString('--no-concurrent-osr');
 import('./cli/main.mjs').catch((err) => {
   process.stderr.write(\`pg-dump-explorer: error: cannot load the program: \${err && err.message}\\n\`);
   process.exitCode = 1;
