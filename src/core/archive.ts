@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { DumpError } from './errors';
 import { openCustomArchive } from './formats/archive/customArchive';
 import type { OpenedArchive } from './formats/archive/openedArchive';
-import { detectDump } from './formats/detect';
+import { type DetectedDump, detectDump } from './formats/detect';
 import type { PlainArchive, TocArchive } from './model/types';
 import type { OpenPlainOptions } from './plain/plainDump';
 
@@ -20,7 +20,11 @@ export async function openPlainDump(path: string, options: OpenPlainOptions = {}
 
 /** Opens any pg_dump archive (custom, directory, tar, or a directory dump inside tar/zip). */
 export async function openArchive(path: string): Promise<OpenedArchive<TocArchive>> {
-  const detected = await detectDump(path);
+  return openDetectedArchive(path, await detectDump(path));
+}
+
+/** openArchive of a dump detected already (openDump looks once, not twice). */
+async function openDetectedArchive(path: string, detected: DetectedDump): Promise<OpenedArchive<TocArchive>> {
   const label = basename(path);
   if (detected.kind === 'custom') return openCustomArchive(path);
   const { openContainerArchive } = await import('./formats/archive/containerArchive');
@@ -63,7 +67,7 @@ export async function openDump(path: string, plainOptions: OpenPlainOptions = {}
     const what = detected.kind === 'cluster' ? 'roles, tablespaces and databases' : 'roles and tablespaces only';
     throw new DumpError('cluster-dump', `${basename(path)} is a cluster dump made by pg_dumpall (${what}), not the dump of one database: open it as a cluster dump`);
   }
-  return openArchive(path);
+  return openDetectedArchive(path, detected);
 }
 
 /** openDump for the length of `fn`, closed afterwards however `fn` ends. */

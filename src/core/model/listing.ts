@@ -220,20 +220,28 @@ class ListWriter {
 
   constructor(private readonly a: TocArchive) {
     this.t = a.table;
-    this.buf = Buffer.allocUnsafe(4096 + this.t.count * 64);
+    // Room for the longest listing the table can give (each name's bytes are TOC bytes, each
+    // copied once at most), so the loop never checks: pages never written are never touched.
+    this.buf = Buffer.allocUnsafe(4096 + this.t.count * 64 + this.t.bytes.length);
   }
 
   write(): Buffer {
     const t = this.t;
     const head = Buffer.from(formatHeaderBlock(this.a), this.a.stringEncoding);
-    this.room(head.length);
+    if (head.length > 4096) this.buf = Buffer.allocUnsafe(this.buf.length + head.length);
     this.pos += head.copy(this.buf, this.pos);
     const rules = new Int8Array(t.descs.count).fill(-1);
     const refs = t.refs;
     const names = t.bytes;
     const descIds = t.descId;
     const { stride, tableoid, oid, tag, desc, namespace, owner, defn } = TOC_SLOTS;
-    for (let i = 0; i < t.count; i++) {
+    // The id of the desc TABLE DATA (-2 if none), compared per entry rather than its string.
+    let tableDataId = -2;
+    for (let d = 0; d < t.descs.count; d++) if (t.descOf(d) === 'TABLE DATA') tableDataId = d;
+    const count = t.count;
+    const hadDumper = t.hadDumper;
+    const dumpIds = t.dumpId;
+    for (let i = 0; i < count; i++) {
       const r = i * stride;
       // The listing rule of the entry's desc, worked out once per distinct desc.
       const descId = descIds[i]!;
@@ -244,7 +252,7 @@ class ListWriter {
       }
       if (rule === DescRule.Never) continue;
       // Entries with data, or with a definition (TABLE DATA's may be a partition's marker): listed.
-      const plain = rule === DescRule.Normal && (t.hadDumper[i] === 1 || (refs[r + defn + 1]! > 0 && !isTableData(t, descId)));
+      const plain = rule === DescRule.Normal && (hadDumper[i] === 1 || (refs[r + defn + 1]! > 0 && descId !== tableDataId));
       if (!plain && rule !== DescRule.Always && rule !== DescRule.DataOnly && !listedInTable(t, i, rules)) continue;
       const tableoidLen = refs[r + tableoid + 1]!;
       const oidLen = refs[r + oid + 1]!;
@@ -252,10 +260,8 @@ class ListWriter {
       const namespaceLen = refs[r + namespace + 1]!;
       const tagLen = refs[r + tag + 1]!;
       const ownerLen = refs[r + owner + 1]!;
-      // The longest the line can be: a dump ID, two catalog IDs, the names, separators.
-      this.room(64 + Math.max(tableoidLen, 0) + Math.max(oidLen, 0) + Math.max(descLen, 0) + Math.max(namespaceLen, 0) + Math.max(tagLen, 0) + Math.max(ownerLen, 0));
       const out = this.buf;
-      let p = decimal(out, this.pos, t.dumpId[i]!);
+      let p = decimal(out, this.pos, dumpIds[i]!);
       out[p++] = SEMICOLON;
       out[p++] = SPACE;
       p = this.catalogId(p, i, 'tableoid', refs[r + tableoid]!, tableoidLen);
@@ -276,13 +282,6 @@ class ListWriter {
     return this.buf.subarray(0, this.pos);
   }
 
-  private room(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
-
   /**
    * A catalog ID at `p` (its bytes at `at` in the names), which pg_restore parses with
    * sscanf("%u"): plain digits print as they are. Returns the position after it.
@@ -296,11 +295,6 @@ class ListWriter {
     for (let k = at; k < at + len; k++) out[p++] = bytes[k]!;
     return p;
   }
-}
-
-/** Whether a desc id is TABLE DATA (whose definition may be only a partition's marker). */
-function isTableData(t: TocTable, descId: number): boolean {
-  return descId >= 0 && t.descOf(descId) === 'TABLE DATA';
 }
 
 /** A non-negative integer (a dump ID) in decimal at `out[p]`; returns the position after it. */

@@ -9,7 +9,7 @@ import { AsyncFileReader, chunkList, joinedChunkList } from './asyncReader';
 import { BLK_BLOBS, BLK_DATA, FileWindow, walkBlock } from './blocks';
 import { ByteReader } from './byteReader';
 import { archiveOf, type LargeObject, type OpenedArchive } from './openedArchive';
-import { attachSource, DATA_NO_DATA, DATA_OFFSET, DATA_OFFSET_NOT_SET, FORMAT_CUSTOM, readHeader, readToc, type TocTable } from './toc';
+import { attachSource, DATA_OFFSET, FORMAT_CUSTOM, readHeader, readToc, type TocTable } from './toc';
 import { basename } from 'node:path';
 
 /**
@@ -30,8 +30,7 @@ export function openCustomArchive(path: string): OpenedArchive<TocArchive> {
     const table = readToc(r, header, label, true);
     attachSource(table);
     // Counted before the walk over the data blocks fills in the positions it finds.
-    let unsetOffsets = 0;
-    for (let i = 0; i < table.count; i++) if (table.hadDumper[i] && table.dataKind[i] === DATA_OFFSET_NOT_SET) unsetOffsets++;
+    const unsetOffsets = table.unsetOffsets;
     const dataProblems = indexCustomData(new FileWindow(fd, size), table, r.position, header.intSize, label);
     const archive = archiveOf({ path, format: 'custom', container: 'file', header, table, dataProblems, unsetOffsets });
     const compression: StreamCompression = header.compression === 'gzip' ? 'zlib' : header.compression;
@@ -44,22 +43,17 @@ export function openCustomArchive(path: string): OpenedArchive<TocArchive> {
 
 function indexCustomData(w: FileWindow, t: TocTable, dataStart: number, intSize: number, label: string): DataProblem[] {
   const problems: DataProblem[] = [];
-  // Entries with data, by TOC position; one loop over the table's columns (90,000 entries in a big TOC).
-  const withData = new Int32Array(t.count);
-  let n = 0;
+  // Entries with data, by TOC position, as the TOC reader noted them.
+  const withData = t.withData;
+  const n = withData.length;
   let positioned = 0;
   let ascending = true;
-  for (let i = 0; i < t.count; i++) {
-    if (!t.hadDumper[i]) continue;
-    const kind = t.dataKind[i];
-    if (kind === DATA_NO_DATA) continue;
-    if (kind === DATA_OFFSET) {
-      positioned++;
-      if (n > 0 && t.dataOffset[i]! < t.dataOffset[withData[n - 1]!]!) ascending = false;
-    }
-    withData[n++] = i;
+  for (let k = 0; k < n; k++) {
+    const i = withData[k]!;
+    if (t.dataKind[i] !== DATA_OFFSET) continue;
+    positioned++;
+    if (k > 0 && t.dataOffset[i]! < t.dataOffset[withData[k - 1]!]!) ascending = false;
   }
-
   if (positioned === n) {
     // Offsets written: sizes are deltas; only each block's header and the last block are read.
     // pg_dump writes the data in TOC order, so the offsets are usually sorted already.

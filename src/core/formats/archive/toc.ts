@@ -290,8 +290,15 @@ export class TocTable {
   /** Data file names of directory and tar archives, by entry. */
   readonly fileNames = new Map<number, string>();
   /** Dependency IDs of all entries, one after another. */
-  deps = new Int32Array(1 << 16);
+  deps: Int32Array;
   depsUsed = 0;
+  /**
+   * Custom archives: the TOC positions of the entries with data (a dumper, and an offset set or
+   * not set), in TOC order, and how many of them have no offset (output written to a pipe).
+   * Noted while the TOC is read, so that nothing loops over all entries again for them.
+   */
+  withData: Int32Array = new Int32Array(0);
+  unsetOffsets = 0;
   encoding: BufferEncoding = 'utf8';
   private views: TocEntry[] | null = null;
 
@@ -308,6 +315,9 @@ export class TocTable {
     this.dataKind = new Uint8Array(n);
     this.dataOffset = new Float64Array(n);
     this.dataSize = new Float64Array(n).fill(Number.NaN);
+    // Room for four dependencies an entry (pg_dump's TOCs have one or two): growing it while
+    // the TOC is read would throw away the parse loop V8 has optimised by then.
+    this.deps = new Int32Array(Math.max(1 << 16, n * 4));
   }
 
   /** Makes room for one more entry. */
@@ -493,6 +503,10 @@ class EntryParser {
   lim = 0;
   atEnd = false;
   private readonly ops: Int32Array;
+  /** Custom archives: entries with data, and how many of those have no offset (TocTable.withData). */
+  withData: Int32Array;
+  nData = 0;
+  unset = 0;
   /** The desc id of the entry read last. */
   private lastDesc = -1;
 
@@ -506,6 +520,7 @@ class EntryParser {
     private readonly count: number,
   ) {
     this.ops = fieldProgram(has);
+    this.withData = new Int32Array(custom ? Math.max(t.dumpId.length, 16) : 0);
   }
 
   private where(i: number): string {
@@ -702,15 +717,24 @@ class EntryParser {
   }
 
   private setOffset(i: number, flag: number, value: number): void {
+    // Every column is written whatever the flag: a TOC's first entries (definitions) have no
+    // data, and code V8 optimised on them would be thrown away at the first one that has.
     const t = this.t;
-    if (flag === K_OFFSET_POS_SET) {
-      t.dataKind[i] = DATA_OFFSET;
-      t.dataOffset[i] = value;
-    } else if (flag === K_OFFSET_POS_NOT_SET) t.dataKind[i] = DATA_OFFSET_NOT_SET;
-    else if (flag === K_OFFSET_NO_DATA) t.dataKind[i] = DATA_NO_DATA;
-    else throw new DumpError('corrupt', `${this.label}: unexpected data offset flag ${flag} in ${this.where(i)}; the TOC is corrupt`);
+    const kind = flag === K_OFFSET_POS_SET ? DATA_OFFSET : flag === K_OFFSET_POS_NOT_SET ? DATA_OFFSET_NOT_SET : flag === K_OFFSET_NO_DATA ? DATA_NO_DATA : -1;
+    if (kind < 0) throw new DumpError('corrupt', `${this.label}: unexpected data offset flag ${flag} in ${this.where(i)}; the TOC is corrupt`);
+    // (No && or ||: every comparison is made for every entry, for the same reason.)
+    const isOffset = kind === DATA_OFFSET ? 1 : 0;
+    const isUnset = kind === DATA_OFFSET_NOT_SET ? 1 : 0;
+    const isNoData = kind === DATA_NO_DATA ? 1 : 0;
+    const dumper = t.hadDumper[i]!;
+    t.dataOffset[i] = isOffset === 1 ? value : 0;
     // Only entries with a data dumper have data, whatever their flag says.
-    if (!t.hadDumper[i] && t.dataKind[i] !== DATA_OFFSET) t.dataKind[i] = DATA_NONE;
+    t.dataKind[i] = (dumper | isOffset) !== 0 ? kind : DATA_NONE;
+    const hasData = dumper & (1 - isNoData);
+    if (this.nData === this.withData.length) this.withData = grow(this.withData);
+    this.withData[this.nData] = i;
+    this.nData += hasData;
+    this.unset += hasData & isUnset;
   }
 
   /** Dependency `k` of the entry being read, after those of the entries before it. */
@@ -750,10 +774,14 @@ export function readToc(r: ByteReader, header: ArchiveHeader, label: string, cus
   };
   const f = new EntryParser(t, has, r.intSize, r.offSize, custom, label, header.tocCount);
   // The TOC's bytes are kept (names and texts are read from them): the window grows rather than
-  // moves, to the size the entries read so far suggest for the whole TOC.
+  // moves, to the size the entries read so far suggest for the whole TOC when the first guess
+  // was short.
   r.keepAll();
+  // The first window is sized for the whole TOC at a generous 512 bytes an entry (capped at
+  // 64 MB; any excess is trimmed below), so that one call of parseSome reads it all: each call
+  // leaves V8's optimised loop at a point it had not seen, and the next one compiles it again.
   const tocStart = r.position;
-  let chunk = 1 << 16;
+  let chunk = Math.min(Math.max(header.tocCount * 512, 1 << 16), 1 << 26);
   for (let i = 0; i < header.tocCount; ) {
     const at = r.prefetch(chunk);
     f.b = r.window;
@@ -762,7 +790,8 @@ export function readToc(r: ByteReader, header: ArchiveHeader, label: string, cus
     f.atEnd = r.windowAtEnd;
     const parsed = f.parseSome(i);
     r.advance(f.p - at);
-    if (parsed === 0) chunk *= 2; // one entry larger than the window
+    if (parsed === 0) chunk = Math.max(chunk, 1 << 16) * 2; // one entry larger than the window
+    else chunk = 1 << 16;
     i += parsed;
     if (i > 0) r.sizeHint = tocStart - r.windowStart + Math.ceil(((r.position - tocStart) / i) * header.tocCount * 1.05) + (1 << 16);
     if (r.position - r.windowStart > 0x7fffffff) throw new DumpError('unsupported', `${label}: a TOC larger than 2 GB is not supported`);
@@ -770,6 +799,8 @@ export function readToc(r: ByteReader, header: ArchiveHeader, label: string, cus
   // Kept without the bytes read beyond the TOC, when they are many.
   const used = r.position - r.windowStart;
   t.bytes = r.window.length > used + (used >> 3) + (1 << 20) ? Buffer.from(r.window.subarray(0, used)) : r.window;
+  t.withData = f.withData.subarray(0, f.nData);
+  t.unsetOffsets = f.unset;
   return t;
 }
 
