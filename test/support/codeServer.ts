@@ -18,6 +18,7 @@ import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { projectRoot } from './fixtures';
 import { freePort, withoutPgVars } from './pgServer';
+import { until } from './poll';
 
 export const CODE_SERVER_VERSION = '4.100.3';
 /** The ripgrep release that code-server's `@vscode/ripgrep` dependency fetches in its postinstall. */
@@ -313,8 +314,9 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
     const stop = async () => {
       if (stopped) return;
       killGroup(child, 'SIGTERM');
+      // SIGKILL after a grace period: the server has exited once exitedPromise settles.
       const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5_000);
-      await Promise.race([exitedPromise, new Promise((r) => setTimeout(r, 6_000))]);
+      await exitedPromise;
       clearTimeout(timer);
       // Children of the group that outlive the server (the extension host) go too.
       try {
@@ -326,11 +328,8 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
     };
 
     const origin = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 60_000;
-    while (!exited && Date.now() < deadline) {
-      if ((await httpStatus(`${origin}/healthz`)) === 200) return { pid: child.pid ?? 0, port, origin, folder: options.folder, logFile, userDataDir, stop };
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const answered = await until('code-server to answer /healthz', async () => exited || (await httpStatus(`${origin}/healthz`)) === 200, { timeoutMs: 60_000, intervalMs: 250 }).catch(() => false);
+    if (answered && !exited) return { pid: child.pid ?? 0, port, origin, folder: options.folder, logFile, userDataDir, stop };
     lastError = exited ? `code-server exited (${child.exitCode ?? child.signalCode})` : 'code-server did not answer within 60 s';
     if (!ownDataDir || attempt === 2) {
       const detail = tail(logFile, 15);
