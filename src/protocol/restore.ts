@@ -85,6 +85,8 @@ export interface RowCountView {
   expectedRows: number;
   matches: boolean;
   missing: boolean;
+  /** How the database's rows were learnt: `count(*)`, or the server's counts of the rows the restore inserted. */
+  countedBy: 'count' | 'statistics';
 }
 
 export interface SequenceView {

@@ -114,6 +114,7 @@ export function resultView(result: RestoreResult, atomic: boolean, where: string
               expectedRows: r.expectedRows,
               matches: r.matches,
               missing: r.missing ?? false,
+              countedBy: r.countedBy,
             })),
             notes: post.notes,
           },

@@ -197,6 +197,70 @@ describe('postRestore', () => {
       }
     });
 
+    describe('rows from the server\'s counters (restoredBy, PostgreSQL 15 and later)', () => {
+      // pg_restore run under an application_name of its own, as the restore engine runs it.
+      const restoredBy = `pgdx-test-restore-${process.pid}`;
+      let statsDb: string;
+      const tableData = () => plan.entries.filter((p) => p.entry.desc === 'TABLE DATA').map((p) => `${p.entry.namespace}.${p.entry.tag}`).sort();
+      const by = (report: PostRestoreReport) => Object.fromEntries(report.rowCounts.map((r) => [r.table, `${r.countedBy} ${r.databaseRows}/${r.expectedRows} ${r.matches}`]));
+
+      before(async () => {
+        statsDb = await freshDatabase('stats');
+        const list = path.join(tmp, `${statsDb}.list`);
+        fs.writeFileSync(list, writeRestoreList(opened.archive, plan));
+        const r = await pgTool('pg_restore', ['-d', statsDb, '-L', list, '--single-transaction', file], { encoding: 'utf8', env: { PGAPPNAME: restoredBy } });
+        assert.equal(r.exitCode, 0, r.stderr);
+      });
+
+      it('a table the restore made and filled: its counters settle the count, no count(*)', async () => {
+        const report = await postRestore(opened, plan, connectionTo(statsDb), { analyze: false, fixSequences: false, restoredBy });
+        assert.deepEqual(report.problems, []);
+        assert.deepEqual(report.rowCounts.map((r) => r.table).sort(), tableData());
+        for (const r of report.rowCounts) assert.equal(`${r.countedBy} ${r.matches}`, 'statistics true', JSON.stringify(by(report)));
+        assert.equal(report.rowCounts.find((r) => r.table === 'sales.order')!.databaseRows, 2000);
+        assert.ok(describePostRestore(report).includes(`rows: ${tableData().length} of ${tableData().length} tables hold what the archive has (${tableData().length} by the server's counts of the rows the restore inserted, 0 by count(*))`), describePostRestore(report).join('\n'));
+      });
+
+      it('rows deleted or updated since, or counters reset: count(*) decides, and a difference is found', async () => {
+        await sql(statsDb, 'delete from sales."order" where id > 1995');
+        await sql(statsDb, 'update sales.customer set name = name');
+        const report = await postRestore(opened, plan, connectionTo(statsDb), { analyze: false, fixSequences: false, restoredBy });
+        const order = report.rowCounts.find((r) => r.table === 'sales.order')!;
+        assert.deepEqual({ countedBy: order.countedBy, database: order.databaseRows, matches: order.matches }, { countedBy: 'count', database: 1995, matches: false });
+        assert.equal(report.rowCounts.find((r) => r.table === 'sales.customer')!.countedBy, 'count');
+        assert.ok(report.rowCounts.find((r) => r.table === 'sales.customer')!.matches);
+        assert.deepEqual(report.problems, ['rows of sales.order differ: 1995 in the database, 2000 in the archive']);
+
+        // Counters reset (pg_stat_reset): they no longer say what the tables hold.
+        await sql(statsDb, 'select pg_stat_reset()');
+        const reset = await postRestore(opened, plan, connectionTo(statsDb), { analyze: false, fixSequences: false, restoredBy });
+        assert.ok(reset.rowCounts.every((r) => r.countedBy === 'count'), JSON.stringify(by(reset)));
+        assert.deepEqual(reset.problems, ['rows of sales.order differ: 1995 in the database, 2000 in the archive']);
+      });
+
+      it('while a session of the restore is still there, the counters are not read: count(*)', async () => {
+        const db = await freshDatabase('statswait');
+        const list = path.join(tmp, `${db}.list`);
+        fs.writeFileSync(list, writeRestoreList(opened.archive, plan));
+        const r = await pgTool('pg_restore', ['-d', db, '-L', list, '--single-transaction', file], { encoding: 'utf8', env: { PGAPPNAME: restoredBy } });
+        assert.equal(r.exitCode, 0, r.stderr);
+        const { server } = testEnv();
+        const lingering = new Client({ host: server.host, port: server.port, user: server.user, database: db, application_name: restoredBy });
+        await lingering.connect();
+        try {
+          const report = await postRestore(opened, plan, connectionTo(db), { analyze: false, fixSequences: false, restoredBy });
+          assert.ok(report.rowCounts.length > 0 && report.rowCounts.every((x) => x.countedBy === 'count' && x.matches), JSON.stringify(by(report)));
+        } finally {
+          await lingering.end();
+        }
+      });
+
+      it('without restoredBy every table is counted with count(*)', async () => {
+        const report = await postRestore(opened, plan, connectionTo(db), { analyze: false, fixSequences: false });
+        assert.ok(report.rowCounts.length > 0 && report.rowCounts.every((x) => x.countedBy === 'count'), JSON.stringify(by(report)));
+      });
+    });
+
     it('sets a sequence that is behind its column forward, with the values before and after; leaves one that is ahead alone', async () => {
       await sql(db, "select setval('sales.order_id_seq', 1), setval('sales.customer_id_seq', 1000)");
       const [{ max }] = (await sql<{ max: number }>(db, 'select max(id) as max from sales."order"')) as [{ max: number }];

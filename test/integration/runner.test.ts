@@ -282,6 +282,9 @@ describe('process runner and pg_restore', function () {
       assert.ok(own, `the server's pg_restore is not among ${found.map((c) => c.path).join(', ')}`);
       assert.equal(own.version?.major, Number(server.version.split('.')[0]));
       assert.equal(`${own.version?.major}.${own.version?.minor}`, server.version);
+      // Debian's pg_wrapper only runs one of the versioned binaries, which are candidates already: not asked.
+      assert.ok(found.some((c) => c.source === 'debian'), 'the Debian packages are found under /usr/lib/postgresql');
+      assert.deepEqual(found.filter((c) => path.basename(c.realPath) === 'pg_wrapper').map((c) => c.path), []);
       const psql = await findTool('psql');
       assert.ok(psql.version && psql.version.major >= Number(server.version.split('.')[0]));
       const plan = await planFor(fixturePath('custom.dump'));

@@ -289,7 +289,7 @@ function resultSection(r: ResultView): TemplateResult {
                       (c) => html`<vscode-table-row>
                         <vscode-table-cell>${c.table}</vscode-table-cell>
                         <vscode-table-cell>${count(c.archiveRows)}</vscode-table-cell>
-                        <vscode-table-cell>${c.missing ? 'missing' : count(c.databaseRows)}</vscode-table-cell>
+                        <vscode-table-cell title=${c.countedBy === 'statistics' ? "the server's count of the rows the restore inserted" : 'count(*)'}>${c.missing ? 'missing' : count(c.databaseRows)}</vscode-table-cell>
                         <vscode-table-cell>${c.matches ? html`<vscode-icon name="pass" class="ok"></vscode-icon>` : html`<vscode-icon name="error" class="error"></vscode-icon> expected ${count(c.expectedRows)}`}</vscode-table-cell>
                       </vscode-table-row>`,
                     )}

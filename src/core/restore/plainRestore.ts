@@ -329,7 +329,7 @@ export async function runPlainRestore(
   }
   emit({ kind: 'progress', snapshot: snapshot(true) });
 
-  const { report, problem } = await checksAfterRestore(opened, plan, connection, options, { ...(hooks.signal ? { signal: hooks.signal } : {}), onEvent: emit }, rowsBefore);
+  const { report, problem } = await checksAfterRestore(opened, plan, connection, options, { ...(hooks.signal ? { signal: hooks.signal } : {}), onEvent: emit, restoredBy: applicationName }, rowsBefore);
   if (problem) problems.push(problem);
   return result({ ok: true, cancelled: false, command: outcome.command, exitCode: outcome.exitCode, createdRoles: prep.createdRoles, ...(report ? { postRestore: report } : {}) });
 }

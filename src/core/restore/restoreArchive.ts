@@ -224,7 +224,7 @@ async function runArchiveRestore(
     progress.end();
     emit({ kind: 'progress', snapshot: progress.snapshot() });
 
-    const { report, problem } = await checksAfterRestore(opened, plan, connection, options, { ...(hooks.signal ? { signal: hooks.signal } : {}), onEvent: emit }, rowsBefore, archiveCounts);
+    const { report, problem } = await checksAfterRestore(opened, plan, connection, options, { ...(hooks.signal ? { signal: hooks.signal } : {}), onEvent: emit, restoredBy: applicationName }, rowsBefore, archiveCounts);
     if (problem) problems.push(problem);
     return result({
       ok: true,

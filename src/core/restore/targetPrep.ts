@@ -130,7 +130,7 @@ export async function checksAfterRestore(
   plan: RestorePlan,
   connection: ResolvedConnection,
   options: RestoreRunOptions,
-  hooks: { signal?: AbortSignal; onEvent?: (e: RestoreEvent) => void },
+  hooks: { signal?: AbortSignal; onEvent?: (e: RestoreEvent) => void; restoredBy?: string },
   rowsBefore: Map<string, number> | undefined,
   archiveCounts?: Map<number, Promise<number>>,
 ): Promise<{ report?: PostRestoreReport; problem?: string }> {
@@ -140,7 +140,7 @@ export async function checksAfterRestore(
   if (!analyze && !fixSequences && !countRows) return {};
   hooks.onEvent?.({ kind: 'stage', stage: 'post-restore' });
   try {
-    const report = await postRestore(opened, plan, connection, { analyze, fixSequences, countRows, ...(rowsBefore ? { rowsBefore } : {}), ...(archiveCounts ? { archiveCounts } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}) });
+    const report = await postRestore(opened, plan, connection, { analyze, fixSequences, countRows, ...(rowsBefore ? { rowsBefore } : {}), ...(archiveCounts ? { archiveCounts } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}), ...(hooks.restoredBy ? { restoredBy: hooks.restoredBy } : {}) });
     return { report };
   } catch (err) {
     return { problem: `the restore succeeded, but the checks after it did not run to the end: ${err instanceof Error ? err.message : String(err)}` };

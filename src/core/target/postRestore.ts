@@ -9,9 +9,10 @@
  *    with a duplicate key, so it is set forward with `setval(seq, max, true)`. A sequence is
  *    never moved back. Reading it and setting it are two statements: this is meant to run
  *    right after the restore, before applications write to the tables again.
- * 3. Rows: each table's `count(*)` (its own rows, `FROM ONLY`) against the rows of its TABLE
- *    DATA in the archive, counted natively by streaming the entry's data (countRows.ts) while
- *    the database works.
+ * 3. Rows: each table's rows against the rows of its TABLE DATA in the archive, counted natively
+ *    by streaming the entry's data (countRows.ts) while the database works. The table's rows are
+ *    its `count(*)` (`FROM ONLY`), unless the server has already counted them: see
+ *    `restoredBy` below (insertCounts).
  *
  * "Restored tables" are the tables of the plan's TABLE DATA entries. A definition-only plan
  * restores no rows: its TABLEs are analyzed, and neither sequences nor rows are checked.
@@ -45,6 +46,11 @@ export interface TableRowCount {
   matches: boolean;
   /** The table is not in the database. */
   missing?: boolean;
+  /**
+   * How `databaseRows` was learnt: `count(*)`, or from the server's own counts of the rows the
+   * restore's sessions inserted into the table (`statistics`, PostgreSQL 15 and later).
+   */
+  countedBy: 'count' | 'statistics';
 }
 
 export interface SequenceFix {
@@ -107,6 +113,14 @@ export interface PostRestoreOptions {
    * copy counts them in the source, in the snapshot pg_dump used); `opened` is then not read.
    */
   sourceRows?: Map<string, number>;
+  /**
+   * The application_name of the restore's own sessions (PGAPPNAME of pg_restore or psql), which
+   * have ended. From PostgreSQL 15 a session's statistics are in shared memory once it has gone,
+   * so a table whose counters say that it holds exactly what was expected — its rows inserted in
+   * all its life equal to them, nothing updated or deleted, its live rows equal to them — needs
+   * no `count(*)`; every other table (and any server before 15) is counted.
+   */
+  restoredBy?: string;
 }
 
 /** A relation of the restore, found in the target database. */
@@ -208,7 +222,20 @@ export async function postRestore(opened: OpenedArchive | undefined, plan: Resto
   };
   const onTarget = (async () => {
     try {
-      await targetWork(open, report, { tableData, viewData, definedTables, countable, archiveCounts, rowsBefore, restoresData, doAnalyze, doSequences, doCount, sourceLabel: options.sourceRows ? 'the source' : 'the archive' });
+      await targetWork(open, report, {
+        tableData,
+        viewData,
+        definedTables,
+        countable,
+        archiveCounts,
+        rowsBefore,
+        restoresData,
+        doAnalyze,
+        doSequences,
+        doCount,
+        sourceLabel: options.sourceRows ? 'the source' : 'the archive',
+        ...(options.restoredBy ? { restoredBy: options.restoredBy } : {}),
+      });
     } finally {
       await Promise.allSettled(cancelling);
       await Promise.allSettled(sessions.map((s) => s.close()));
@@ -267,6 +294,8 @@ function merge(into: ReportPart, part: ReportPart): void {
   into.notes.push(...part.notes);
 }
 
+/** How long the row check waits for the restore's sessions to end before counting with count(*). */
+const SESSIONS_GONE_WAIT_MS = 3000;
 /** How long an abort waits for the server to give up the running query before rejecting anyway. */
 const ABORT_GRACE_MS = 3000;
 const APPLICATION_NAME = 'pg-dump-explorer post-restore';
@@ -285,6 +314,8 @@ interface TargetJob {
   doCount: boolean;
   /** `the archive`, or `the source` for a copy. */
   sourceLabel: string;
+  /** PostRestoreOptions.restoredBy. */
+  restoredBy?: string;
 }
 
 /**
@@ -305,6 +336,8 @@ async function targetWork(open: () => Promise<TargetWork>, report: PostRestoreRe
     }
   }
   const restoredTables = uniqueRelations(job.tableData, found);
+  // Read before ANALYZE starts: it replaces the live-row count with its estimate.
+  const serverCounts = job.doCount && job.restoredBy && job.countable.length > 0 ? await main.insertCounts(restoredTables, job.restoredBy) : new Map<string, InsertCounts>();
 
   const analyzing = job.doAnalyze
     ? (async () => {
@@ -328,9 +361,9 @@ async function targetWork(open: () => Promise<TargetWork>, report: PostRestoreRe
   const counting =
     job.doCount && job.countable.length > 0
       ? (async () => {
-          const work = await open();
-          await countAndCompare(work, job, found);
-          return work.report;
+          const part = emptyPart();
+          await countAndCompare(open, part, job, found, serverCounts, main.signal);
+          return part;
         })()
       : Promise.resolve(emptyPart());
   // All three run to their end (or failure) before the sessions close.
@@ -339,13 +372,21 @@ async function targetWork(open: () => Promise<TargetWork>, report: PostRestoreRe
   for (const p of parts) if (p.status === 'fulfilled') merge(report, p.value);
 }
 
-/** Each table's rows in the target against the archive's. */
-async function countAndCompare(work: TargetWork, job: TargetJob, found: Map<string, Relation>): Promise<void> {
-  const { report, signal } = work;
+/**
+ * Each table's rows in the target against the archive's: from the server's counts where they
+ * settle it (serverCounts), else `count(*)` in a session of its own, opened when first needed.
+ */
+async function countAndCompare(
+  open: () => Promise<TargetWork>,
+  report: ReportPart,
+  job: TargetJob,
+  found: Map<string, Relation>,
+  serverCounts: Map<string, InsertCounts>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  let work: TargetWork | undefined;
   for (const e of job.countable) {
     const relation = found.get(relKey(e.namespace!, e.tag!));
-    const databaseRows = relation ? await work.countRows(relation) : 0;
-    if (databaseRows === null) continue;
     let archiveRows: number;
     try {
       archiveRows = await job.archiveCounts.get(e.dumpId)!;
@@ -356,7 +397,23 @@ async function countAndCompare(work: TargetWork, job: TargetJob, found: Map<stri
     }
     const before = job.rowsBefore.get(entryName(e)) ?? 0;
     const expectedRows = archiveRows + before;
-    const row: TableRowCount = { dumpId: e.dumpId, table: entryName(e), archiveRows, databaseRows, expectedRows, rowsBefore: before, matches: relation !== undefined && databaseRows === expectedRows };
+    const counted = relation ? serverCounts.get(relation.oid) : undefined;
+    let databaseRows: number;
+    let countedBy: TableRowCount['countedBy'] = 'count';
+    if (!relation) {
+      databaseRows = 0;
+    } else if (counted && settles(counted, expectedRows)) {
+      databaseRows = counted.live;
+      countedBy = 'statistics';
+    } else {
+      work ??= await open();
+      const n = await work.countRows(relation);
+      for (const p of work.report.problems.splice(0)) report.problems.push(p);
+      if (n === null) continue;
+      databaseRows = n;
+    }
+    if (signal?.aborted) throw abortError(signal);
+    const row: TableRowCount = { dumpId: e.dumpId, table: entryName(e), archiveRows, databaseRows, expectedRows, rowsBefore: before, matches: relation !== undefined && databaseRows === expectedRows, countedBy };
     if (!relation) row.missing = true;
     report.rowCounts.push(row);
     if (relation && !row.matches) {
@@ -365,6 +422,25 @@ async function countAndCompare(work: TargetWork, job: TargetJob, found: Map<stri
       report.problems.push(`rows of ${entryName(e)} differ: ${databaseRows} in the database, ${held}${hint}`);
     }
   }
+}
+
+/** A table's counters in the server's cumulative statistics (pg_stat_all_tables). */
+export interface InsertCounts {
+  /** Rows inserted in the table's whole life (n_tup_ins). */
+  inserted: number;
+  /** Rows updated, HOT or not, and deleted (n_tup_upd + n_tup_del). */
+  changed: number;
+  /** Live rows as the counters have them (n_live_tup): exact until ANALYZE or VACUUM estimates them. */
+  live: number;
+}
+
+/**
+ * Whether a table's counters prove it holds `expected` rows: every row it ever had was inserted
+ * by now, none was updated or deleted, and the live rows agree. A table that existed before with
+ * a history of its own fails this and is counted; so does one whose counters were reset.
+ */
+export function settles(c: InsertCounts, expected: number): boolean {
+  return c.changed === 0 && c.inserted === expected && c.live === expected;
 }
 
 /** The report as lines for a terminal or an output channel: what was done, then problems and notes. */
@@ -382,7 +458,9 @@ export function describePostRestore(report: PostRestoreReport, source = 'the arc
   }
   if (report.rowCounts.length > 0) {
     const matching = report.rowCounts.filter((r) => r.matches).length;
-    lines.push(`rows: ${matching} of ${report.rowCounts.length} tables hold what ${source} has`);
+    const fromStatistics = report.rowCounts.filter((r) => r.countedBy === 'statistics').length;
+    const how = fromStatistics > 0 ? ` (${fromStatistics} by the server's counts of the rows the restore inserted, ${report.rowCounts.length - fromStatistics} by count(*))` : '';
+    lines.push(`rows: ${matching} of ${report.rowCounts.length} tables hold what ${source} has${how}`);
   }
   for (const p of report.problems) lines.push(`problem: ${p}`);
   for (const n of report.notes) lines.push(`note: ${n}`);
@@ -630,6 +708,37 @@ class TargetWork {
       }
     }
     this.report.sequences.push(fix);
+  }
+
+  /**
+   * The counters of these tables once the restore's sessions (application_name `restoredBy`) have
+   * ended, by oid; empty before PostgreSQL 15 (a statistics collector that may drop messages), with
+   * track_counts off, or when the sessions are still there after a few seconds.
+   */
+  async insertCounts(tables: readonly Relation[], restoredBy: string): Promise<Map<string, InsertCounts>> {
+    const out = new Map<string, InsertCounts>();
+    if (tables.length === 0 || this.session.serverVersionNum < 150000) return out;
+    const client = this.#client;
+    const deadline = Date.now() + SESSIONS_GONE_WAIT_MS;
+    for (;;) {
+      // A backend writes its statistics to shared memory before it leaves pg_stat_activity.
+      const { rows } = await client.query<{ left: number; on: boolean }>(
+        "select (select count(*)::int from pg_catalog.pg_stat_activity where application_name = $1) as left, pg_catalog.current_setting('track_counts')::bool as on",
+        [restoredBy],
+      );
+      if (!rows[0]?.on) return out;
+      if (rows[0].left === 0) break;
+      if (Date.now() > deadline || this.signal?.aborted) return out;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // A new transaction: statistics are read once per transaction (stats_fetch_consistency).
+    const { rows } = await client.query<{ oid: string; inserted: string; changed: string; live: string }>(
+      `select relid::int8::text as oid, n_tup_ins::text as inserted, (n_tup_upd + n_tup_del)::text as changed, n_live_tup::text as live
+         from pg_catalog.pg_stat_all_tables where relid = any($1::oid[])`,
+      [tables.map((t) => t.oid)],
+    );
+    for (const r of rows) out.set(r.oid, { inserted: Number(r.inserted), changed: Number(r.changed), live: Number(r.live) });
+    return out;
   }
 
   /** `count(*)` of the table's own rows; null when the query failed (a problem line says why). */

@@ -216,11 +216,15 @@ export async function findToolCandidates(tool: PgToolName, options: FindToolOpti
   }
   for (const { dir, source } of searchDirectories(options)) add(path.join(dir, exe), source);
 
-  const candidates: ToolCandidate[] = await Promise.all(found.map(async (c) => ({ ...c, ...(await readVersion(c.path, options.signal)) })));
+  // Debian's pg_wrapper only ever runs one of the binaries under /usr/lib/postgresql: when those
+  // are candidates already, asking it too (a Perl start-up) tells nothing new.
+  const isWrapper = (c: { realPath: string }) => path.basename(c.realPath) === 'pg_wrapper';
+  const probed = found.some((c) => c.source === 'debian') ? found.filter((c) => c.source === 'configured' || !isWrapper(c)) : found;
+  const candidates: ToolCandidate[] = await Promise.all(probed.map(async (c) => ({ ...c, ...(await readVersion(c.path, options.signal)) })));
   const rank = (v: ToolVersion | null) => (v ? v.major * 1e6 + v.minor * 1e3 + v.patch : -1);
   // Debian's /usr/bin/pg_restore is postgresql-common's pg_wrapper, which picks a version per
   // call (it may depend on PG* variables); on a tie the binary it would pick is the safer choice.
-  const wrapper = (c: ToolCandidate) => (path.basename(c.realPath) === 'pg_wrapper' ? 1 : 0);
+  const wrapper = (c: ToolCandidate) => (isWrapper(c) ? 1 : 0);
   const ordered = candidates
     .map((c, i) => ({ c, i }))
     .sort((a, b) => rank(b.c.version) - rank(a.c.version) || wrapper(a.c) - wrapper(b.c) || a.i - b.i)

@@ -31,7 +31,11 @@ export function openCustomArchive(path: string): OpenedArchive<TocArchive> {
     attachSource(table);
     // Counted before the walk over the data blocks fills in the positions it finds.
     const unsetOffsets = table.unsetOffsets;
-    const dataProblems = indexCustomData(new FileWindow(fd, size), table, r.position, header.intSize, label);
+    const { problems, lastBlock } = indexCustomData(new FileWindow(fd, size), table, r.position, header.intSize, label);
+    // Whether the last block is whole is known only by walking its chunk headers, which takes a
+    // read through the whole block (a big table's, often): done on first use of dataProblems, on
+    // a descriptor of its own (the archive may have been closed by then).
+    const dataProblems = lastBlock ? () => [...problems, ...lastBlockProblems(path, size, lastBlock, header.intSize, label)] : problems;
     const archive = archiveOf({ path, format: 'custom', container: 'file', header, table, dataProblems, unsetOffsets });
     const compression: StreamCompression = header.compression === 'gzip' ? 'zlib' : header.compression;
     return new CustomArchive(archive, fd, size, compression, label);
@@ -41,8 +45,34 @@ export function openCustomArchive(path: string): OpenedArchive<TocArchive> {
   }
 }
 
-function indexCustomData(w: FileWindow, t: TocTable, dataStart: number, intSize: number, label: string): DataProblem[] {
+/** The last data block of an archive with offsets, whose end is the file's end: walked on demand. */
+interface LastBlock {
+  dumpId: number;
+  start: number;
+}
+
+function lastBlockProblems(path: string, size: number, last: LastBlock, intSize: number, label: string): DataProblem[] {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch (err) {
+    return [{ dumpId: last.dumpId, problem: 'missing', detail: `its data could not be read: ${err instanceof Error ? err.message : String(err)}` }];
+  }
+  try {
+    const block = walkBlock(new FileWindow(fd, size), last.start, intSize, label);
+    if (block.dumpId !== last.dumpId) return [{ dumpId: last.dumpId, problem: 'corrupt', detail: `the block at byte ${last.start} belongs to entry ${block.dumpId}` }];
+    if (!block.complete) return [{ dumpId: last.dumpId, problem: 'incomplete', detail: `its data is cut short at byte ${size}` }];
+    return [];
+  } catch (err) {
+    return [{ dumpId: last.dumpId, problem: 'corrupt', detail: err instanceof Error ? err.message : String(err) }];
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function indexCustomData(w: FileWindow, t: TocTable, dataStart: number, intSize: number, label: string): { problems: DataProblem[]; lastBlock?: LastBlock } {
   const problems: DataProblem[] = [];
+  let lastBlock: LastBlock | undefined;
   // Entries with data, by TOC position, as the TOC reader noted them.
   const withData = t.withData;
   const n = withData.length;
@@ -70,12 +100,7 @@ function indexCustomData(w: FileWindow, t: TocTable, dataStart: number, intSize:
       t.dataSize[i] = Math.min(next, w.size) - start;
       const last = next >= w.size;
       if (last) {
-        const block = walkBlock(w, start, intSize, label);
-        if (block.dumpId !== dumpId) {
-          problems.push({ dumpId, problem: 'corrupt', detail: `the block at byte ${start} belongs to entry ${block.dumpId}` });
-        } else if (!block.complete) {
-          problems.push({ dumpId, problem: 'incomplete', detail: `its data is cut short at byte ${w.size}` });
-        }
+        lastBlock = { dumpId, start };
         continue;
       }
       // The block's type byte and the dump ID after it.
@@ -85,7 +110,7 @@ function indexCustomData(w: FileWindow, t: TocTable, dataStart: number, intSize:
         problems.push({ dumpId, problem: 'corrupt', detail: `the block at byte ${start} belongs to entry ${w.dumpId}` });
       }
     }
-    return problems;
+    return lastBlock ? { problems, lastBlock } : { problems };
   }
 
   // Written to a pipe: walk the blocks in file order, as pg_restore does, noting where each is.
@@ -111,7 +136,7 @@ function indexCustomData(w: FileWindow, t: TocTable, dataStart: number, intSize:
   for (const i of withData.subarray(0, n)) {
     if (!seen.has(i)) problems.push({ dumpId: t.dumpId[i]!, problem: 'missing', detail: 'no data block for it before the end of the file' });
   }
-  return problems;
+  return { problems };
 }
 
 class CustomArchive implements OpenedArchive<TocArchive> {

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Container } from '../../io/container';
-import type { Archive, TocArchive, TocEntry } from '../../model/types';
+import type { Archive, DataProblem, TocArchive, TocEntry } from '../../model/types';
 import type { PlainIndex } from '../../plain/indexer';
 
 export interface LargeObject {
@@ -32,13 +32,23 @@ export interface OpenedArchive<A extends Archive = Archive> {
   readonly container?: Container;
 }
 
-/** The Archive model over a TOC table: entries are made on first use, strings decode as stored. */
-export function archiveOf(fields: Omit<TocArchive, 'entries' | 'stringEncoding'>): TocArchive {
-  const { table } = fields;
+/**
+ * The Archive model over a TOC table: entries are made on first use, strings decode as stored.
+ * `dataProblems` may be given as a function: it is then called on first use (a check that reads
+ * through a big data block is not paid by whoever never asks, such as a restore).
+ */
+export function archiveOf(fields: Omit<TocArchive, 'entries' | 'stringEncoding' | 'dataProblems'> & { dataProblems: DataProblem[] | (() => DataProblem[]) }): TocArchive {
+  const { table, dataProblems, ...rest } = fields;
+  let problems = typeof dataProblems === 'function' ? undefined : dataProblems;
   return {
-    ...fields,
+    ...rest,
+    table,
     get entries() {
       return table.entries;
+    },
+    get dataProblems() {
+      problems ??= (dataProblems as () => DataProblem[])();
+      return problems;
     },
     stringEncoding: table.encoding === 'utf8' ? 'utf8' : 'latin1',
   };
