@@ -54,6 +54,15 @@ const builds = [
     target: 'node20',
   },
   {
+    // The row counter a restore starts beside pg_restore at the lowest CPU priority (a program of its own).
+    ...common,
+    entryPoints: ['src/core/data/rowCounterMain.ts'],
+    outfile: 'dist/rowCounter.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  },
+  {
     // The CLI in chunks (ES modules, as esbuild splits only those): each command loads only the
     // code it runs, so `list` compiles neither node-postgres nor the restore and dump engines.
     // dist/cli.js (written below) is the program that loads dist/cli/main.mjs. Bundled CommonJS

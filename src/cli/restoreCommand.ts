@@ -1,9 +1,11 @@
-import { basename } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { withDump, type OpenedArchive } from '../core/archive';
 import { looksLikeConnectionString } from '../core/connections/conninfo';
 import { resolveConnection, type ResolvedConnection } from '../core/connections/resolve';
 import { DumpError } from '../core/errors';
 import { isClusterFolder, readClusterFolder } from '../core/dump/clusterFolder';
+import { rowCounterBeside, type RowCounterProgram } from '../core/data/rowCounterProcess';
 import { detectDump } from '../core/formats/detect';
 import { buildPlan } from '../core/plan/closure';
 import { planWarnings } from '../core/plan/listFile';
@@ -117,6 +119,7 @@ async function restoreOpened(opened: OpenedArchive, connection: ResolvedConnecti
       { ...runOptions, ...optionsFromPreflight(report) },
       {
         signal: interrupt.signal,
+        ...rowCounterHook(),
         onEvent: (e) => {
           if (e.kind === 'progress') {
             const line = formatProgress(e.snapshot);
@@ -195,4 +198,18 @@ async function restoreRolesOnly(file: string, connection: ResolvedConnection, o:
   } finally {
     interrupt.dispose();
   }
+}
+
+/** dist/rowCounter.js beside the CLI's launcher (dist/cli.js), when the CLI runs from its build. */
+function rowCounterHook(): { rowCounter?: RowCounterProgram } {
+  const launcher = process.argv[1];
+  if (!launcher) return {};
+  let dir: string;
+  try {
+    dir = dirname(realpathSync(launcher));
+  } catch {
+    return {};
+  }
+  const program = rowCounterBeside(dir);
+  return program ? { rowCounter: program } : {};
 }

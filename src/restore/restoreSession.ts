@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { ResolvedConnection } from '../core/connections/resolve';
+import { rowCounterBeside, type RowCounterProgram } from '../core/data/rowCounterProcess';
 import { DumpError, oneLine } from '../core/errors';
 import { buildPlan, type RestorePlan } from '../core/plan/closure';
 import { writeRestoreList } from '../core/plan/listFile';
@@ -225,6 +226,7 @@ export class RestoreSession extends Disposable {
           let lastDone = 0;
           return runRestore(this.dump.opened, plan, target.connection, this.runOptions(form), {
             signal: toAbortSignal(source.token),
+            ...rowCounterOf(this.services.context),
             ...(config.pgRestorePath ? { toolPath: config.pgRestorePath } : {}),
             ...(config.psqlPath ? { psqlPath: config.psqlPath } : {}),
             onEvent: (e) => {
@@ -387,4 +389,13 @@ export class RestoreSession extends Disposable {
 
 function emptySnapshot() {
   return { started: 0, finished: 0, total: 0, bytesDone: 0, bytesTotal: 0, running: [], mode: 'serial' as const };
+}
+
+/**
+ * dist/rowCounter.js of the installed extension, run by the extension host's own executable as
+ * Node (VS Code's is Electron's, which ELECTRON_RUN_AS_NODE turns into Node).
+ */
+function rowCounterOf(context: vscode.ExtensionContext): { rowCounter?: RowCounterProgram } {
+  const program = rowCounterBeside(vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath, process.execPath, { ELECTRON_RUN_AS_NODE: '1' });
+  return program ? { rowCounter: program } : {};
 }

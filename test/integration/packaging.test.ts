@@ -103,6 +103,7 @@ describe('packaging: what users install', function () {
       'extension/LICENSE.txt',
       'extension/dist/extension.js',
       'extension/dist/plainIndexWorker.js',
+      'extension/dist/rowCounter.js',
       ...webviews.map((name) => `extension/dist/webview/${name}.js`),
       'extension/dist/webview/codicons/codicon.css',
       'extension/dist/webview/codicons/codicon.ttf',
@@ -178,7 +179,7 @@ describe('packaging: what users install', function () {
       const chunks = names.filter((n) => n.startsWith('package/dist/cli/'));
       assert.deepEqual(
         names.filter((n) => !chunks.includes(n)),
-        ['package/CHANGELOG.md', 'package/LICENSE', 'package/README.md', 'package/dist/cli.js', 'package/package.json'],
+        ['package/CHANGELOG.md', 'package/LICENSE', 'package/README.md', 'package/dist/cli.js', 'package/dist/rowCounter.js', 'package/package.json'],
       );
       assert.ok(chunks.includes('package/dist/cli/main.mjs'), chunks.join('\n'));
       assert.deepEqual(chunks.filter((n) => !/^package\/dist\/cli\/[\w-]+\.mjs$/.test(n)), [], 'only the chunks, no source maps');

@@ -11,12 +11,14 @@ import { Client } from 'pg';
 import { type OpenedArchive, openArchive, withArchive } from '../../src/core/archive';
 import { resolveConnection, type ResolvedConnection } from '../../src/core/connections/resolve';
 import { copyRows } from '../../src/core/data/copyRows';
-import { countArchiveRows } from '../../src/core/data/countRows';
+import { countArchiveRows, holdsCopyData } from '../../src/core/data/countRows';
+import { countRowsInProcess, rowCounterBeside } from '../../src/core/data/rowCounterProcess';
 import { buildPlan, type RestorePlan } from '../../src/core/plan/closure';
 import { writeRestoreList } from '../../src/core/plan/listFile';
 import type { Selection } from '../../src/core/plan/selection';
-import { describePostRestore, postRestore, type PostRestoreReport, type SequenceFix } from '../../src/core/target/postRestore';
+import { describePostRestore, postRestore, startArchiveCounts, type PostRestoreReport, type SequenceFix } from '../../src/core/target/postRestore';
 import { fixturePath, pgTool, testEnv } from '../support/env';
+import { projectRoot } from '../support/fixtures';
 import { createDatabase, query } from '../support/pgServer';
 import { until } from '../support/poll';
 
@@ -104,6 +106,49 @@ describe('postRestore', () => {
           assert.equal(await countArchiveRows(opened, bulk), 5000, `${name}: bulk_rows`);
         });
       }
+    });
+  });
+
+  describe('the row counter program (dist/rowCounter.js), at the lowest CPU priority', () => {
+    const program = () => {
+      const found = rowCounterBeside(path.join(projectRoot, 'dist'));
+      assert.ok(found, 'dist/rowCounter.js is built (npm run build)');
+      return found;
+    };
+
+    it('counts what countArchiveRows counts, for custom, directory and tar archives, at nice 19', async () => {
+      for (const name of ['custom.dump', 'custom-piped.dump', 'dir-gzip', 'archive.tar']) {
+        await withArchive(fixturePath(name), async (opened) => {
+          const tableData = opened.archive.entries.filter((e) => e.desc === 'TABLE DATA' && holdsCopyData(e));
+          const { counts, priority } = countRowsInProcess(opened.archive.path, tableData, program());
+          assert.equal(await priority, os.constants.priority.PRIORITY_LOW, `${name}: the counter's nice value`);
+          for (const e of tableData) assert.equal(await counts.get(e.dumpId), await countArchiveRows(opened, e), `${name}: ${e.namespace}.${e.tag}`);
+        });
+      }
+    });
+
+    it('an entry it cannot count rejects with why; startArchiveCounts then counts it here', async () => {
+      await withArchive(fixturePath('custom.dump'), async (opened) => {
+        const bulk = opened.archive.entries.find((e) => e.desc === 'TABLE DATA' && e.tag === 'bulk_rows')!;
+        const ghost = { ...bulk, dumpId: 999999 };
+        const { counts } = countRowsInProcess(opened.archive.path, [bulk, ghost], program());
+        assert.equal(await counts.get(bulk.dumpId), 5000);
+        await assert.rejects(counts.get(999999)!, /no entry 999999 in the archive/);
+        // A counter that cannot start: every entry is counted in this process instead.
+        const broken = { script: path.join(tmp, 'no-such-counter.js'), node: process.execPath };
+        const started = startArchiveCounts(opened, [bulk], undefined, broken);
+        assert.equal(await started.get(bulk.dumpId), 5000);
+      });
+    });
+
+    it('aborting ends the program and rejects with an AbortError', async () => {
+      await withArchive(fixturePath('custom.dump'), async (opened) => {
+        const tableData = opened.archive.entries.filter((e) => e.desc === 'TABLE DATA' && holdsCopyData(e));
+        const controller = new AbortController();
+        const started = startArchiveCounts(opened, tableData, controller.signal, program());
+        controller.abort();
+        for (const e of tableData) await assert.rejects(started.get(e.dumpId)!, (err: Error) => err.name === 'AbortError');
+      });
     });
   });
 

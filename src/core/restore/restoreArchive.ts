@@ -182,7 +182,7 @@ async function runArchiveRestore(
     );
     // The archive's rows are counted while pg_restore runs (a second core does the second
     // decompression), so that comparing them with the target's costs no time afterwards.
-    const archiveCounts = (options.verifyRowCounts ?? true) ? startArchiveCounts(opened, countableEntries(plan), counting.signal) : undefined;
+    const archiveCounts = (options.verifyRowCounts ?? true) ? startArchiveCounts(opened, countableEntries(plan), counting.signal, hooks.rowCounter) : undefined;
     const stopCounting = async () => {
       counting.abort();
       if (archiveCounts) await Promise.allSettled(archiveCounts.values());

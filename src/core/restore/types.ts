@@ -1,3 +1,4 @@
+import type { RowCounterProgram } from '../data/rowCounterProcess';
 /**
  * What a restore is asked and what it answers, whichever program runs it (pg_restore for
  * archives, psql for plain dumps): options, events, hooks, the result.
@@ -70,6 +71,11 @@ export interface RestoreHooks {
    * the target cannot say (before PostgreSQL 14, a backend the role may not see): tests of that path.
    */
   copyProgressFrom?: 'input';
+  /**
+   * The program that counts the archive's rows at the lowest CPU priority while pg_restore runs
+   * (dist/rowCounter.js); without it they are counted in this process.
+   */
+  rowCounter?: RowCounterProgram;
 }
 
 export interface RestoreResult {

@@ -23,6 +23,7 @@
 import { DatabaseError, type Client } from 'pg';
 import type { ResolvedConnection } from '../connections/resolve';
 import { abortError, countArchiveRows, holdsCopyData } from '../data/countRows';
+import { countRowsInProcess, type RowCounterProgram } from '../data/rowCounterProcess';
 import { oneLine } from '../errors';
 import type { OpenedArchive } from '../formats/archive/openedArchive';
 import type { TocEntry } from '../model/types';
@@ -263,16 +264,30 @@ export async function postRestore(opened: OpenedArchive | undefined, plan: Resto
 /**
  * Starts counting the rows of these TABLE DATA entries in the archive, one entry at a time (each
  * a stream of its decompressed data): the promises, by dump ID. Aborting `signal` stops them.
- * A restore starts them while pg_restore runs, so that the count costs no time after it.
+ * A restore starts them while pg_restore runs, so that the count costs no time after it; with
+ * `program`, in a process of its own at the lowest CPU priority (rowCounterProcess.ts), so that
+ * its decompression takes only the CPU the restore leaves unused, and here for any entry that
+ * process could not count.
  */
-export function startArchiveCounts(opened: OpenedArchive, entries: readonly TocEntry[], signal?: AbortSignal): Map<number, Promise<number>> {
+export function startArchiveCounts(opened: OpenedArchive, entries: readonly TocEntry[], signal?: AbortSignal, program?: RowCounterProgram): Map<number, Promise<number>> {
   const counts = new Map<number, Promise<number>>();
+  const elsewhere = program && opened.archive.format !== 'plain' && entries.length > 0 ? countRowsInProcess(opened.archive.path, entries, program, signal).counts : undefined;
   let previous: Promise<unknown> = Promise.resolve();
-  for (const e of entries) {
+  const here = (e: TocEntry) => {
     const counting = previous.then(() => countArchiveRows(opened, e, signal));
+    previous = counting.catch(() => undefined);
+    return counting;
+  };
+  for (const e of entries) {
+    const there = elsewhere?.get(e.dumpId);
+    const counting = there
+      ? there.catch(() => {
+          if (signal?.aborted) throw abortError(signal);
+          return here(e);
+        })
+      : here(e);
     counting.catch(() => undefined); // awaited (and reported) by whoever uses it
     counts.set(e.dumpId, counting);
-    previous = counting.catch(() => undefined);
   }
   return counts;
 }
