@@ -185,7 +185,7 @@ async function runArchiveRestore(
     const archiveCounts = (options.verifyRowCounts ?? true) ? startArchiveCounts(opened, countableEntries(plan), counting.signal, hooks.rowCounter) : undefined;
     const stopCounting = async () => {
       counting.abort();
-      if (archiveCounts) await Promise.allSettled(archiveCounts.values());
+      if (archiveCounts) await Promise.allSettled(archiveCounts.counts.values());
     };
     let outcome;
     try {
@@ -224,7 +224,8 @@ async function runArchiveRestore(
     progress.end();
     emit({ kind: 'progress', snapshot: progress.snapshot() });
 
-    const { report, problem } = await checksAfterRestore(opened, plan, connection, options, { ...(hooks.signal ? { signal: hooks.signal } : {}), onEvent: emit, restoredBy: applicationName }, rowsBefore, archiveCounts);
+    archiveCounts?.hurry();
+    const { report, problem } = await checksAfterRestore(opened, plan, connection, options, { ...(hooks.signal ? { signal: hooks.signal } : {}), onEvent: emit, restoredBy: applicationName }, rowsBefore, archiveCounts?.counts);
     if (problem) problems.push(problem);
     return result({
       ok: true,

@@ -187,7 +187,7 @@ export async function postRestore(opened: OpenedArchive | undefined, plan: Resto
     counting.catch(() => undefined); // awaited (and reported) below
     archiveCounts.set(e.dumpId, counting);
   }
-  if (!sourceRows && opened) for (const [id, counting] of startArchiveCounts(opened, missingCounts, streams.signal)) archiveCounts.set(id, counting);
+  if (!sourceRows && opened) for (const [id, counting] of startArchiveCounts(opened, missingCounts, streams.signal).counts) archiveCounts.set(id, counting);
 
   // On abort: the archive streams stop, the running queries are cancelled from another session,
   // and the promise rejects once the work has stopped, or after a grace period if the server
@@ -261,35 +261,86 @@ export async function postRestore(opened: OpenedArchive | undefined, plan: Resto
   return report;
 }
 
+/** The archive's row counts being made (startArchiveCounts). */
+export interface ArchiveCounts {
+  /** By dump ID. */
+  counts: Map<number, Promise<number>>;
+  /**
+   * The restore has ended: whatever the low-priority counter has not counted yet is counted here,
+   * at normal priority, too (on a busy machine a nice-19 process gets little CPU), and the first
+   * count of an entry to end is its count.
+   */
+  hurry(): void;
+}
+
 /**
  * Starts counting the rows of these TABLE DATA entries in the archive, one entry at a time (each
- * a stream of its decompressed data): the promises, by dump ID. Aborting `signal` stops them.
- * A restore starts them while pg_restore runs, so that the count costs no time after it; with
- * `program`, in a process of its own at the lowest CPU priority (rowCounterProcess.ts), so that
- * its decompression takes only the CPU the restore leaves unused, and here for any entry that
- * process could not count.
+ * a stream of its decompressed data). Aborting `signal` stops them. A restore starts them while
+ * pg_restore runs, so that the count costs no time after it; with `program`, in a process of its
+ * own at the lowest CPU priority (rowCounterProcess.ts), so that its decompression takes only the
+ * CPU time the restore leaves unused, and here for any entry that process could not count, or
+ * has not counted when `hurry` is called.
  */
-export function startArchiveCounts(opened: OpenedArchive, entries: readonly TocEntry[], signal?: AbortSignal, program?: RowCounterProgram): Map<number, Promise<number>> {
+export function startArchiveCounts(opened: OpenedArchive, entries: readonly TocEntry[], signal?: AbortSignal, program?: RowCounterProgram): ArchiveCounts {
   const counts = new Map<number, Promise<number>>();
-  const elsewhere = program && opened.archive.format !== 'plain' && entries.length > 0 ? countRowsInProcess(opened.archive.path, entries, program, signal).counts : undefined;
-  let previous: Promise<unknown> = Promise.resolve();
-  const here = (e: TocEntry) => {
-    const counting = previous.then(() => countArchiveRows(opened, e, signal));
-    previous = counting.catch(() => undefined);
-    return counting;
+  // The counter process is ended once every entry has its count (or on abort).
+  const elsewhereStop = new AbortController();
+  const stopElsewhere = () => elsewhereStop.abort(signal?.reason);
+  signal?.addEventListener('abort', stopElsewhere, { once: true });
+  const elsewhere = program && opened.archive.format !== 'plain' && entries.length > 0 ? countRowsInProcess(opened.archive.path, entries, program, elsewhereStop.signal).counts : undefined;
+
+  let chain: Promise<unknown> = Promise.resolve();
+  const unsettled = new Map<number, { resolve: (n: number) => void; reject: (e: unknown) => void; here?: AbortController }>();
+  const settle = (id: number, outcome: { rows: number } | { error: unknown }) => {
+    const entry = unsettled.get(id);
+    if (!entry) return;
+    unsettled.delete(id);
+    entry.here?.abort();
+    if ('rows' in outcome) entry.resolve(outcome.rows);
+    else entry.reject(outcome.error);
+    if (unsettled.size === 0) {
+      elsewhereStop.abort();
+      signal?.removeEventListener('abort', stopElsewhere);
+    }
+  };
+  /** Counts the entry in this process, after the ones started here before it. */
+  const countHere = (e: TocEntry) => {
+    const entry = unsettled.get(e.dumpId);
+    if (!entry || entry.here) return;
+    const here = new AbortController();
+    entry.here = here;
+    const both = signal ? AbortSignal.any([signal, here.signal]) : here.signal;
+    chain = chain
+      .then(() => (here.signal.aborted ? undefined : countArchiveRows(opened, e, both).then((rows) => settle(e.dumpId, { rows }))))
+      .catch((error: unknown) => {
+        if (!here.signal.aborted || signal?.aborted) settle(e.dumpId, { error: signal?.aborted ? abortError(signal) : error });
+      });
   };
   for (const e of entries) {
-    const there = elsewhere?.get(e.dumpId);
-    const counting = there
-      ? there.catch(() => {
-          if (signal?.aborted) throw abortError(signal);
-          return here(e);
-        })
-      : here(e);
+    const counting = new Promise<number>((resolve, reject) => unsettled.set(e.dumpId, { resolve, reject }));
     counting.catch(() => undefined); // awaited (and reported) by whoever uses it
     counts.set(e.dumpId, counting);
   }
-  return counts;
+  for (const e of entries) {
+    const there = elsewhere?.get(e.dumpId);
+    if (!there) {
+      countHere(e);
+      continue;
+    }
+    there.then(
+      (rows) => settle(e.dumpId, { rows }),
+      () => {
+        if (signal?.aborted) settle(e.dumpId, { error: abortError(signal) });
+        else countHere(e);
+      },
+    );
+  }
+  return {
+    counts,
+    hurry: () => {
+      for (const e of entries) countHere(e);
+    },
+  };
 }
 
 /** The TABLE DATA entries of a plan whose rows the checks after the restore compare (COPY data). */
