@@ -17,7 +17,7 @@ import { settingParameters } from '../core/plain/slices';
 import { restoreRoles, rolesPreflight } from '../core/restore/rolesRestore';
 import { describePostRestore } from '../core/target/postRestore';
 import { preflight } from '../core/target/preflight';
-import { findTool } from '../core/tools/findTools';
+import { findPgRestoreFor, findTool } from '../core/tools/findTools';
 import { formatBytes, plural } from '../core/units';
 import { cancelOnInterrupt, confirm, EXIT_BLOCKED, EXIT_CANCELLED, EXIT_FAILED as EXIT_RESTORE_FAILED, EXIT_VERIFY_FAILED, say } from './terminal';
 
@@ -93,6 +93,9 @@ async function restoreOpened(opened: OpenedArchive, connection: ResolvedConnecti
   for (const line of planWarnings(plan)) say(`warning: ${line}`);
   say(`plan: ${plan.entries.length} entries of ${archive.entries.length}${archive.format === 'plain' ? ' (plain dump: the sections are streamed to psql)' : ''}`);
 
+  // The search for pg_restore (each candidate's --version) runs while the target is asked.
+  const pgRestore = archive.format === 'plain' ? undefined : findPgRestoreFor(archive.header.version);
+  pgRestore?.catch(() => undefined); // awaited (and reported) by the restore
   // A plain dump's psql must read its \restrict lines; the target is asked which of its settings' parameters it lacks.
   const psql = archive.format === 'plain' ? { version: (await findTool('psql').catch(() => undefined))?.version ?? null, dumpUsesRestrict: opened.plain?.restrictKey != null } : undefined;
   const parameters = opened.plain ? settingParameters(opened.plain, plan.entries.map((p) => p.entry)) : [];
@@ -120,6 +123,7 @@ async function restoreOpened(opened: OpenedArchive, connection: ResolvedConnecti
       {
         signal: interrupt.signal,
         ...rowCounterHook(),
+        ...(pgRestore ? { pgRestore } : {}),
         onEvent: (e) => {
           if (e.kind === 'progress') {
             const line = formatProgress(e.snapshot);

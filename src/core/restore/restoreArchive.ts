@@ -103,11 +103,12 @@ async function runArchiveRestore(
   const obstacle = restoreObstacle(opened, options);
   if (obstacle) throw new DumpError('unsupported', obstacle);
   if (plan.entries.length === 0) throw new DumpError('usage', 'nothing to restore: the selection is empty');
-  const tool = await findPgRestoreFor(archive.header.version, {
-    ...(hooks.toolPath ? { configuredPath: hooks.toolPath } : {}),
-    ...(hooks.standardLocations === false ? { standardLocations: false } : {}),
-    ...(hooks.signal ? { signal: hooks.signal } : {}),
-  });
+  const tool = await (hooks.pgRestore ??
+    findPgRestoreFor(archive.header.version, {
+      ...(hooks.toolPath ? { configuredPath: hooks.toolPath } : {}),
+      ...(hooks.standardLocations === false ? { standardLocations: false } : {}),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+    }));
 
   if (options.create) plan = withDatabaseEntries(opened, plan);
   const restoreList = writeRestoreList(archive, plan);

@@ -1,8 +1,8 @@
-import type { RowCounterProgram } from '../data/rowCounterProcess';
 /**
  * What a restore is asked and what it answers, whichever program runs it (pg_restore for
  * archives, psql for plain dumps): options, events, hooks, the result.
  */
+import type { RowCounterProgram } from '../data/rowCounterProcess';
 import type { RestoreError } from './errorParser';
 import type { PostRestoreReport } from '../target/postRestore';
 import type { UseExisting } from '../target/preflightTypes';
@@ -76,6 +76,8 @@ export interface RestoreHooks {
    * (dist/rowCounter.js); without it they are counted in this process.
    */
   rowCounter?: RowCounterProgram;
+  /** The pg_restore to use, searched for already (findPgRestoreFor of the archive's version); else searched for here. */
+  pgRestore?: Promise<ToolCandidate>;
 }
 
 export interface RestoreResult {
