@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { withDump } from './core/archive';
 import { DumpError, oneLine } from './core/errors';
-import { formatRestoreList } from './core/model/listing';
+import { RestoreListWriter } from './core/model/listing';
 import type { Archive } from './core/model/types';
 import type { RestoreMode, Selection } from './core/plan/selection';
 import type { RestoreCommandOptions } from './cli/restoreCommand';
@@ -125,12 +125,18 @@ function reportDataProblems(a: Archive): boolean {
 }
 
 async function list(file: string, json: boolean): Promise<number> {
-  return withDump(file, async (opened) => {
-    const a = opened.archive;
-    if (json) await write(JSON.stringify((await import('./core/model/json')).archiveToJson(a), null, 2) + '\n');
-    else await write(formatRestoreList(a));
-    return reportDataProblems(a) ? EXIT_DATA_PROBLEM : 0;
-  });
+  // The listing is written as the TOC is read, one entry at a time (see RestoreListWriter).
+  const listing = json ? null : new RestoreListWriter();
+  return withDump(
+    file,
+    async (opened) => {
+      const a = opened.archive;
+      if (json) await write(JSON.stringify((await import('./core/model/json')).archiveToJson(a), null, 2) + '\n');
+      else await write(listing!.finish(a));
+      return reportDataProblems(a) ? EXIT_DATA_PROBLEM : 0;
+    },
+    listing ? { tocListener: listing } : {},
+  );
 }
 
 async function data(file: string, table: string, limit: number): Promise<number> {

@@ -169,6 +169,16 @@ export const DATA_OFFSET_NOT_SET = 2;
 export const DATA_NO_DATA = 3;
 export const DATA_FILE = 4;
 
+/**
+ * Told of each TOC entry as soon as it is read, while its bytes are still in the processor's
+ * cache: `list` writes its listing in the same pass as the TOC is read. `begin` comes first, with
+ * the table whose rows `entry` names; `bytes` is set (and the encoding not yet known) meanwhile.
+ */
+export interface TocListener {
+  begin(t: TocTable): void;
+  entry(i: number): void;
+}
+
 /** Reads `len` bytes at `pos` of the archive's TOC source (the file, or toc.dat in memory). */
 export type TextSource = (pos: number, len: number) => Buffer;
 
@@ -518,6 +528,7 @@ class EntryParser {
     private readonly custom: boolean,
     private readonly label: string,
     private readonly count: number,
+    private readonly listener: TocListener | null,
   ) {
     this.ops = fieldProgram(has);
     this.withData = new Int32Array(custom ? Math.max(t.dumpId.length, 16) : 0);
@@ -550,6 +561,7 @@ class EntryParser {
     const isz = this.intSize;
     const ib = 1 + isz;
     const descs = t.descs;
+    const listener = this.listener;
     let lastDesc = this.lastDesc;
     let p = this.p;
     let i = first;
@@ -664,6 +676,7 @@ class EntryParser {
       t.depsUsed += deps;
       t.count = i + 1;
       if (!this.has.section) t.section[i] = sectionFromDesc(t.descId[i]! < 0 ? null : t.descs.string(t.descId[i]!, b, 'utf8'));
+      if (listener !== null) listener.entry(i);
       i++;
     }
     this.p = p;
@@ -755,7 +768,7 @@ class EntryParser {
  * parsed a window at a time; one that runs past the window is parsed again once it has moved
  * on (or grown, for an entry larger than the window).
  */
-export function readToc(r: ByteReader, header: ArchiveHeader, label: string, custom: boolean): TocTable {
+export function readToc(r: ByteReader, header: ArchiveHeader, label: string, custom: boolean, listener: TocListener | null = null): TocTable {
   const vn = versionNumber(header.version);
   // Size the table by the count, but never beyond what the remaining bytes could hold.
   const expected = Math.min(header.tocCount, Math.floor((r.size - r.position) / 40) + 1);
@@ -772,7 +785,8 @@ export function readToc(r: ByteReader, header: ArchiveHeader, label: string, cus
     deps: vn >= v(1, 5),
     offsetFlag: vn >= v(1, 7),
   };
-  const f = new EntryParser(t, has, r.intSize, r.offSize, custom, label, header.tocCount);
+  const f = new EntryParser(t, has, r.intSize, r.offSize, custom, label, header.tocCount, listener);
+  listener?.begin(t);
   // The TOC's bytes are kept (names and texts are read from them): the window grows rather than
   // moves, to the size the entries read so far suggest for the whole TOC when the first guess
   // was short.
@@ -784,6 +798,9 @@ export function readToc(r: ByteReader, header: ArchiveHeader, label: string, cus
   let chunk = Math.min(Math.max(header.tocCount * 512, 1 << 16), 1 << 26);
   for (let i = 0; i < header.tocCount; ) {
     const at = r.prefetch(chunk);
+    // Positions are indexes in the window, which keeps its start (keepAll): the listener reads
+    // the entries' names from it while the TOC is read.
+    t.bytes = r.window;
     f.b = r.window;
     f.p = at;
     f.lim = r.windowEnd;
