@@ -552,6 +552,8 @@ class EntryParser {
    * `p` just after the last one.
    */
   parseSome(first: number): number {
+    // Everything the loop touches is in a local: until V8 has optimised the loop (most of the
+    // first ten thousand entries), each property read and each call costs as much as the work.
     const t = this.t;
     const b = this.b;
     const lim = this.lim;
@@ -562,13 +564,28 @@ class EntryParser {
     const ib = 1 + isz;
     const descs = t.descs;
     const listener = this.listener;
+    const hasDeps = this.has.deps;
+    const hasSection = this.has.section;
+    // Custom archives from 1.7 on end an entry with a flag byte and an offset, read here.
+    const offsetTail = this.custom && this.has.offsetFlag;
+    const osz = this.offSize;
+    const refs = t.refs;
+    const dumpIds = t.dumpId;
+    const hadDumpers = t.hadDumper;
+    const relkinds = t.relkind;
+    const sections = t.section;
+    const descIds = t.descId;
+    const depStarts = t.depStart;
+    const depCounts = t.depCount;
+    // Rows are reserved by the caller: the loop stops at the table's capacity.
+    const stop = Math.min(this.count, dumpIds.length);
+    let deps = t.deps;
+    let depsUsed = t.depsUsed;
     let lastDesc = this.lastDesc;
     let p = this.p;
     let i = first;
-    entries: while (i < this.count) {
+    entries: while (i < stop) {
       const start = p;
-      t.reserve();
-      const refs = t.refs;
       const base = i * STRIDE;
       if (p + 2 * ib > lim) {
         if (atEnd) throw this.truncated(i);
@@ -577,10 +594,12 @@ class EntryParser {
       let dumpId = isz === 4 ? (b[p + 1]! | (b[p + 2]! << 8) | (b[p + 3]! << 16)) + b[p + 4]! * 0x1000000 : intAt(b, p, isz);
       if (isz === 4 && b[p] !== 0) dumpId = -dumpId;
       if (dumpId <= 0) throw new DumpError('corrupt', `${this.label}: ${this.where(i)} has dump ID ${dumpId}; the TOC is corrupt`);
-      t.dumpId[i] = dumpId;
-      t.hadDumper[i] = intAt(b, p + ib, isz) !== 0 ? 1 : 0;
+      dumpIds[i] = dumpId;
+      // hadDumper: only whether it is 0 matters.
+      const d = p + ib;
+      hadDumpers[i] = isz === 4 ? ((b[d + 1]! | b[d + 2]! | b[d + 3]! | b[d + 4]!) !== 0 ? 1 : 0) : intAt(b, d, isz) !== 0 ? 1 : 0;
       p += 2 * ib;
-      t.relkind[i] = 0;
+      relkinds[i] = 0;
       for (let k = 0; k < nops; k++) {
         const op = ops[k]!;
         const kind = op & 15;
@@ -603,11 +622,11 @@ class EntryParser {
           if (n < Section.None || n > Section.PostData) {
             throw new DumpError('corrupt', `${this.label}: ${this.where(i)} (dump ID ${dumpId}) has section ${n}; the TOC is corrupt`);
           }
-          t.section[i] = n;
+          sections[i] = n;
           continue;
         }
         if (kind === OP_RELKIND) {
-          t.relkind[i] = n > 0 && n < 256 ? n : 0;
+          relkinds[i] = n > 0 && n < 256 ? n : 0;
           continue;
         }
         if (n > lim - p) {
@@ -619,7 +638,7 @@ class EntryParser {
         refs[slot] = p;
         refs[slot + 1] = n;
         if (n <= 0) {
-          if (kind === OP_DESC) t.descId[i] = -1;
+          if (kind === OP_DESC) descIds[i] = -1;
           continue;
         }
         if (kind === OP_DESC) {
@@ -635,20 +654,21 @@ class EntryParser {
             }
           }
           if (id < 0) id = lastDesc = descs.intern(b, p, n);
-          t.descId[i] = id;
+          descIds[i] = id;
         }
         p += n;
       }
       // Dependencies: dump IDs as strings, ended by a NULL.
-      let deps = 0;
-      if (this.has.deps) {
+      let nDeps = 0;
+      if (hasDeps) {
         for (;;) {
           if (p + ib > lim) {
             if (atEnd) throw this.truncated(i);
             p = start;
             break entries;
           }
-          const len = intAt(b, p, isz);
+          let len = isz === 4 ? (b[p + 1]! | (b[p + 2]! << 8) | (b[p + 3]! << 16)) + b[p + 4]! * 0x1000000 : intAt(b, p, isz);
+          if (isz === 4 && b[p] !== 0) len = -len;
           p += ib;
           if (len < 0) break;
           if (len > lim - p) {
@@ -658,27 +678,52 @@ class EntryParser {
           }
           let dep = len > 0 && len < 10 ? 0 : Number.NaN;
           for (let k = p; k < p + len; k++) {
-            const d = b[k]! - 48;
-            dep = d >= 0 && d <= 9 ? dep * 10 + d : Number.NaN;
+            const digit = b[k]! - 48;
+            dep = digit >= 0 && digit <= 9 ? dep * 10 + digit : Number.NaN;
           }
           p += len;
-          if (!Number.isNaN(dep)) this.pushDep(deps++, dep);
+          if (!Number.isNaN(dep)) {
+            if (depsUsed + nDeps >= deps.length) deps = t.deps = grow(deps);
+            deps[depsUsed + nDeps++] = dep;
+          }
         }
       }
-      const end = this.tail(i, p);
-      if (end < 0) {
-        p = start;
-        break;
+      if (offsetTail) {
+        if (p + 1 + osz > lim) {
+          if (atEnd) throw this.truncated(i);
+          p = start;
+          break;
+        }
+        const flag = b[p]!;
+        let value = 0;
+        if (osz === 8) {
+          // Two 32-bit halves, least significant first (as the loop below, in fewer steps).
+          const lo = (b[p + 1]! | (b[p + 2]! << 8) | (b[p + 3]! << 16)) + b[p + 4]! * 0x1000000;
+          const hi = (b[p + 5]! | (b[p + 6]! << 8) | (b[p + 7]! << 16)) + b[p + 8]! * 0x1000000;
+          value = hi * 0x100000000 + lo;
+        } else {
+          for (let k = osz; k >= 1; k--) value = value * 256 + b[p + k]!;
+        }
+        if (value > Number.MAX_SAFE_INTEGER) throw new DumpError('corrupt', `${this.label}: the data offset of ${this.where(i)} is not plausible`);
+        this.setOffset(i, flag, value);
+        p += 1 + osz;
+      } else {
+        const end = this.tail(i, p);
+        if (end < 0) {
+          p = start;
+          break;
+        }
+        p = end;
       }
-      p = end;
-      t.depStart[i] = t.depsUsed;
-      t.depCount[i] = deps;
-      t.depsUsed += deps;
-      t.count = i + 1;
-      if (!this.has.section) t.section[i] = sectionFromDesc(t.descId[i]! < 0 ? null : t.descs.string(t.descId[i]!, b, 'utf8'));
+      depStarts[i] = depsUsed;
+      depCounts[i] = nDeps;
+      depsUsed += nDeps;
+      if (!hasSection) sections[i] = sectionFromDesc(descIds[i]! < 0 ? null : descs.string(descIds[i]!, b, 'utf8'));
       if (listener !== null) listener.entry(i);
       i++;
     }
+    t.count = i;
+    t.depsUsed = depsUsed;
     this.p = p;
     this.lastDesc = lastDesc;
     return i - first;
@@ -749,18 +794,10 @@ class EntryParser {
     this.nData += hasData;
     this.unset += hasData & isUnset;
   }
-
-  /** Dependency `k` of the entry being read, after those of the entries before it. */
-  private pushDep(k: number, dep: number): void {
-    const t = this.t;
-    if (t.depsUsed + k >= t.deps.length) {
-      const grown = new Int32Array(t.deps.length * 2);
-      grown.set(t.deps);
-      t.deps = grown;
-    }
-    t.deps[t.depsUsed + k] = dep;
-  }
 }
+
+/** Bytes of TOC parsed before the rest is read: about a thousand entries of a pg_dump TOC. */
+const WARM_UP = 1 << 18;
 
 /**
  * ReadToc: `count` entries, each field gated by the archive version. The format-specific tail
@@ -791,24 +828,31 @@ export function readToc(r: ByteReader, header: ArchiveHeader, label: string, cus
   // moves, to the size the entries read so far suggest for the whole TOC when the first guess
   // was short.
   r.keepAll();
-  // The first window is sized for the whole TOC at a generous 512 bytes an entry (capped at
-  // 64 MB; any excess is trimmed below), so that one call of parseSome reads it all: each call
+  // The window is sized for the whole TOC at a generous 512 bytes an entry (capped at 64 MB; any
+  // excess is trimmed below), so that one call of parseSome reads nearly all of it: each call
   // leaves V8's optimised loop at a point it had not seen, and the next one compiles it again.
+  // Before that, the entries of the first WARM_UP bytes (already read with the header) are
+  // parsed alone: V8 marks the loop for optimisation meanwhile and compiles it on another thread
+  // while this one waits for the rest of the TOC to be read, instead of running the first
+  // thousands of entries unoptimised (several times slower) while it compiles.
   const tocStart = r.position;
   let chunk = Math.min(Math.max(header.tocCount * 512, 1 << 16), 1 << 26);
+  let warm = WARM_UP;
   for (let i = 0; i < header.tocCount; ) {
-    const at = r.prefetch(chunk);
+    const at = r.prefetch(warm > 0 ? Math.min(warm, chunk) : chunk);
     // Positions are indexes in the window, which keeps its start (keepAll): the listener reads
     // the entries' names from it while the TOC is read.
     t.bytes = r.window;
     f.b = r.window;
     f.p = at;
-    f.lim = r.windowEnd;
-    f.atEnd = r.windowAtEnd;
+    f.lim = warm > 0 ? Math.min(r.windowEnd, at + warm) : r.windowEnd;
+    f.atEnd = r.windowAtEnd && f.lim === r.windowEnd;
+    warm = 0;
+    t.reserve(); // room for more rows when the table is full (a count larger than the first guess)
     const parsed = f.parseSome(i);
     r.advance(f.p - at);
     if (parsed === 0) chunk = Math.max(chunk, 1 << 16) * 2; // one entry larger than the window
-    else chunk = 1 << 16;
+    else if (i > 0) chunk = 1 << 16;
     i += parsed;
     if (i > 0) r.sizeHint = tocStart - r.windowStart + Math.ceil(((r.position - tocStart) / i) * header.tocCount * 1.05) + (1 << 16);
     if (r.position - r.windowStart > 0x7fffffff) throw new DumpError('unsupported', `${label}: a TOC larger than 2 GB is not supported`);
