@@ -210,6 +210,9 @@ export function formatRestoreList(a: Archive): Buffer {
   return w.finish(a);
 }
 
+// Where each entry's fields sit in TocTable.refs, as module constants (read per entry).
+const { stride: STRIDE, tableoid: S_TABLEOID, oid: S_OID, tag: S_TAG, desc: S_DESC, namespace: S_NAMESPACE, owner: S_OWNER, defn: S_DEFN } = TOC_SLOTS;
+
 /** Room kept before the entries' lines for the header block, which is known only at the end. */
 const HEAD_ROOM = 4096;
 /** The most a line takes beyond its names' bytes: a dump ID, two catalog IDs, spaces, `;`, `-`, a line break. */
@@ -262,27 +265,27 @@ export class RestoreListWriter implements TocListener {
     const t = this.t!;
     this.seen = i + 1;
     const refs = t.refs;
-    const r = i * TOC_SLOTS.stride;
+    const r = i * STRIDE;
     const descId = t.descId[i]!;
     const cached = descId >= 0 && descId < this.rules.length ? this.rules[descId]! : -1;
     const ruleBits = cached >= 0 ? cached : descId >= 0 ? this.ruleOf(descId) : descRule(t.get(i, 'desc'));
     const rule = ruleBits & RULE_MASK;
     if (rule === DescRule.Never) return;
     // Entries with data, or with a definition (TABLE DATA's may be a partition's marker): listed.
-    const plain = rule === DescRule.Normal && (t.hadDumper[i] === 1 || (refs[r + TOC_SLOTS.defn + 1]! > 0 && (ruleBits & IS_TABLE_DATA) === 0));
+    const plain = rule === DescRule.Normal && (t.hadDumper[i] === 1 || (refs[r + S_DEFN + 1]! > 0 && (ruleBits & IS_TABLE_DATA) === 0));
     if (!plain && rule !== DescRule.Always && rule !== DescRule.DataOnly) {
       const desc = descId < 0 ? t.get(i, 'desc') : t.descOf(descId);
       if (!listedByRule(rule, desc, t.hadDumper[i] === 1, t, i)) return;
     }
     const names = t.bytes;
-    const tableoidAt = refs[r + TOC_SLOTS.tableoid]!;
-    const tableoidLen = refs[r + TOC_SLOTS.tableoid + 1]!;
-    const oidAt = refs[r + TOC_SLOTS.oid]!;
-    const oidLen = refs[r + TOC_SLOTS.oid + 1]!;
-    const descLen = refs[r + TOC_SLOTS.desc + 1]!;
-    const namespaceLen = refs[r + TOC_SLOTS.namespace + 1]!;
-    const tagLen = refs[r + TOC_SLOTS.tag + 1]!;
-    const ownerLen = refs[r + TOC_SLOTS.owner + 1]!;
+    const tableoidAt = refs[r + S_TABLEOID]!;
+    const tableoidLen = refs[r + S_TABLEOID + 1]!;
+    const oidAt = refs[r + S_OID]!;
+    const oidLen = refs[r + S_OID + 1]!;
+    const descLen = refs[r + S_DESC + 1]!;
+    const namespaceLen = refs[r + S_NAMESPACE + 1]!;
+    const tagLen = refs[r + S_TAG + 1]!;
+    const ownerLen = refs[r + S_OWNER + 1]!;
     // Lengths of -1 (NULL) count as 0 here: the line's room is its names plus LINE_EXTRA.
     const room = LINE_EXTRA + (descLen > 0 ? descLen : 0) + (namespaceLen > 0 ? namespaceLen : 0) + (tagLen > 0 ? tagLen : 0) + (ownerLen > 0 ? ownerLen : 0);
     if (this.pos + room > this.buf.length) this.grow(room);
@@ -294,14 +297,14 @@ export class RestoreListWriter implements TocListener {
     out[p++] = SPACE;
     p = catalogId(out, p, t, i, 'oid', oidAt, oidLen);
     out[p++] = SPACE;
-    p = copyLine(out, p, names, refs[r + TOC_SLOTS.desc]!, descLen);
+    p = copyLine(out, p, names, refs[r + S_DESC]!, descLen);
     out[p++] = SPACE;
-    if (namespaceLen > 0) p = copyLine(out, p, names, refs[r + TOC_SLOTS.namespace]!, namespaceLen);
+    if (namespaceLen > 0) p = copyLine(out, p, names, refs[r + S_NAMESPACE]!, namespaceLen);
     else out[p++] = HYPHEN;
     out[p++] = SPACE;
-    p = copyLine(out, p, names, refs[r + TOC_SLOTS.tag]!, tagLen);
+    p = copyLine(out, p, names, refs[r + S_TAG]!, tagLen);
     out[p++] = SPACE;
-    p = copyLine(out, p, names, refs[r + TOC_SLOTS.owner]!, ownerLen);
+    p = copyLine(out, p, names, refs[r + S_OWNER]!, ownerLen);
     out[p++] = NEWLINE;
     this.pos = p;
   }
