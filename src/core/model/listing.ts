@@ -230,6 +230,8 @@ export class RestoreListWriter implements TocListener {
   private buf: Buffer = Buffer.alloc(0);
   private pos = HEAD_ROOM;
   private t: TocTable | null = null;
+  /** The lengths of the fields of the line being written. */
+  private readonly lens = new Int32Array(6);
   /** Entries seen so far. */
   private seen = 0;
   /** Per desc id: its listing rule, plus IS_TABLE_DATA; -1 until worked out. */
@@ -272,27 +274,32 @@ export class RestoreListWriter implements TocListener {
     const rule = ruleBits & RULE_MASK;
     if (rule === DescRule.Never) return;
     // Entries with data, or with a definition (TABLE DATA's may be a partition's marker): listed.
-    const plain = rule === DescRule.Normal && (t.hadDumper[i] === 1 || (refs[r + S_DEFN + 1]! > 0 && (ruleBits & IS_TABLE_DATA) === 0));
+    const plain = rule === DescRule.Normal && (t.hadDumper[i] === 1 || ((ruleBits & IS_TABLE_DATA) === 0 && t.lengthAt(refs[r + S_DEFN]!) > 0));
     if (!plain && rule !== DescRule.Always && rule !== DescRule.DataOnly) {
       const desc = descId < 0 ? t.get(i, 'desc') : t.descOf(descId);
       if (!listedByRule(rule, desc, t.hadDumper[i] === 1, t, i)) return;
     }
     // The line: dump ID, then tableoid, oid, desc, namespace, tag, owner (one loop, so that V8
     // compiles one copy loop rather than six).
+    // Each field's length is read from the TOC's bytes, before its bytes (refs holds its position).
+    const names = t.bytes;
+    const isz = t.intSize;
+    const lens = this.lens;
     let room = LINE_EXTRA;
-    for (let k = 2; k < LINE_FIELDS.length; k++) {
-      const len = refs[r + LINE_FIELDS[k]! + 1]!;
+    for (let k = 0; k < LINE_FIELDS.length; k++) {
+      const ref = refs[r + LINE_FIELDS[k]!]!;
+      const len = ref < 0 ? -1 : isz === 4 ? lengthAt4(names, ref) : t.lengthAt(ref);
+      lens[k] = len;
       if (len > 0) room += len;
     }
     if (this.pos + room > this.buf.length) this.grow(room);
     const out = this.buf;
-    const names = t.bytes;
     let p = decimal(out, this.pos, t.dumpId[i]!);
     out[p++] = SEMICOLON;
     for (let k = 0; k < LINE_FIELDS.length; k++) {
       out[p++] = SPACE;
-      const at = refs[r + LINE_FIELDS[k]!]!;
-      const len = refs[r + LINE_FIELDS[k]! + 1]!;
+      const at = refs[r + LINE_FIELDS[k]!]! + 1 + isz;
+      const len = lens[k]!;
       // Catalog IDs, which pg_restore parses with sscanf("%u"): plain digits print as they are.
       if (k < 2 && !plainNumber(names, at, len)) {
         p += out.write(oidText(t.get(i, k === 0 ? 'tableoid' : 'oid')), p, 'latin1');
@@ -340,6 +347,12 @@ const RULE_MASK = 7;
 /** The fields of a line, in order, as slots of TocTable.refs; the namespace prints `-` when NULL or "". */
 const LINE_FIELDS = Int32Array.of(S_TABLEOID, S_OID, S_DESC, S_NAMESPACE, S_TAG, S_OWNER);
 const K_NAMESPACE = 3;
+
+/** A length of 4-byte integers at `b[at]` (sign byte, then least significant first); -1 for NULL. */
+function lengthAt4(b: Buffer, at: number): number {
+  const n = (b[at + 1]! | (b[at + 2]! << 8) | (b[at + 3]! << 16)) + b[at + 4]! * 0x1000000;
+  return b[at] !== 0 && n !== 0 ? -1 : n;
+}
 
 /** Whether the `len` bytes at `b[at]` are a catalog ID as it prints: 1 to 10 digits, no leading zero. */
 function plainNumber(b: Buffer, at: number, len: number): boolean {
