@@ -536,6 +536,11 @@ class EntryParser {
   unset = 0;
   /** The desc id of the entry read last. */
   private lastDesc = -1;
+  /**
+   * Called when the entry at `p` (row `i`) runs past the window: shows the parser more of the
+   * TOC (`b`, `lim`, `atEnd`) and returns true, or returns false to stop there.
+   */
+  more: ((p: number, i: number) => boolean) | null = null;
 
   constructor(
     private readonly t: TocTable,
@@ -572,9 +577,10 @@ class EntryParser {
     // Everything the loop touches is in a local: until V8 has optimised the loop (most of the
     // first ten thousand entries), each property read and each call costs as much as the work.
     const t = this.t;
-    const b = this.b;
-    const lim = this.lim;
-    const atEnd = this.atEnd;
+    let b = this.b;
+    let lim = this.lim;
+    let atEnd = this.atEnd;
+    const more = this.more;
     const ops = this.ops;
     const nops = ops.length;
     const isz = this.intSize;
@@ -606,6 +612,12 @@ class EntryParser {
       const base = i * STRIDE;
       if (p + 2 * ib > lim) {
         if (atEnd) throw this.truncated(i);
+        if (more !== null && more(p, i)) {
+          b = this.b;
+          lim = this.lim;
+          atEnd = this.atEnd;
+          continue;
+        }
         break;
       }
       let dumpId = isz === 4 ? (b[p + 1]! | (b[p + 2]! << 8) | (b[p + 3]! << 16)) + b[p + 4]! * 0x1000000 : intAt(b, p, isz);
@@ -629,6 +641,12 @@ class EntryParser {
         if (p + ib > lim) {
           if (atEnd) throw this.truncated(i);
           p = start;
+          if (more !== null && more(p, i)) {
+            b = this.b;
+            lim = this.lim;
+            atEnd = this.atEnd;
+            continue entries;
+          }
           break entries;
         }
         let n = isz === 4 ? (b[p + 1]! | (b[p + 2]! << 8) | (b[p + 3]! << 16)) + b[p + 4]! * 0x1000000 : intAt(b, p, isz);
@@ -648,6 +666,12 @@ class EntryParser {
         if (n > lim - p) {
           if (atEnd) throw this.tooLong(i, n);
           p = start;
+          if (more !== null && more(p, i)) {
+            b = this.b;
+            lim = this.lim;
+            atEnd = this.atEnd;
+            continue entries;
+          }
           break entries;
         }
         refs[slot] = p - ib;
@@ -679,6 +703,12 @@ class EntryParser {
           if (p + ib > lim) {
             if (atEnd) throw this.truncated(i);
             p = start;
+            if (more !== null && more(p, i)) {
+              b = this.b;
+              lim = this.lim;
+              atEnd = this.atEnd;
+              continue entries;
+            }
             break entries;
           }
           let len = isz === 4 ? (b[p + 1]! | (b[p + 2]! << 8) | (b[p + 3]! << 16)) + b[p + 4]! * 0x1000000 : intAt(b, p, isz);
@@ -688,6 +718,12 @@ class EntryParser {
           if (len > lim - p) {
             if (atEnd) throw this.tooLong(i, len);
             p = start;
+            if (more !== null && more(p, i)) {
+              b = this.b;
+              lim = this.lim;
+              atEnd = this.atEnd;
+              continue entries;
+            }
             break entries;
           }
           let dep = len > 0 && len < 10 ? 0 : Number.NaN;
@@ -706,7 +742,13 @@ class EntryParser {
         if (p + 1 + osz > lim) {
           if (atEnd) throw this.truncated(i);
           p = start;
-          break;
+          if (more !== null && more(p, i)) {
+            b = this.b;
+            lim = this.lim;
+            atEnd = this.atEnd;
+            continue entries;
+          }
+          break entries;
         }
         const flag = b[p]!;
         let value = 0;
@@ -725,7 +767,13 @@ class EntryParser {
         const end = this.tail(i, p);
         if (end < 0) {
           p = start;
-          break;
+          if (more !== null && more(p, i)) {
+            b = this.b;
+            lim = this.lim;
+            atEnd = this.atEnd;
+            continue entries;
+          }
+          break entries;
         }
         p = end;
       }
@@ -844,34 +892,44 @@ export function readToc(r: ByteReader, header: ArchiveHeader, label: string, cus
   // was short.
   r.keepAll();
   // The window is sized for the whole TOC at a generous 512 bytes an entry (capped at 64 MB; any
-  // excess is trimmed below), so that one call of parseSome reads nearly all of it: each call
-  // leaves V8's optimised loop at a point it had not seen, and the next one compiles it again.
-  // Before that, the entries of the first WARM_UP bytes (already read with the header) are
-  // parsed alone: V8 marks the loop for optimisation meanwhile and compiles it on another thread
-  // while this one waits for the rest of the TOC to be read, instead of running the first
-  // thousands of entries unoptimised (several times slower) while it compiles.
+  // excess is trimmed below). Before that, the entries of the first WARM_UP bytes (already read
+  // with the header) are parsed alone: V8 marks the parse loop (and the listener) for
+  // optimisation meanwhile and compiles them on another thread while this one waits for the rest
+  // of the TOC to be read, instead of running thousands of entries unoptimised (several times
+  // slower) while it compiles. The parser asks for more (`more`) from inside its loop rather
+  // than returning for it: a loop left and entered again is compiled by V8 once more.
   const tocStart = r.position;
   let chunk = Math.min(Math.max(header.tocCount * 512, 1 << 16), 1 << 26);
-  let warm = WARM_UP;
-  for (let i = 0; i < header.tocCount; ) {
-    const at = r.prefetch(warm > 0 ? Math.min(warm, chunk) : chunk);
+  let at = 0; // index in the window of the reader's position
+  const show = (warm: number) => {
+    at = r.prefetch(warm > 0 ? Math.min(warm, chunk) : chunk);
     // Positions are indexes in the window, which keeps its start (keepAll): the listener reads
     // the entries' names from it while the TOC is read.
     t.bytes = r.window;
     f.b = r.window;
-    f.p = at;
     f.lim = warm > 0 ? Math.min(r.windowEnd, at + warm) : r.windowEnd;
     f.atEnd = r.windowAtEnd && f.lim === r.windowEnd;
-    warm = 0;
-    t.reserve(); // room for more rows when the table is full (a count larger than the first guess)
-    const parsed = f.parseSome(i);
-    r.advance(f.p - at);
-    if (parsed === 0) chunk = Math.max(chunk, 1 << 16) * 2; // one entry larger than the window
-    else if (i > 0) chunk = 1 << 16;
-    i += parsed;
+  };
+  let stuckAt = -1;
+  f.more = (p, i) => {
+    r.advance(p - at);
     if (i > 0) r.sizeHint = tocStart - r.windowStart + Math.ceil(((r.position - tocStart) / i) * header.tocCount * 1.05) + (1 << 16);
     if (r.position - r.windowStart > 0x7fffffff) throw new DumpError('unsupported', `${label}: a TOC larger than 2 GB is not supported`);
+    // After the warm-up, the whole first guess; then 64 kB more each time (the window grows by
+    // the size hint), doubled while one entry is larger than what the window holds.
+    if (r.position === stuckAt) chunk = Math.max(chunk, 1 << 16) * 2;
+    else if (stuckAt >= 0) chunk = 1 << 16;
+    stuckAt = r.position;
+    show(0);
+    return true;
+  };
+  show(WARM_UP);
+  f.p = at;
+  for (let i = 0; i < header.tocCount; ) {
+    t.reserve(); // room for more rows when the table is full (a count larger than the first guess)
+    i += f.parseSome(i);
   }
+  r.advance(f.p - at);
   // Kept without the bytes read beyond the TOC, when they are many.
   const used = r.position - r.windowStart;
   t.bytes = r.window.length > used + (used >> 3) + (1 << 20) ? Buffer.from(r.window.subarray(0, used)) : r.window;
