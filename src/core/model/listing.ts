@@ -243,8 +243,9 @@ export class RestoreListWriter implements TocListener {
     this.pos = HEAD_ROOM;
     this.rules = new Int8Array(Math.max(64, t.descs.count)).fill(-1);
     // Lines take 40 to 60 bytes beyond their names; the buffer grows when a line would not fit,
-    // and pages never written are never touched.
-    this.buf = Buffer.allocUnsafe(HEAD_ROOM + Math.max(t.dumpId.length, 16) * 96);
+    // and pages never written are never touched. (At most 64 MB at first: a corrupt entry count
+    // must not allocate more than the archive could need.)
+    this.buf = Buffer.allocUnsafe(HEAD_ROOM + Math.min(Math.max(t.dumpId.length, 16) * 96, 1 << 26));
   }
 
   /** The rule of desc `id` (with IS_TABLE_DATA), worked out once per distinct desc. */
