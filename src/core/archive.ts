@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { DumpError } from './errors';
 import { openCustomArchive } from './formats/archive/customArchive';
 import type { OpenedArchive } from './formats/archive/openedArchive';
+import type { TocListener } from './formats/archive/toc';
 import { type DetectedDump, detectDump } from './formats/detect';
 import type { PlainArchive, TocArchive } from './model/types';
 import type { OpenPlainOptions } from './plain/plainDump';
@@ -19,30 +20,36 @@ export async function openPlainDump(path: string, options: OpenPlainOptions = {}
 }
 
 /** Opens any pg_dump archive (custom, directory, tar, or a directory dump inside tar/zip). */
-export async function openArchive(path: string): Promise<OpenedArchive<TocArchive>> {
-  return openDetectedArchive(path, await detectDump(path));
+export async function openArchive(path: string, options: OpenArchiveOptions = {}): Promise<OpenedArchive<TocArchive>> {
+  return openDetectedArchive(path, await detectDump(path), options);
+}
+
+export interface OpenArchiveOptions {
+  /** Told of each TOC entry as it is read (`list` writes its listing in the same pass). */
+  tocListener?: TocListener;
 }
 
 /** openArchive of a dump detected already (openDump looks once, not twice). */
-async function openDetectedArchive(path: string, detected: DetectedDump): Promise<OpenedArchive<TocArchive>> {
+async function openDetectedArchive(path: string, detected: DetectedDump, options: OpenArchiveOptions): Promise<OpenedArchive<TocArchive>> {
   const label = basename(path);
-  if (detected.kind === 'custom') return openCustomArchive(path);
+  const listener = options.tocListener ?? null;
+  if (detected.kind === 'custom') return openCustomArchive(path, listener);
   const { openContainerArchive } = await import('./formats/archive/containerArchive');
   switch (detected.kind) {
     case 'directory': {
       const { openDirectoryContainer } = await import('./io/directoryContainer');
-      return openContainerArchive(await openDirectoryContainer(path), 'directory', label);
+      return openContainerArchive(await openDirectoryContainer(path), 'directory', label, listener);
     }
     case 'tar': {
       const { openTarContainer } = await import('./io/tarContainer');
-      return openContainerArchive(await openTarContainer(path, ''), 'tar', label);
+      return openContainerArchive(await openTarContainer(path, ''), 'tar', label, listener);
     }
     case 'wrapped-directory': {
       const container =
         detected.wrapper === 'tar'
           ? await (await import('./io/tarContainer')).openTarContainer(path, detected.root)
           : await (await import('./io/zipContainer')).openZipContainer(path, detected.root);
-      return openContainerArchive(container, 'directory', label);
+      return openContainerArchive(container, 'directory', label, listener);
     }
     case 'plain':
     case 'cluster':
@@ -60,19 +67,19 @@ async function openDetectedArchive(path: string, detected: DetectedDump): Promis
  * dump (indexed here; `plainOptions.index` passes one made before). A pg_dumpall script is a
  * DumpError('cluster-dump'): its databases are opened through plain/clusterDump.ts.
  */
-export async function openDump(path: string, plainOptions: OpenPlainOptions = {}): Promise<OpenedArchive> {
+export async function openDump(path: string, plainOptions: OpenPlainOptions = {}, archiveOptions: OpenArchiveOptions = {}): Promise<OpenedArchive> {
   const detected = await detectDump(path);
   if (detected.kind === 'plain') return openPlainDump(path, plainOptions);
   if (detected.kind === 'cluster' || detected.kind === 'globals') {
     const what = detected.kind === 'cluster' ? 'roles, tablespaces and databases' : 'roles and tablespaces only';
     throw new DumpError('cluster-dump', `${basename(path)} is a cluster dump made by pg_dumpall (${what}), not the dump of one database: open it as a cluster dump`);
   }
-  return openDetectedArchive(path, detected);
+  return openDetectedArchive(path, detected, archiveOptions);
 }
 
 /** openDump for the length of `fn`, closed afterwards however `fn` ends. */
-export async function withDump<T>(path: string, fn: (opened: OpenedArchive) => Promise<T>): Promise<T> {
-  const opened = await openDump(path);
+export async function withDump<T>(path: string, fn: (opened: OpenedArchive) => Promise<T>, options: OpenArchiveOptions = {}): Promise<T> {
+  const opened = await openDump(path, {}, options);
   try {
     return await fn(opened);
   } finally {

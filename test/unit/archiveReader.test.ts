@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type OpenedArchive, withArchive } from '../../src/core/archive';
+import { type OpenedArchive, openArchive, withArchive } from '../../src/core/archive';
 import { copyRows } from '../../src/core/data/copyRows';
 import { DumpError } from '../../src/core/errors';
 import { findByQualifiedName } from '../../src/core/model/find';
-import { formatRestoreList, isListedByDefault } from '../../src/core/model/listing';
+import { formatRestoreList, isListedByDefault, RestoreListWriter } from '../../src/core/model/listing';
 import { Section, type TocEntry } from '../../src/core/model/types';
 
 const shared = path.resolve(__dirname, '../../../shared/fixtures');
@@ -120,6 +120,29 @@ describe('native archive reader on PostgreSQL 18 archives (1.16)', () => {
       assert.ok(stats.every((e) => e.owner === null && isListedByDefault(e)));
       const list = formatRestoreList(archive).toString();
       assert.match(list, /^\d+; 0 0 STATISTICS DATA sales customer $/m);
+    });
+  });
+});
+
+describe('list in one pass (the listing written as the TOC is read)', () => {
+  for (const name of ['pg18-rich.custom.dump', 'pg18-rich.custom-z0.dump', 'pg18-rich.custom-stats.dump', 'pg18-rich.tar', 'northwind-pg13.dump']) {
+    it(`${name}: the same bytes as the listing of the table read before`, async () => {
+      const writer = new RestoreListWriter();
+      const opened = await openArchive(fixture(name), { tocListener: writer });
+      try {
+        const oneP = writer.finish(opened.archive);
+        assert.ok(oneP.length > 0);
+        assert.ok(oneP.equals(formatRestoreList(opened.archive)), 'listings differ');
+      } finally {
+        await opened.close();
+      }
+    });
+  }
+
+  it('a writer not given the TOC (another archive) lists the archive it is asked for', async () => {
+    const writer = new RestoreListWriter();
+    await withArchive(fixture('pg18-rich.custom.dump'), async ({ archive }) => {
+      assert.ok(writer.finish(archive).equals(formatRestoreList(archive)));
     });
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { TOC_SLOTS, type TocTable } from '../formats/archive/toc';
-import type { Archive, ArchiveHeader, PlainArchive, TocArchive, TocEntry, WallClock } from './types';
+import { TOC_SLOTS, type TocListener, type TocTable } from '../formats/archive/toc';
+import type { Archive, ArchiveHeader, PlainArchive, TocEntry, WallClock } from './types';
 
 /**
  * `pg_restore -l` output, reproduced from the archive model: the `;` header block, then one
@@ -204,97 +204,162 @@ export function formatRestoreList(a: Archive): Buffer {
     const lines = a.entries.filter(isListedByDefault).map((e) => `${restoreListLine(e)}\n`);
     return Buffer.from(formatHeaderBlock(a) + lines.join(''), a.stringEncoding);
   }
-  return new ListWriter(a).write();
+  const w = new RestoreListWriter();
+  w.begin(a.table);
+  for (let i = 0; i < a.table.count; i++) w.entry(i);
+  return w.finish(a);
 }
+
+// Where each entry's fields sit in TocTable.refs, as module constants (read per entry).
+const { stride: STRIDE, tableoid: S_TABLEOID, oid: S_OID, tag: S_TAG, desc: S_DESC, namespace: S_NAMESPACE, owner: S_OWNER, defn: S_DEFN } = TOC_SLOTS;
+
+/** Room kept before the entries' lines for the header block, which is known only at the end. */
+const HEAD_ROOM = 4096;
+/** The most a line takes beyond its names' bytes: a dump ID, two catalog IDs, spaces, `;`, `-`, a line break. */
+const LINE_EXTRA = 64;
 
 /**
  * Writes the listing of a TOC table as bytes, copied from the TOC's own bytes (as pg_restore
- * prints them, whatever their encoding) without decoding names or making entry objects: for
- * 90,000 entries this is most of what `list` does, and it runs once, mostly before V8 has
- * optimised it, so it reads the table's columns directly rather than through accessors.
+ * prints them, whatever their encoding) without decoding names or making entry objects. As a
+ * TocListener it writes each entry's line as soon as the TOC reader has read it (`list` reads
+ * and writes in one pass, the entry's bytes still in the processor's cache); `formatRestoreList`
+ * feeds it the rows of a table read before. The header block comes last (`finish`): the
+ * archive's encoding is known only once its TOC is read.
  */
-class ListWriter {
-  private buf: Buffer;
-  private pos = 0;
-  private readonly t: TocTable;
+export class RestoreListWriter implements TocListener {
+  private buf: Buffer = Buffer.alloc(0);
+  private pos = HEAD_ROOM;
+  private t: TocTable | null = null;
+  /** The lengths of the fields of the line being written. */
+  private readonly lens = new Int32Array(6);
+  /** Entries seen so far. */
+  private seen = 0;
+  /** Per desc id: its listing rule, plus IS_TABLE_DATA; -1 until worked out. */
+  private rules = new Int8Array(64).fill(-1);
 
-  constructor(private readonly a: TocArchive) {
-    this.t = a.table;
-    // Room for the longest listing the table can give (each name's bytes are TOC bytes, each
-    // copied once at most), so the loop never checks: pages never written are never touched.
-    this.buf = Buffer.allocUnsafe(4096 + this.t.count * 64 + this.t.bytes.length);
+  begin(t: TocTable): void {
+    this.t = t;
+    this.seen = 0;
+    this.pos = HEAD_ROOM;
+    this.rules = new Int8Array(Math.max(64, t.descs.count)).fill(-1);
+    // Lines take 40 to 60 bytes beyond their names; the buffer grows when a line would not fit,
+    // and pages never written are never touched. (At most 64 MB at first: a corrupt entry count
+    // must not allocate more than the archive could need.)
+    this.buf = Buffer.allocUnsafe(HEAD_ROOM + Math.min(Math.max(t.dumpId.length, 16) * 96, 1 << 26));
   }
 
-  write(): Buffer {
-    const t = this.t;
-    const head = Buffer.from(formatHeaderBlock(this.a), this.a.stringEncoding);
-    if (head.length > 4096) this.buf = Buffer.allocUnsafe(this.buf.length + head.length);
-    this.pos += head.copy(this.buf, this.pos);
-    const rules = new Int8Array(t.descs.count).fill(-1);
-    const refs = t.refs;
-    const names = t.bytes;
-    const descIds = t.descId;
-    const { stride, tableoid, oid, tag, desc, namespace, owner, defn } = TOC_SLOTS;
-    // The id of the desc TABLE DATA (-2 if none), compared per entry rather than its string.
-    let tableDataId = -2;
-    for (let d = 0; d < t.descs.count; d++) if (t.descOf(d) === 'TABLE DATA') tableDataId = d;
-    const count = t.count;
-    const hadDumper = t.hadDumper;
-    const dumpIds = t.dumpId;
-    for (let i = 0; i < count; i++) {
-      const r = i * stride;
-      // The listing rule of the entry's desc, worked out once per distinct desc.
-      const descId = descIds[i]!;
-      let rule = descId >= 0 ? rules[descId]! : -1;
-      if (rule < 0) {
-        rule = descRule(t.get(i, 'desc'));
-        if (descId >= 0) rules[descId] = rule;
-      }
-      if (rule === DescRule.Never) continue;
-      // Entries with data, or with a definition (TABLE DATA's may be a partition's marker): listed.
-      const plain = rule === DescRule.Normal && (hadDumper[i] === 1 || (refs[r + defn + 1]! > 0 && descId !== tableDataId));
-      if (!plain && rule !== DescRule.Always && rule !== DescRule.DataOnly && !listedInTable(t, i, rules)) continue;
-      const tableoidLen = refs[r + tableoid + 1]!;
-      const oidLen = refs[r + oid + 1]!;
-      const descLen = refs[r + desc + 1]!;
-      const namespaceLen = refs[r + namespace + 1]!;
-      const tagLen = refs[r + tag + 1]!;
-      const ownerLen = refs[r + owner + 1]!;
-      const out = this.buf;
-      let p = decimal(out, this.pos, dumpIds[i]!);
-      out[p++] = SEMICOLON;
-      out[p++] = SPACE;
-      p = this.catalogId(p, i, 'tableoid', refs[r + tableoid]!, tableoidLen);
-      out[p++] = SPACE;
-      p = this.catalogId(p, i, 'oid', refs[r + oid]!, oidLen);
-      out[p++] = SPACE;
-      p = copyLine(out, p, names, refs[r + desc]!, descLen);
-      out[p++] = SPACE;
-      if (namespaceLen > 0) p = copyLine(out, p, names, refs[r + namespace]!, namespaceLen);
-      else out[p++] = HYPHEN;
-      out[p++] = SPACE;
-      p = copyLine(out, p, names, refs[r + tag]!, tagLen);
-      out[p++] = SPACE;
-      p = copyLine(out, p, names, refs[r + owner]!, ownerLen);
-      out[p++] = NEWLINE;
-      this.pos = p;
+  /** The rule of desc `id` (with IS_TABLE_DATA), worked out once per distinct desc. */
+  private ruleOf(id: number): number {
+    if (id >= this.rules.length) {
+      const grown = new Int8Array(Math.max(id + 1, this.rules.length * 2)).fill(-1);
+      grown.set(this.rules);
+      this.rules = grown;
     }
-    return this.buf.subarray(0, this.pos);
+    let rule = this.rules[id]!;
+    if (rule < 0) {
+      const desc = this.t!.descOf(id);
+      rule = descRule(desc) | (desc === 'TABLE DATA' ? IS_TABLE_DATA : 0);
+      this.rules[id] = rule;
+    }
+    return rule;
+  }
+
+  entry(i: number): void {
+    const t = this.t!;
+    this.seen = i + 1;
+    const refs = t.refs;
+    const r = i * STRIDE;
+    const descId = t.descId[i]!;
+    const cached = descId >= 0 && descId < this.rules.length ? this.rules[descId]! : -1;
+    const ruleBits = cached >= 0 ? cached : descId >= 0 ? this.ruleOf(descId) : descRule(t.get(i, 'desc'));
+    const rule = ruleBits & RULE_MASK;
+    if (rule === DescRule.Never) return;
+    // Entries with data, or with a definition (TABLE DATA's may be a partition's marker): listed.
+    const plain = rule === DescRule.Normal && (t.hadDumper[i] === 1 || ((ruleBits & IS_TABLE_DATA) === 0 && t.lengthAt(refs[r + S_DEFN]!) > 0));
+    if (!plain && rule !== DescRule.Always && rule !== DescRule.DataOnly) {
+      const desc = descId < 0 ? t.get(i, 'desc') : t.descOf(descId);
+      if (!listedByRule(rule, desc, t.hadDumper[i] === 1, t, i)) return;
+    }
+    // The line: dump ID, then tableoid, oid, desc, namespace, tag, owner (one loop, so that V8
+    // compiles one copy loop rather than six).
+    // Each field's length is read from the TOC's bytes, before its bytes (refs holds its position).
+    const names = t.bytes;
+    const isz = t.intSize;
+    const lens = this.lens;
+    let room = LINE_EXTRA;
+    for (let k = 0; k < LINE_FIELDS.length; k++) {
+      const ref = refs[r + LINE_FIELDS[k]!]!;
+      const len = ref < 0 ? -1 : isz === 4 ? lengthAt4(names, ref) : t.lengthAt(ref);
+      lens[k] = len;
+      if (len > 0) room += len;
+    }
+    if (this.pos + room > this.buf.length) this.grow(room);
+    const out = this.buf;
+    let p = decimal(out, this.pos, t.dumpId[i]!);
+    out[p++] = SEMICOLON;
+    for (let k = 0; k < LINE_FIELDS.length; k++) {
+      out[p++] = SPACE;
+      const at = refs[r + LINE_FIELDS[k]!]! + 1 + isz;
+      const len = lens[k]!;
+      // Catalog IDs, which pg_restore parses with sscanf("%u"): plain digits print as they are.
+      if (k < 2 && !plainNumber(names, at, len)) {
+        p += out.write(oidText(t.get(i, k === 0 ? 'tableoid' : 'oid')), p, 'latin1');
+        continue;
+      }
+      if (len <= 0) {
+        if (k === K_NAMESPACE) out[p++] = HYPHEN;
+        continue;
+      }
+      // sanitize_line: CR and LF as spaces.
+      for (let x = at; x < at + len; x++) {
+        const c = names[x]!;
+        out[p++] = c === 10 || c === 13 ? SPACE : c;
+      }
+    }
+    out[p++] = NEWLINE;
+    this.pos = p;
+  }
+
+  private grow(room: number): void {
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + room));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
   }
 
   /**
-   * A catalog ID at `p` (its bytes at `at` in the names), which pg_restore parses with
-   * sscanf("%u"): plain digits print as they are. Returns the position after it.
+   * The listing of `a`, whose TOC this writer has been told of entry by entry; of any other
+   * archive (a plain dump, or one read without this writer), made now.
    */
-  private catalogId(p: number, i: number, field: 'tableoid' | 'oid', at: number, len: number): number {
-    const bytes = this.t.bytes;
-    let digits = len > 0 && len < 11 && (len === 1 || bytes[at] !== 48);
-    for (let k = at; digits && k < at + len; k++) digits = bytes[k]! >= 48 && bytes[k]! <= 57;
-    const out = this.buf;
-    if (!digits) return p + out.write(oidText(this.t.get(i, field)), p, 'latin1');
-    for (let k = at; k < at + len; k++) out[p++] = bytes[k]!;
-    return p;
+  finish(a: Archive): Buffer {
+    const t = tocTableOf(a);
+    if (!t || t !== this.t || this.seen !== t.count) return formatRestoreList(a);
+    const head = Buffer.from(formatHeaderBlock(a), a.stringEncoding);
+    if (head.length > HEAD_ROOM) return Buffer.concat([head, this.buf.subarray(HEAD_ROOM, this.pos)]);
+    const from = HEAD_ROOM - head.length;
+    head.copy(this.buf, from);
+    return this.buf.subarray(from, this.pos);
   }
+}
+
+/** With a DescRule in RestoreListWriter's cache: the desc is TABLE DATA. */
+const IS_TABLE_DATA = 8;
+const RULE_MASK = 7;
+
+/** The fields of a line, in order, as slots of TocTable.refs; the namespace prints `-` when NULL or "". */
+const LINE_FIELDS = Int32Array.of(S_TABLEOID, S_OID, S_DESC, S_NAMESPACE, S_TAG, S_OWNER);
+const K_NAMESPACE = 3;
+
+/** A length of 4-byte integers at `b[at]` (sign byte, then least significant first); -1 for NULL. */
+function lengthAt4(b: Buffer, at: number): number {
+  const n = (b[at + 1]! | (b[at + 2]! << 8) | (b[at + 3]! << 16)) + b[at + 4]! * 0x1000000;
+  return b[at] !== 0 && n !== 0 ? -1 : n;
+}
+
+/** Whether the `len` bytes at `b[at]` are a catalog ID as it prints: 1 to 10 digits, no leading zero. */
+function plainNumber(b: Buffer, at: number, len: number): boolean {
+  if (len <= 0 || len > 10 || (len > 1 && b[at] === 48)) return false;
+  for (let k = at; k < at + len; k++) if (b[k]! < 48 || b[k]! > 57) return false;
+  return true;
 }
 
 /** A non-negative integer (a dump ID) in decimal at `out[p]`; returns the position after it. */
@@ -308,13 +373,4 @@ function decimal(out: Buffer, p: number, n: number): number {
     n = q;
   }
   return p + digits;
-}
-
-/** `len` bytes of a name at `src[at]` copied to `out[p]`, CR and LF as spaces (sanitize_line). */
-function copyLine(out: Buffer, p: number, src: Buffer, at: number, len: number): number {
-  for (let k = at; k < at + len; k++) {
-    const b = src[k]!;
-    out[p++] = b === 10 || b === 13 ? 32 : b;
-  }
-  return p;
 }

@@ -7,7 +7,7 @@ import { createDecompressor, type StreamCompression } from '../compression';
 import { ByteReader } from './byteReader';
 import { collect } from './customArchive';
 import { archiveOf, type LargeObject, type OpenedArchive } from './openedArchive';
-import { attachSource, FORMAT_DIRECTORY, FORMAT_TAR, readHeader, readToc, versionNumber } from './toc';
+import { attachSource, FORMAT_DIRECTORY, FORMAT_TAR, readHeader, readToc, type TocListener, versionNumber } from './toc';
 
 /** Suffixes pg_restore tries after the plain name, and the stream each one holds. */
 const SUFFIXES: readonly [string, StreamCompression][] = [
@@ -21,7 +21,12 @@ const SUFFIXES: readonly [string, StreamCompression][] = [
  * A directory-format dump, or a `pg_dump -Ft` tar archive, read through a Container: `toc.dat`
  * holds the header and TOC (format byte 3), and each data entry names its own file or member.
  */
-export async function openContainerArchive(container: Container, format: 'directory' | 'tar', label: string): Promise<OpenedArchive<TocArchive>> {
+export async function openContainerArchive(
+  container: Container,
+  format: 'directory' | 'tar',
+  label: string,
+  listener: TocListener | null = null,
+): Promise<OpenedArchive<TocArchive>> {
   const toc = findCompressed(container, 'toc.dat');
   if (!toc) throw new DumpError('not-a-dump', `${label} holds no toc.dat: not a directory-format dump`);
   const tocLabel = `${label}/${toc.member.name}`;
@@ -34,7 +39,7 @@ export async function openContainerArchive(container: Container, format: 'direct
   if (header.formatByte !== FORMAT_TAR && header.formatByte !== FORMAT_DIRECTORY) {
     throw new DumpError('corrupt', `${tocLabel}: format byte ${header.formatByte}; a toc.dat has 3 (or 5)`);
   }
-  const table = readToc(r, header, tocLabel, false);
+  const table = readToc(r, header, tocLabel, false, listener);
   attachSource(table);
   const dataProblems = await indexMemberData(container, table.entries, versionNumber(header.version), label);
   const archive = archiveOf({

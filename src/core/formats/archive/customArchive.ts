@@ -9,7 +9,7 @@ import { AsyncFileReader, chunkList, joinedChunkList } from './asyncReader';
 import { BLK_BLOBS, BLK_DATA, FileWindow, walkBlock } from './blocks';
 import { ByteReader } from './byteReader';
 import { archiveOf, type LargeObject, type OpenedArchive } from './openedArchive';
-import { attachSource, DATA_OFFSET, FORMAT_CUSTOM, readHeader, readToc, type TocTable } from './toc';
+import { attachSource, DATA_OFFSET, FORMAT_CUSTOM, readHeader, readToc, type TocListener, type TocTable } from './toc';
 import { basename } from 'node:path';
 
 /**
@@ -17,7 +17,7 @@ import { basename } from 'node:path';
  * entry with data. Sizes come from offset deltas when pg_dump could seek back and write them,
  * and from a walk over block headers when it could not (output written to a pipe).
  */
-export function openCustomArchive(path: string): OpenedArchive<TocArchive> {
+export function openCustomArchive(path: string, listener: TocListener | null = null): OpenedArchive<TocArchive> {
   const label = basename(path);
   const fd = fs.openSync(path, 'r');
   try {
@@ -27,7 +27,7 @@ export function openCustomArchive(path: string): OpenedArchive<TocArchive> {
     if (header.formatByte !== FORMAT_CUSTOM) {
       throw new DumpError('corrupt', `${label}: format byte ${header.formatByte} in a file that starts like a custom archive; expected 1`);
     }
-    const table = readToc(r, header, label, true);
+    const table = readToc(r, header, label, true, listener);
     attachSource(table);
     // Counted before the walk over the data blocks fills in the positions it finds.
     const unsetOffsets = table.unsetOffsets;

@@ -140,10 +140,12 @@ const NAME_FIELDS = ['tableoid', 'oid', 'tag', 'desc', 'namespace', 'tablespace'
 const TEXT_FIELDS = ['defn', 'dropStmt', 'copyStmt'] as const;
 export type NameField = (typeof NAME_FIELDS)[number];
 type TextField = (typeof TEXT_FIELDS)[number];
-const SLOT: Record<NameField | TextField, number> = Object.fromEntries(
-  [...NAME_FIELDS, ...TEXT_FIELDS].map((f, i) => [f, i * 2]),
-) as Record<NameField | TextField, number>;
-const STRIDE = (NAME_FIELDS.length + TEXT_FIELDS.length) * 2;
+const SLOT: Record<NameField | TextField, number> = Object.fromEntries([...NAME_FIELDS, ...TEXT_FIELDS].map((f, i) => [f, i])) as Record<
+  NameField | TextField,
+  number
+>;
+/** One int per field and entry: where the field's length (and after it, its bytes) is in the TOC's bytes. */
+const STRIDE = NAME_FIELDS.length + TEXT_FIELDS.length;
 /** Fields whose values repeat across entries (types, schemas, owners): decoded once per distinct value. */
 const REPEATING: Readonly<Record<NameField, boolean>> = {
   tableoid: true,
@@ -168,6 +170,16 @@ export const DATA_OFFSET = 1;
 export const DATA_OFFSET_NOT_SET = 2;
 export const DATA_NO_DATA = 3;
 export const DATA_FILE = 4;
+
+/**
+ * Told of each TOC entry as soon as it is read, while its bytes are still in the processor's
+ * cache: `list` writes its listing in the same pass as the TOC is read. `begin` comes first, with
+ * the table whose rows `entry` names; `bytes` is set (and the encoding not yet known) meanwhile.
+ */
+export interface TocListener {
+  begin(t: TocTable): void;
+  entry(i: number): void;
+}
 
 /** Reads `len` bytes at `pos` of the archive's TOC source (the file, or toc.dat in memory). */
 export type TextSource = (pos: number, len: number) => Buffer;
@@ -273,8 +285,15 @@ export class TocTable {
   readonly descs = new Interner();
   /** The other repeating fields' values, noted when asked for. */
   private readonly repeating = new Interner();
-  /** STRIDE ints per entry: (position, length) per name field, then per text. A length of -1 is NULL. */
+  /**
+   * STRIDE ints per entry, one per name field, then per text: the position in `bytes` of the
+   * field's length (its bytes follow), or -1 for a field this archive version does not store
+   * (NULL). Lengths are read from the bytes (`lengthAt`): a table of 90,000 entries is half the
+   * memory it would be with them beside the positions.
+   */
   refs: Int32Array;
+  /** The archive's integer size (the bytes of a length after its sign byte). */
+  intSize = 4;
   /** Each entry's desc as an id of `descs`; -1 for NULL or "". */
   descId: Int32Array;
   dumpId: Int32Array;
@@ -336,14 +355,22 @@ export class TocTable {
     this.dataSize = grow(this.dataSize, Number.NaN);
   }
 
+  /** The length stored at `at` in `bytes` (a refs value); -1 is NULL (or a field not stored). */
+  lengthAt(at: number): number {
+    if (at < 0) return -1;
+    const n = intAt(this.bytes, at, this.intSize);
+    return n < 0 ? -1 : n;
+  }
+
   /** Position in `bytes` of a name field of entry `i`. */
   nameAt(i: number, field: NameField): number {
-    return this.refs[i * STRIDE + SLOT[field]]!;
+    const at = this.refs[i * STRIDE + SLOT[field]]!;
+    return at < 0 ? -1 : at + 1 + this.intSize;
   }
 
   /** Length of a field of entry `i`; -1 is NULL. */
   length(i: number, field: NameField | TextField): number {
-    return this.refs[i * STRIDE + SLOT[field] + 1]!;
+    return this.lengthAt(this.refs[i * STRIDE + SLOT[field]]!);
   }
 
   /** A desc id (see `descId`), decoded once. */
@@ -352,11 +379,11 @@ export class TocTable {
   }
 
   get(i: number, field: NameField | TextField): string | null {
-    const slot = i * STRIDE + SLOT[field];
-    const at = this.refs[slot]!;
-    const len = this.refs[slot + 1]!;
+    const ref = this.refs[i * STRIDE + SLOT[field]]!;
+    const len = this.lengthAt(ref);
     if (len < 0) return null;
     if (len === 0) return '';
+    const at = ref + 1 + this.intSize;
     if (field === 'desc') return this.descOf(this.descId[i]!);
     if (field !== 'defn' && field !== 'dropStmt' && field !== 'copyStmt' && REPEATING[field]) {
       return this.repeating.string(this.repeating.intern(this.bytes, at, len), this.bytes, this.encoding);
@@ -385,12 +412,12 @@ export class TocTable {
 
   /** Whether `defn` creates something: not NULL, not "", not a partition's data marker. */
   hasDefinition(i: number, desc: string | null): boolean {
-    const len = this.refs[i * STRIDE + S_DEFN + 1]!;
+    const ref = this.refs[i * STRIDE + S_DEFN]!;
+    const len = this.lengthAt(ref);
     if (len <= 0) return false;
     // Only TABLE DATA entries of partitions carry the marker; other defns need no read.
     if (desc !== 'TABLE DATA' || len < PARTITION_ROOT_MARKER.length) return true;
-    const at = this.refs[i * STRIDE + S_DEFN]!;
-    return !sameAs(this.bytes, at, PARTITION_ROOT_MARKER);
+    return !sameAs(this.bytes, ref + 1 + this.intSize, PARTITION_ROOT_MARKER);
   }
 
   dependencies(i: number): number[] {
@@ -509,6 +536,11 @@ class EntryParser {
   unset = 0;
   /** The desc id of the entry read last. */
   private lastDesc = -1;
+  /**
+   * Called when the entry at `p` (row `i`) runs past the window: shows the parser more of the
+   * TOC (`b`, `lim`, `atEnd`) and returns true, or returns false to stop there.
+   */
+  more: ((p: number, i: number) => boolean) | null = null;
 
   constructor(
     private readonly t: TocTable,
@@ -518,6 +550,7 @@ class EntryParser {
     private readonly custom: boolean,
     private readonly label: string,
     private readonly count: number,
+    private readonly listener: TocListener | null,
   ) {
     this.ops = fieldProgram(has);
     this.withData = new Int32Array(custom ? Math.max(t.dumpId.length, 16) : 0);
@@ -541,47 +574,79 @@ class EntryParser {
    * `p` just after the last one.
    */
   parseSome(first: number): number {
+    // Everything the loop touches is in a local: until V8 has optimised the loop (most of the
+    // first ten thousand entries), each property read and each call costs as much as the work.
     const t = this.t;
-    const b = this.b;
-    const lim = this.lim;
-    const atEnd = this.atEnd;
+    let b = this.b;
+    let lim = this.lim;
+    let atEnd = this.atEnd;
+    const more = this.more;
     const ops = this.ops;
     const nops = ops.length;
     const isz = this.intSize;
     const ib = 1 + isz;
     const descs = t.descs;
+    const listener = this.listener;
+    const hasDeps = this.has.deps;
+    const hasSection = this.has.section;
+    // Custom archives from 1.7 on end an entry with a flag byte and an offset, read here.
+    const offsetTail = this.custom && this.has.offsetFlag;
+    const osz = this.offSize;
+    const refs = t.refs;
+    const dumpIds = t.dumpId;
+    const hadDumpers = t.hadDumper;
+    const relkinds = t.relkind;
+    const sections = t.section;
+    const descIds = t.descId;
+    const depStarts = t.depStart;
+    const depCounts = t.depCount;
+    // Rows are reserved by the caller: the loop stops at the table's capacity.
+    const stop = Math.min(this.count, dumpIds.length);
+    let deps = t.deps;
+    let depsUsed = t.depsUsed;
     let lastDesc = this.lastDesc;
     let p = this.p;
     let i = first;
-    entries: while (i < this.count) {
+    entries: while (i < stop) {
       const start = p;
-      t.reserve();
-      const refs = t.refs;
       const base = i * STRIDE;
       if (p + 2 * ib > lim) {
         if (atEnd) throw this.truncated(i);
+        if (more !== null && more(p, i)) {
+          b = this.b;
+          lim = this.lim;
+          atEnd = this.atEnd;
+          continue;
+        }
         break;
       }
       let dumpId = isz === 4 ? (b[p + 1]! | (b[p + 2]! << 8) | (b[p + 3]! << 16)) + b[p + 4]! * 0x1000000 : intAt(b, p, isz);
       if (isz === 4 && b[p] !== 0) dumpId = -dumpId;
       if (dumpId <= 0) throw new DumpError('corrupt', `${this.label}: ${this.where(i)} has dump ID ${dumpId}; the TOC is corrupt`);
-      t.dumpId[i] = dumpId;
-      t.hadDumper[i] = intAt(b, p + ib, isz) !== 0 ? 1 : 0;
+      dumpIds[i] = dumpId;
+      // hadDumper: only whether it is 0 matters.
+      const d = p + ib;
+      hadDumpers[i] = isz === 4 ? ((b[d + 1]! | b[d + 2]! | b[d + 3]! | b[d + 4]!) !== 0 ? 1 : 0) : intAt(b, d, isz) !== 0 ? 1 : 0;
       p += 2 * ib;
-      t.relkind[i] = 0;
+      relkinds[i] = 0;
       for (let k = 0; k < nops; k++) {
         const op = ops[k]!;
         const kind = op & 15;
         const slot = base + (op >> 4);
         if (kind === OP_ABSENT) {
           refs[slot] = -1;
-          refs[slot + 1] = -1;
           continue;
         }
         if (kind === OP_SKIP) continue;
         if (p + ib > lim) {
           if (atEnd) throw this.truncated(i);
           p = start;
+          if (more !== null && more(p, i)) {
+            b = this.b;
+            lim = this.lim;
+            atEnd = this.atEnd;
+            continue entries;
+          }
           break entries;
         }
         let n = isz === 4 ? (b[p + 1]! | (b[p + 2]! << 8) | (b[p + 3]! << 16)) + b[p + 4]! * 0x1000000 : intAt(b, p, isz);
@@ -591,23 +656,27 @@ class EntryParser {
           if (n < Section.None || n > Section.PostData) {
             throw new DumpError('corrupt', `${this.label}: ${this.where(i)} (dump ID ${dumpId}) has section ${n}; the TOC is corrupt`);
           }
-          t.section[i] = n;
+          sections[i] = n;
           continue;
         }
         if (kind === OP_RELKIND) {
-          t.relkind[i] = n > 0 && n < 256 ? n : 0;
+          relkinds[i] = n > 0 && n < 256 ? n : 0;
           continue;
         }
         if (n > lim - p) {
           if (atEnd) throw this.tooLong(i, n);
           p = start;
+          if (more !== null && more(p, i)) {
+            b = this.b;
+            lim = this.lim;
+            atEnd = this.atEnd;
+            continue entries;
+          }
           break entries;
         }
-        if (n < 0) n = -1;
-        refs[slot] = p;
-        refs[slot + 1] = n;
+        refs[slot] = p - ib;
         if (n <= 0) {
-          if (kind === OP_DESC) t.descId[i] = -1;
+          if (kind === OP_DESC) descIds[i] = -1;
           continue;
         }
         if (kind === OP_DESC) {
@@ -623,49 +692,100 @@ class EntryParser {
             }
           }
           if (id < 0) id = lastDesc = descs.intern(b, p, n);
-          t.descId[i] = id;
+          descIds[i] = id;
         }
         p += n;
       }
       // Dependencies: dump IDs as strings, ended by a NULL.
-      let deps = 0;
-      if (this.has.deps) {
+      let nDeps = 0;
+      if (hasDeps) {
         for (;;) {
           if (p + ib > lim) {
             if (atEnd) throw this.truncated(i);
             p = start;
+            if (more !== null && more(p, i)) {
+              b = this.b;
+              lim = this.lim;
+              atEnd = this.atEnd;
+              continue entries;
+            }
             break entries;
           }
-          const len = intAt(b, p, isz);
+          let len = isz === 4 ? (b[p + 1]! | (b[p + 2]! << 8) | (b[p + 3]! << 16)) + b[p + 4]! * 0x1000000 : intAt(b, p, isz);
+          if (isz === 4 && b[p] !== 0) len = -len;
           p += ib;
           if (len < 0) break;
           if (len > lim - p) {
             if (atEnd) throw this.tooLong(i, len);
             p = start;
+            if (more !== null && more(p, i)) {
+              b = this.b;
+              lim = this.lim;
+              atEnd = this.atEnd;
+              continue entries;
+            }
             break entries;
           }
           let dep = len > 0 && len < 10 ? 0 : Number.NaN;
           for (let k = p; k < p + len; k++) {
-            const d = b[k]! - 48;
-            dep = d >= 0 && d <= 9 ? dep * 10 + d : Number.NaN;
+            const digit = b[k]! - 48;
+            dep = digit >= 0 && digit <= 9 ? dep * 10 + digit : Number.NaN;
           }
           p += len;
-          if (!Number.isNaN(dep)) this.pushDep(deps++, dep);
+          if (!Number.isNaN(dep)) {
+            if (depsUsed + nDeps >= deps.length) deps = t.deps = grow(deps);
+            deps[depsUsed + nDeps++] = dep;
+          }
         }
       }
-      const end = this.tail(i, p);
-      if (end < 0) {
-        p = start;
-        break;
+      if (offsetTail) {
+        if (p + 1 + osz > lim) {
+          if (atEnd) throw this.truncated(i);
+          p = start;
+          if (more !== null && more(p, i)) {
+            b = this.b;
+            lim = this.lim;
+            atEnd = this.atEnd;
+            continue entries;
+          }
+          break entries;
+        }
+        const flag = b[p]!;
+        let value = 0;
+        if (osz === 8) {
+          // Two 32-bit halves, least significant first (as the loop below, in fewer steps).
+          const lo = (b[p + 1]! | (b[p + 2]! << 8) | (b[p + 3]! << 16)) + b[p + 4]! * 0x1000000;
+          const hi = (b[p + 5]! | (b[p + 6]! << 8) | (b[p + 7]! << 16)) + b[p + 8]! * 0x1000000;
+          value = hi * 0x100000000 + lo;
+        } else {
+          for (let k = osz; k >= 1; k--) value = value * 256 + b[p + k]!;
+        }
+        if (value > Number.MAX_SAFE_INTEGER) throw new DumpError('corrupt', `${this.label}: the data offset of ${this.where(i)} is not plausible`);
+        this.setOffset(i, flag, value);
+        p += 1 + osz;
+      } else {
+        const end = this.tail(i, p);
+        if (end < 0) {
+          p = start;
+          if (more !== null && more(p, i)) {
+            b = this.b;
+            lim = this.lim;
+            atEnd = this.atEnd;
+            continue entries;
+          }
+          break entries;
+        }
+        p = end;
       }
-      p = end;
-      t.depStart[i] = t.depsUsed;
-      t.depCount[i] = deps;
-      t.depsUsed += deps;
-      t.count = i + 1;
-      if (!this.has.section) t.section[i] = sectionFromDesc(t.descId[i]! < 0 ? null : t.descs.string(t.descId[i]!, b, 'utf8'));
+      depStarts[i] = depsUsed;
+      depCounts[i] = nDeps;
+      depsUsed += nDeps;
+      if (!hasSection) sections[i] = sectionFromDesc(descIds[i]! < 0 ? null : descs.string(descIds[i]!, b, 'utf8'));
+      if (listener !== null) listener.entry(i);
       i++;
     }
+    t.count = i;
+    t.depsUsed = depsUsed;
     this.p = p;
     this.lastDesc = lastDesc;
     return i - first;
@@ -736,18 +856,10 @@ class EntryParser {
     this.nData += hasData;
     this.unset += hasData & isUnset;
   }
-
-  /** Dependency `k` of the entry being read, after those of the entries before it. */
-  private pushDep(k: number, dep: number): void {
-    const t = this.t;
-    if (t.depsUsed + k >= t.deps.length) {
-      const grown = new Int32Array(t.deps.length * 2);
-      grown.set(t.deps);
-      t.deps = grown;
-    }
-    t.deps[t.depsUsed + k] = dep;
-  }
 }
+
+/** Bytes of TOC parsed before the rest is read: about a thousand entries of a pg_dump TOC. */
+const WARM_UP = 1 << 18;
 
 /**
  * ReadToc: `count` entries, each field gated by the archive version. The format-specific tail
@@ -755,11 +867,12 @@ class EntryParser {
  * parsed a window at a time; one that runs past the window is parsed again once it has moved
  * on (or grown, for an entry larger than the window).
  */
-export function readToc(r: ByteReader, header: ArchiveHeader, label: string, custom: boolean): TocTable {
+export function readToc(r: ByteReader, header: ArchiveHeader, label: string, custom: boolean, listener: TocListener | null = null): TocTable {
   const vn = versionNumber(header.version);
   // Size the table by the count, but never beyond what the remaining bytes could hold.
   const expected = Math.min(header.tocCount, Math.floor((r.size - r.position) / 40) + 1);
   const t = new TocTable(expected);
+  t.intSize = r.intSize;
   const has: VersionGates = {
     tableoid: vn >= v(1, 8),
     section: vn >= v(1, 11),
@@ -772,30 +885,51 @@ export function readToc(r: ByteReader, header: ArchiveHeader, label: string, cus
     deps: vn >= v(1, 5),
     offsetFlag: vn >= v(1, 7),
   };
-  const f = new EntryParser(t, has, r.intSize, r.offSize, custom, label, header.tocCount);
+  const f = new EntryParser(t, has, r.intSize, r.offSize, custom, label, header.tocCount, listener);
+  listener?.begin(t);
   // The TOC's bytes are kept (names and texts are read from them): the window grows rather than
   // moves, to the size the entries read so far suggest for the whole TOC when the first guess
   // was short.
   r.keepAll();
-  // The first window is sized for the whole TOC at a generous 512 bytes an entry (capped at
-  // 64 MB; any excess is trimmed below), so that one call of parseSome reads it all: each call
-  // leaves V8's optimised loop at a point it had not seen, and the next one compiles it again.
+  // The window is sized for the whole TOC at a generous 512 bytes an entry (capped at 64 MB; any
+  // excess is trimmed below). Before that, the entries of the first WARM_UP bytes (already read
+  // with the header) are parsed alone: V8 marks the parse loop (and the listener) for
+  // optimisation meanwhile and compiles them on another thread while this one waits for the rest
+  // of the TOC to be read, instead of running thousands of entries unoptimised (several times
+  // slower) while it compiles. The parser asks for more (`more`) from inside its loop rather
+  // than returning for it: a loop left and entered again is compiled by V8 once more.
   const tocStart = r.position;
   let chunk = Math.min(Math.max(header.tocCount * 512, 1 << 16), 1 << 26);
-  for (let i = 0; i < header.tocCount; ) {
-    const at = r.prefetch(chunk);
+  let at = 0; // index in the window of the reader's position
+  const show = (warm: number) => {
+    at = r.prefetch(warm > 0 ? Math.min(warm, chunk) : chunk);
+    // Positions are indexes in the window, which keeps its start (keepAll): the listener reads
+    // the entries' names from it while the TOC is read.
+    t.bytes = r.window;
     f.b = r.window;
-    f.p = at;
-    f.lim = r.windowEnd;
-    f.atEnd = r.windowAtEnd;
-    const parsed = f.parseSome(i);
-    r.advance(f.p - at);
-    if (parsed === 0) chunk = Math.max(chunk, 1 << 16) * 2; // one entry larger than the window
-    else chunk = 1 << 16;
-    i += parsed;
+    f.lim = warm > 0 ? Math.min(r.windowEnd, at + warm) : r.windowEnd;
+    f.atEnd = r.windowAtEnd && f.lim === r.windowEnd;
+  };
+  let stuckAt = -1;
+  f.more = (p, i) => {
+    r.advance(p - at);
     if (i > 0) r.sizeHint = tocStart - r.windowStart + Math.ceil(((r.position - tocStart) / i) * header.tocCount * 1.05) + (1 << 16);
     if (r.position - r.windowStart > 0x7fffffff) throw new DumpError('unsupported', `${label}: a TOC larger than 2 GB is not supported`);
+    // After the warm-up, the whole first guess; then 64 kB more each time (the window grows by
+    // the size hint), doubled while one entry is larger than what the window holds.
+    if (r.position === stuckAt) chunk = Math.max(chunk, 1 << 16) * 2;
+    else if (stuckAt >= 0) chunk = 1 << 16;
+    stuckAt = r.position;
+    show(0);
+    return true;
+  };
+  show(WARM_UP);
+  f.p = at;
+  for (let i = 0; i < header.tocCount; ) {
+    t.reserve(); // room for more rows when the table is full (a count larger than the first guess)
+    i += f.parseSome(i);
   }
+  r.advance(f.p - at);
   // Kept without the bytes read beyond the TOC, when they are many.
   const used = r.position - r.windowStart;
   t.bytes = r.window.length > used + (used >> 3) + (1 << 20) ? Buffer.from(r.window.subarray(0, used)) : r.window;
