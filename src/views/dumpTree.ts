@@ -23,6 +23,8 @@ const SUMMARY_DELAY_MS = 300;
  * hidden), the summary comes after this long.
  */
 const SUMMARY_WITHOUT_REDRAW_MS = 1000;
+/** How long a reveal that selects waits for VS Code to report the selection before revealing again. */
+const SELECTION_WAIT_MS = 2000;
 
 /**
  * The Dump Explorer tree: one root per open dump, then its outline (schema → kind → object →
@@ -253,9 +255,19 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
   /**
    * view.reveal, again a moment later when VS Code's tree does not hold the element yet: it
    * draws a change a little after it hears of it, and a reveal in between fails with "Tree
-   * element not found" / "Data tree node not found".
+   * element not found" / "Data tree node not found". A reveal that selects is also repeated when
+   * the selection does not follow: VS Code's window skips the reveal without a word when its
+   * tree has not fetched the element's item yet (while it redraws after a change).
    */
   private async reveal(element: DumpElement, options: { select: boolean; focus: boolean; expand: boolean }): Promise<void> {
+    for (let round = 1; ; round++) {
+      const selected = options.select ? this.selectionOf(element, SELECTION_WAIT_MS) : Promise.resolve(true);
+      await this.revealOnce(element, options);
+      if ((await selected) || round >= 3) return;
+    }
+  }
+
+  private async revealOnce(element: DumpElement, options: { select: boolean; focus: boolean; expand: boolean }): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.view.reveal(element, options);
@@ -265,6 +277,22 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
+  }
+
+  /** Whether the view's selection holds `element` now or comes to within `ms` (VS Code tells the extension a moment after it selects). */
+  private selectionOf(element: DumpElement, ms: number): Promise<boolean> {
+    const holds = (selection: readonly DumpElement[]) => selection.some((e) => e.id === element.id);
+    return new Promise<boolean>((resolve) => {
+      const done = (value: boolean) => {
+        clearTimeout(timer);
+        listener.dispose();
+        resolve(value);
+      };
+      const listener = this.view.onDidChangeSelection((e) => {
+        if (holds(e.selection)) done(true);
+      });
+      const timer = setTimeout(() => done(holds(this.view.selection)), ms);
+    });
   }
 
   /** The name filter of every open dump (undefined: none). */
