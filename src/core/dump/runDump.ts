@@ -135,11 +135,13 @@ export async function runDump(
   if (filterText !== undefined) await fs.promises.writeFile(filter, filterText, { mode: 0o600 });
   const measuring = measureEverySecond(partial, progress, emit);
   emit({ kind: 'progress', progress: progress.snapshot() });
-  // Sizes left for later are asked now, beside pg_dump; progress measures against them once known.
+  // Sizes left for later are asked now, beside pg_dump; progress measures against them once known,
+  // and never after a failed or cancelled dump has ended (its result is the last word).
+  let failed = false;
   const asked =
     plan.sizes === 'pending'
       ? askSizes(connection, dataTables).then((bytes) => {
-          if (bytes === undefined) return;
+          if (bytes === undefined || failed) return;
           sourceBytes = bytes;
           progress.setExpected(bytes);
           emit({ kind: 'progress', progress: progress.snapshot() });
@@ -158,6 +160,7 @@ export async function runDump(
       },
     });
   } catch (err) {
+    failed = true;
     await remove(partial);
     const command = err instanceof CancelledError || err instanceof RunError ? err.command : describeCommand(tool.path, args);
     if (err instanceof CancelledError) return result({ ok: false, cancelled: true, command });
@@ -169,6 +172,7 @@ export async function runDump(
 
   const found = errors.end();
   if (exit.exitCode !== 0) {
+    failed = true;
     await remove(partial);
     const last = exit.stderrTail.filter((l) => l.trim()).at(-1);
     return result({ ok: false, cancelled: false, command: exit.command, errors: found.length > 0 ? found : [`pg_dump exited with code ${exit.exitCode}${last ? `: ${last}` : ''}`] });
