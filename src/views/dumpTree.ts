@@ -248,20 +248,21 @@ export class DumpTreeView extends Disposable implements vscode.TreeDataProvider<
     const node = dump?.outline.nodeOfEntry(dumpId);
     if (!dump || !node) return false;
     if (dump.filter && !dump.filter.shows(node)) this.setFilter(undefined);
-    await this.reveal(this.elementOf(dump, node), { select: true, focus: true, expand: false });
+    await this.reveal(this.elementOf(dump, node), { select: true, focus: true, expand: false }, { untilSelected: true });
     return true;
   }
 
   /**
    * view.reveal, again a moment later when VS Code's tree does not hold the element yet: it
    * draws a change a little after it hears of it, and a reveal in between fails with "Tree
-   * element not found" / "Data tree node not found". A reveal that selects is also repeated when
-   * the selection does not follow: VS Code's window skips the reveal without a word when its
-   * tree has not fetched the element's item yet (while it redraws after a change).
+   * element not found" / "Data tree node not found". With `untilSelected` (an entry's node shown
+   * by Show Dependencies or a reveal), it is also repeated when the selection does not follow:
+   * VS Code's window skips a reveal without a word when its tree has not fetched the element's
+   * item yet (while it redraws after a change).
    */
-  private async reveal(element: DumpElement, options: { select: boolean; focus: boolean; expand: boolean }): Promise<void> {
+  private async reveal(element: DumpElement, options: { select: boolean; focus: boolean; expand: boolean }, { untilSelected = false } = {}): Promise<void> {
     for (let round = 1; ; round++) {
-      const selected = options.select ? this.selectionOf(element, SELECTION_WAIT_MS) : Promise.resolve(true);
+      const selected = options.select && untilSelected ? this.selectionOf(element, SELECTION_WAIT_MS) : Promise.resolve(true);
       await this.revealOnce(element, options);
       if ((await selected) || round >= 3) return;
     }
