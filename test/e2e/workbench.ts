@@ -319,9 +319,16 @@ export async function openInDumpExplorer(page: Page, name: string): Promise<void
     const shown = await treeRow(page, name, 1)
       .waitFor({ timeout: 20_000 })
       .then(() => true, (err: unknown) => (attempt >= 3 ? Promise.reject(err) : false));
-    if (shown) return;
+    if (shown) break;
     await page.keyboard.press('Escape');
   }
+  // The command ends by revealing the dump's root, selected, focused and expanded. The row is drawn
+  // before that; a context menu opened in between closes when the reveal takes the focus.
+  const row = treeRow(page, name, 1);
+  await waitUntil(`the Dumps view to select and expand ${name}`, async () => {
+    const [selected, expanded] = await row.evaluate((el) => [el.classList.contains('selected'), el.getAttribute('aria-expanded')] as const).catch(() => [false, null] as const);
+    return selected && expanded === 'true';
+  }, { onScreen: async () => (await dumpsPane(page).locator('.monaco-list-row').evaluateAll((rows) => rows.map((r) => `${r.getAttribute('aria-label')} [${r.className}] expanded=${r.getAttribute('aria-expanded')}`))).join('\n') });
 }
 
 /**

@@ -157,14 +157,19 @@ class CustomArchive implements OpenedArchive<TocArchive> {
     }
     const fh = await open(this.archive.path, 'r');
     const label = `data of TOC entry ${entry.dumpId} in ${this.label}`;
-    const r = new AsyncFileReader(fh, entry.data.offset, this.size, label);
-    const type = await r.byte();
-    const id = await r.int(this.archive.header.intSize);
-    if (type !== expected || id !== entry.dumpId) {
+    try {
+      const r = new AsyncFileReader(fh, entry.data.offset, this.size, label);
+      const type = await r.byte();
+      const id = await r.int(this.archive.header.intSize);
+      if (type !== expected || id !== entry.dumpId) {
+        throw new DumpError('corrupt', `${label}: expected a block of type ${expected} for entry ${entry.dumpId}, found type ${type} for entry ${id}`);
+      }
+      return { r, close: () => fh.close() };
+    } catch (err) {
+      // A block header cut short throws from the reader: the file is closed either way.
       await fh.close();
-      throw new DumpError('corrupt', `${label}: expected a block of type ${expected} for entry ${entry.dumpId}, found type ${type} for entry ${id}`);
+      throw err;
     }
-    return { r, close: () => fh.close() };
   }
 
   openData(entry: TocEntry): Readable {
