@@ -80,6 +80,17 @@ const builds = [
     external: ['pg-native'],
     banner: { js: "import { createRequire as __pgdxCreateRequire } from 'node:module'; const require = __pgdxCreateRequire(import.meta.url);" },
   },
+  {
+    // `list FILE`, the command that is mostly start-up, as one CommonJS file: dist/cli.js runs it
+    // with require(), so that start loads neither the ES module loader nor the CLI's chunks.
+    ...common,
+    ...nodeDefines,
+    entryPoints: ['src/cli/listMain.ts'],
+    outfile: 'dist/cli/list.cjs',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  },
   ...webviews.map((name) => ({
     ...common,
     entryPoints: { [name]: `webview/${name}/main.ts` },
@@ -92,15 +103,27 @@ const builds = [
 
 /**
  * dist/cli.js, package.json's "bin": CommonJS (the package has no "type"), it only loads the
- * chunked CLI. A failure to load it is reported in one line, like the CLI's own errors.
+ * chunked CLI, or for `list FILE` the listing's own bundle. A failure to load either is reported
+ * in one line, like the CLI's own errors.
  */
 function writeCliLauncher() {
   const launcher = `#!/usr/bin/env node
 'use strict';
-import('./cli/main.mjs').catch((err) => {
+const args = process.argv.slice(2);
+const fail = (err) => {
   process.stderr.write(\`pg-dump-explorer: error: cannot load the program: \${err && err.message}\\n\`);
   process.exitCode = 1;
-});
+};
+// \`list FILE\` exactly has a program of its own (src/cli/listMain.ts); the whole CLI does the rest.
+if (args.length === 2 && args[0] === 'list' && !args[1].startsWith('-')) {
+  try {
+    require('./cli/list.cjs');
+  } catch (err) {
+    fail(err);
+  }
+} else {
+  import('./cli/main.mjs').catch(fail);
+}
 `;
   fs.mkdirSync(path.join(root, 'dist'), { recursive: true });
   fs.writeFileSync(path.join(root, 'dist', 'cli.js'), launcher, { mode: 0o755 });

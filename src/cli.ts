@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { withDump } from './core/archive';
-import { DumpError, oneLine } from './core/errors';
-import { RestoreListWriter } from './core/model/listing';
-import type { Archive } from './core/model/types';
+import { DumpError } from './core/errors';
+import { listCommand } from './cli/listCommand';
+import { EXIT_USAGE, runProgram, UsageError, write } from './cli/program';
 import type { RestoreMode, Selection } from './core/plan/selection';
 import type { RestoreCommandOptions } from './cli/restoreCommand';
 import type { DumpFormat, DumpOptions } from './core/dump/types';
@@ -98,54 +98,6 @@ reached, or no PostgreSQL server programs are installed (give --server); 4 no pg
 can read the dump (nothing was verified); 6 it does not restore cleanly (the report names each
 failed entry); 130 cancelled; the scratch database and a throwaway server are removed in
 every case (unless --keep). copy: 4, 5, 6 and 130 as restore (5 also when pg_dump failed)`;
-
-const EXIT_ERROR = 1;
-const EXIT_USAGE = 2;
-const EXIT_DATA_PROBLEM = 3;
-
-class UsageError extends Error {}
-
-function write(text: string | Buffer): Promise<void> {
-  return new Promise((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
-}
-
-/** Says on stderr which entries' data is missing or incomplete; returns whether any is. */
-function reportDataProblems(a: Archive): boolean {
-  for (const p of a.dataProblems) {
-    const e = a.entries.find((x) => x.dumpId === p.dumpId);
-    const what = e ? `${e.desc} ${e.namespace ?? '-'} ${e.tag ?? ''}`.trimEnd() : '';
-    process.stderr.write(`pg-dump-explorer: warning: data of entry ${p.dumpId} (${what}) is ${p.problem}: ${p.detail}\n`);
-  }
-  if (a.dataProblems.length > 0) {
-    process.stderr.write(
-      `pg-dump-explorer: error: ${a.dataProblems.length} ${a.dataProblems.length === 1 ? 'entry has' : 'entries have'} missing or incomplete data; the dump was probably cut short\n`,
-    );
-  }
-  return a.dataProblems.length > 0;
-}
-
-/**
- * Set by commands that leave nothing running once they return (`list`): the process then ends
- * as soon as its output is flushed, without tearing down V8's heap and the TOC's tens of MB
- * piece by piece, which takes longer than listing the last ten thousand entries.
- */
-let exitWhenDone = false;
-
-async function list(file: string, json: boolean): Promise<number> {
-  exitWhenDone = true;
-  // The listing is written as the TOC is read, one entry at a time (see RestoreListWriter).
-  const listing = json ? null : new RestoreListWriter();
-  return withDump(
-    file,
-    async (opened) => {
-      const a = opened.archive;
-      if (json) await write(JSON.stringify((await import('./core/model/json')).archiveToJson(a), null, 2) + '\n');
-      else await write(listing!.finish(a));
-      return reportDataProblems(a) ? EXIT_DATA_PROBLEM : 0;
-    },
-    listing ? { tocListener: listing } : {},
-  );
-}
 
 async function data(file: string, table: string, limit: number): Promise<number> {
   // Every command loads only what it needs (the CLI is built in chunks): start-up is most of
@@ -336,7 +288,7 @@ async function main(argv: string[]): Promise<number> {
   if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra[0]}`);
   switch (command) {
     case 'list':
-      return list(file, values.json ?? false);
+      return listCommand(file, values.json ?? false);
     case 'data': {
       if (!values.table?.[0]) throw new UsageError('data needs --table SCHEMA.NAME');
       if (values.table.length > 1) throw new UsageError('data takes one --table');
@@ -450,25 +402,4 @@ async function dumpFromServer(
   return dumpClusterCommand({ dbname: v.dbname, dir: v.dir, jobs, yes: v.yes ?? false });
 }
 
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  // A reader that stops early (`| head`) is not an error.
-  if (err.code === 'EPIPE') process.exit(0);
-});
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-    // Both streams flushed first: on some systems writes to a pipe complete later.
-    if (exitWhenDone) process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
-  },
-  (err: unknown) => {
-    const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    const known = err instanceof DumpError || usage;
-    process.stderr.write(`pg-dump-explorer: error: ${known ? '' : 'unexpected failure: '}${oneLine(err)}\n`);
-    if (usage) process.stderr.write(`${USAGE}\n`);
-    if (process.env.PGDX_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    // A name the archive does not hold is the caller's mistake too, but the usage text would not help.
-    const badName = err instanceof DumpError && err.code === 'usage';
-    process.exitCode = usage || badName ? EXIT_USAGE : EXIT_ERROR;
-  },
-);
+runProgram(() => main(process.argv.slice(2)), USAGE);

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { cli, fixturePath, pgTool, sharedFixture } from '../support/env';
+import { projectRoot } from '../support/fixtures';
 
 /** Archives the local pg_restore (PostgreSQL 15) can read: 1.14 in every format. */
 const READABLE = ['custom.dump', 'custom-z0.dump', 'custom-piped.dump', 'dir-gzip', 'dir-z0', 'dir-j2', 'archive.tar'];
@@ -117,6 +118,48 @@ describe('cli data', () => {
 
   it('an unknown table is a one-line error', async () => {
     assertOneLineError(await cli(['data', fixturePath('custom.dump'), '--table', 'sales.nope']), /no table sales\.nope/);
+  });
+});
+
+describe('cli list FILE: the listing\'s own program (dist/cli/list.cjs)', () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgdx-cli-fast-'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** The whole CLI (its ES module entry), which the launcher skips for `list FILE`. */
+  const wholeCli = (args: string[]) => spawnSync(process.execPath, [path.join(projectRoot, 'dist', 'cli', 'main.mjs'), ...args]);
+  /** Whether dist/cli.js loaded the listing's program for these arguments (Node's module log). */
+  const ranListProgram = (args: string[]) => {
+    const r = spawnSync(process.execPath, [path.join(projectRoot, 'dist', 'cli.js'), ...args], { env: { ...process.env, NODE_DEBUG: 'module' } });
+    return /list\.cjs/.test(r.stderr.toString());
+  };
+
+  it('runs for exactly `list FILE`; the whole CLI runs for anything else', () => {
+    const file = fixturePath('custom.dump');
+    assert.equal(ranListProgram(['list', file]), true);
+    assert.equal(ranListProgram(['list', file, '--json']), false);
+    assert.equal(ranListProgram(['list', '--json', file]), false);
+    assert.equal(ranListProgram(['list']), false);
+  });
+
+  it('answers as the whole CLI does: the same output, messages and exit code for a good, a cut-short, an empty and a missing file', async () => {
+    const bytes = fs.readFileSync(fixturePath('custom.dump'));
+    const cut = path.join(dir, 'cut.dump');
+    fs.writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.8)));
+    const empty = path.join(dir, 'empty.dump');
+    fs.writeFileSync(empty, '');
+    const codes: number[] = [];
+    for (const file of [fixturePath('custom.dump'), fixturePath('archive.tar'), cut, empty, path.join(dir, 'missing.dump')]) {
+      const fast = await cli(['list', file]);
+      const whole = wholeCli(['list', file]);
+      assert.ok(fast.stdout.equals(whole.stdout), `${path.basename(file)}: the listings differ`);
+      assert.equal(fast.stderr.toString(), whole.stderr.toString(), path.basename(file));
+      assert.equal(fast.exitCode, whole.status, path.basename(file));
+      codes.push(whole.status ?? -1);
+    }
+    assert.deepEqual(codes, [0, 0, 3, 1, 1]);
   });
 });
 

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { run } from '../process/run';
 import type { TocEntry } from '../model/types';
 
@@ -47,6 +48,16 @@ export function countRowsInProcess(
     env: { ...program.env },
     ...(signal ? { signal } : {}),
     killGraceMs: 500,
+    // Lowered from here too, at once: Node's own start (tens of ms of CPU) would otherwise run at
+    // normal priority beside pg_restore's. Threads it starts later inherit it; the program lowers
+    // the ones it has when it runs.
+    onSpawn: (pid) => {
+      try {
+        os.setPriority(pid, os.constants.priority.PRIORITY_LOW);
+      } catch {
+        // not allowed here: the program tries itself
+      }
+    },
     onStdoutLine: (line) => {
       let answer: { dumpId?: unknown; rows?: unknown; error?: unknown; priority?: unknown };
       try {
