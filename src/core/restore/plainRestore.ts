@@ -278,7 +278,8 @@ export async function runPlainRestore(
   const applicationName = restoreApplicationName();
   // Where it cannot, how much of the table's data psql has been fed (psql reads it as it comes).
   const runningData = () => running.filter((r) => r.desc === 'TABLE DATA');
-  const copies = await watchCopyProgress(
+  // Its session opens while psql starts, not before (watchCopyProgress never throws).
+  const copies = watchCopyProgress(
     connection,
     applicationName,
     (now) => {
@@ -310,7 +311,7 @@ export async function runPlainRestore(
     await prep.undo();
     throw err;
   } finally {
-    await copies.stop();
+    await (await copies).stop();
     copying = [];
   }
   for (const e of outcome.errors) {

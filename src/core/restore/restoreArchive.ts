@@ -135,7 +135,7 @@ async function runArchiveRestore(
   const work = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'pgdx-restore-'));
   let prep: TargetPrep | undefined;
   let unpacked: UnpackedCopy | undefined;
-  let copies: CopyWatcher | undefined;
+  let copies: Promise<CopyWatcher> | undefined;
   // Stops the archive's row counts (below) when the restore is cancelled or ends otherwise.
   const counting = new AbortController();
   const stopOnCancel = () => counting.abort(hooks.signal?.reason);
@@ -168,7 +168,8 @@ async function runArchiveRestore(
     // Where the target cannot say, how far pg_restore has read the table's data (inputPosition.ts).
     let readPosition: (() => CopyInProgress[]) | undefined;
     const sources = dataSources(opened, plan.entries.map((p) => p.entry), unpacked?.path);
-    copies = await watchCopyProgress(
+    // Its session opens while pg_restore starts, not before (watchCopyProgress never throws).
+    copies = watchCopyProgress(
       connection,
       applicationName,
       (running) => {
@@ -204,13 +205,13 @@ async function runArchiveRestore(
         },
       });
     } catch (err) {
-      await copies.stop();
+      await (await copies).stop();
       await stopCounting();
       await prep.undo();
       if (err instanceof CancelledError) return result({ ok: false, cancelled: true, command: err.command, exitCode: null });
       throw err;
     }
-    await copies.stop();
+    await (await copies).stop();
     progress.setCopies([]);
     const summary = errorParser.end();
     const ok = outcome.exitCode === 0 && errors.length === 0;
@@ -239,7 +240,7 @@ async function runArchiveRestore(
   } finally {
     hooks.signal?.removeEventListener('abort', stopOnCancel);
     counting.abort();
-    await copies?.stop();
+    if (copies) await (await copies).stop();
     await unpacked?.remove();
     await fs.promises.rm(work, { recursive: true, force: true });
   }
