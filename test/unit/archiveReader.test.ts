@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { type OpenedArchive, openArchive, withArchive } from '../../src/core/archive';
 import { copyRows } from '../../src/core/data/copyRows';
+import { WALK_LAST_BLOCK_UP_TO } from '../../src/core/formats/archive/customArchive';
 import { DumpError } from '../../src/core/errors';
 import { findByQualifiedName } from '../../src/core/model/find';
 import { formatRestoreList, isListedByDefault, RestoreListWriter } from '../../src/core/model/listing';
@@ -144,6 +145,42 @@ describe('list in one pass (the listing written as the TOC is read)', () => {
     await withArchive(fixture('pg18-rich.custom.dump'), async ({ archive }) => {
       assert.ok(writer.finish(archive).equals(formatRestoreList(archive)));
     });
+  });
+});
+
+describe('a last data block larger than WALK_LAST_BLOCK_UP_TO: checked by its header and its end, not read through', () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgdx-last-block-'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** The uncompressed fixture with its last block replaced by one of a single chunk of `size` bytes of COPY text. */
+  async function withBigLastBlock(size: number): Promise<{ file: string; dumpId: number }> {
+    const source = fixture('pg18-rich.custom-z0.dump');
+    const bytes = fs.readFileSync(source);
+    const last = await withArchive(source, async ({ archive }) => {
+      const placed = archive.entries.filter((e) => e.data?.kind === 'offset').map((e) => ({ dumpId: e.dumpId, at: (e.data as { offset: number }).offset }));
+      return placed.reduce((a, b) => (b.at > a.at ? b : a));
+    });
+    const int = (n: number) => Buffer.from([0, n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff]);
+    const rows = Buffer.alloc(size, 'x');
+    for (let k = 99; k < size; k += 100) rows[k] = 10;
+    const file = path.join(dir, `big-last-${size}.dump`);
+    fs.writeFileSync(file, Buffer.concat([bytes.subarray(0, last.at), Buffer.from([bytes[last.at]!]), int(last.dumpId), int(size), rows, int(0)]));
+    return { file, dumpId: last.dumpId };
+  }
+
+  it('whole: no problem; cut short: the entry named as incomplete', async () => {
+    const { file, dumpId } = await withBigLastBlock(WALK_LAST_BLOCK_UP_TO + (1 << 20));
+    assert.deepEqual(await withArchive(file, async ({ archive }) => archive.dataProblems), []);
+    const cut = path.join(dir, 'cut.dump');
+    fs.writeFileSync(cut, fs.readFileSync(file).subarray(0, fs.statSync(file).size - 1000));
+    const problems = await withArchive(cut, async ({ archive }) => archive.dataProblems);
+    assert.equal(problems.length, 1);
+    assert.equal(problems[0]!.dumpId, dumpId);
+    assert.equal(problems[0]!.problem, 'incomplete');
+    assert.match(problems[0]!.detail, /does not end as a whole block does/);
   });
 });
 

@@ -45,6 +45,13 @@ export function openCustomArchive(path: string, listener: TocListener | null = n
   }
 }
 
+/**
+ * The largest last block that is walked chunk by chunk to see that it is whole; a larger one is
+ * checked by its header and its last bytes, so that a dump of hundreds of GB opens without
+ * reading them.
+ */
+export const WALK_LAST_BLOCK_UP_TO = 64 << 20;
+
 /** The last data block of an archive with offsets, whose end is the file's end: walked on demand. */
 interface LastBlock {
   dumpId: number;
@@ -59,7 +66,20 @@ function lastBlockProblems(path: string, size: number, last: LastBlock, intSize:
     return [{ dumpId: last.dumpId, problem: 'missing', detail: `its data could not be read: ${err instanceof Error ? err.message : String(err)}` }];
   }
   try {
-    const block = walkBlock(new FileWindow(fd, size), last.start, intSize, label);
+    const w = new FileWindow(fd, size);
+    if (size - last.start > WALK_LAST_BLOCK_UP_TO) {
+      // Walking a block reads through all of it (its chunks are a few kB each): for a big one,
+      // its header and its end. A whole block ends the file with the 0 that ends its chunk list
+      // (or its list of large objects); a file cut short ends inside a chunk's data instead.
+      if (!w.blockHead(last.start, intSize) || (w.type !== BLK_DATA && w.type !== BLK_BLOBS)) {
+        return [{ dumpId: last.dumpId, problem: 'corrupt', detail: `no data block starts at byte ${last.start}` }];
+      }
+      if (w.dumpId !== last.dumpId) return [{ dumpId: last.dumpId, problem: 'corrupt', detail: `the block at byte ${last.start} belongs to entry ${w.dumpId}` }];
+      const end = w.read(size - (1 + intSize), 1 + intSize);
+      if (end.length < 1 + intSize || end.some((b) => b !== 0)) return [{ dumpId: last.dumpId, problem: 'incomplete', detail: `its data does not end as a whole block does: the file was probably cut short at byte ${size}` }];
+      return [];
+    }
+    const block = walkBlock(w, last.start, intSize, label);
     if (block.dumpId !== last.dumpId) return [{ dumpId: last.dumpId, problem: 'corrupt', detail: `the block at byte ${last.start} belongs to entry ${block.dumpId}` }];
     if (!block.complete) return [{ dumpId: last.dumpId, problem: 'incomplete', detail: `its data is cut short at byte ${size}` }];
     return [];
