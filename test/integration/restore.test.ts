@@ -112,6 +112,57 @@ describe('restore engine against a real server', function () {
     assert.deepEqual(result.postRestore?.rowCounts.map((c) => [c.table, c.databaseRows, c.matches]), [['public.bulk_rows', 5000, true]]);
   });
 
+  for (const fixture of ['custom.dump', 'custom-z0.dump', 'custom-piped.dump'] as const) {
+    it(`${fixture}: fed to pg_restore with its data uncompressed, rows counted on the way: the same database as pg_restore's own restore`, async () => {
+      const db = await freshDatabase('fed');
+      const whole = { sections: ['pre-data', 'data', 'post-data'], mode: 'definition-and-data' } as const;
+      const result = await restoreWith(fixturePath(fixture), db, whole);
+      assert.equal(result.ok, true, [...result.errors.map((e) => e.message), ...result.problems].join('\n'));
+      // pg_restore read its standard input, not the file; the command says so.
+      assert.ok(result.command.endsWith(`--format=custom (reading ${fixturePath(fixture)} from its standard input, the data uncompressed)`), result.command);
+      assert.deepEqual(await snapshot(db), await snapshot(full));
+      // The large objects (a BLOBS block, fed uncompressed too), byte for byte.
+      const objects = (d: string) => query(testEnv().server, d, 'select oid::text, md5(lo_get(oid)) as sum from pg_largeobject_metadata order by oid');
+      const restoredObjects = await objects(db);
+      assert.ok(restoredObjects.length > 0, 'the fixture has large objects');
+      assert.deepEqual(restoredObjects, await objects(full));
+      const counts = result.postRestore?.rowCounts ?? [];
+      assert.ok(counts.length >= 5 && counts.every((c) => c.matches && c.archiveRows === c.databaseRows), JSON.stringify(counts));
+      assert.ok(counts.some((c) => c.table === 'public.bulk_rows' && c.archiveRows === 5000), JSON.stringify(counts));
+      // And from the file (the path of --jobs, and of restores without row counts): the same.
+      const fromFile = await freshDatabase('fromfile');
+      const again = await withArchive(fixturePath(fixture), async (opened) => runRestore(opened, buildPlan(opened.archive, whole), connectionTo(fromFile), {}, { feedArchive: false }));
+      assert.equal(again.ok, true, again.errors.map((e) => e.message).join('\n'));
+      assert.ok(again.command.endsWith(fixturePath(fixture)), again.command);
+      assert.deepEqual(again.postRestore?.rowCounts.map((c) => [c.table, c.archiveRows]), counts.map((c) => [c.table, c.archiveRows]));
+    });
+  }
+
+  it('a data block that cannot be read while it is fed: the restore fails, says why, and the target is as it was', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgdx-fed-bad-'));
+    try {
+      const bytes = Buffer.from(fs.readFileSync(fixturePath('custom.dump')));
+      const block = await withArchive(fixturePath('custom.dump'), async ({ archive }) => {
+        const e = archive.entries.find((x) => x.desc === 'TABLE DATA' && x.tag === 'bulk_rows')!;
+        return { at: (e.data as { offset: number }).offset, size: e.dataSize! };
+      });
+      // Garbage in the middle of the table's compressed data.
+      const middle = block.at + Math.floor(block.size / 2);
+      for (let k = middle; k < middle + 64; k++) bytes[k] = bytes[k]! ^ 0x5a;
+      const file = path.join(dir, 'damaged.dump');
+      fs.writeFileSync(file, bytes);
+      const db = await freshDatabase('fedbad');
+      const before = await snapshot(db);
+      const result = await restoreWith(file, db, { tables: ['public.bulk_rows'] });
+      assert.equal(result.ok, false);
+      assert.equal(result.cancelled, false);
+      assert.ok(result.problems.some((p) => /^the archive could not be read: .*bulk_rows/.test(p)), JSON.stringify(result.problems));
+      assert.deepEqual(await snapshot(db), before);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a failure mid-restore leaves the target exactly as it was', async () => {
     // Data only into a copy of the full restore where bulk_rows was emptied: its COPY succeeds
     // inside the transaction, then sales.order's COPY (later in the archive) hits duplicate keys;

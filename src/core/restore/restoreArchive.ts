@@ -10,6 +10,7 @@ import { runClientProgram } from '../process/clientProgram';
 import { CancelledError, describeCommand } from '../process/run';
 import { findPgRestoreFor, formatToolVersion, type ToolCandidate } from '../tools/findTools';
 import { restoreApplicationName, watchCopyProgress, type CopyInProgress, type CopyWatcher } from './copyProgress';
+import { canFeed, feedArchive, type ArchiveFeed } from './archiveFeed';
 import { dataSources, readPositions } from './inputPosition';
 import { RestoreErrorParser, type RestoreError } from './errorParser';
 import type { PlainArchive, TocArchive } from '../model/types';
@@ -136,6 +137,7 @@ async function runArchiveRestore(
   let prep: TargetPrep | undefined;
   let unpacked: UnpackedCopy | undefined;
   let copies: Promise<CopyWatcher> | undefined;
+  let feed: ArchiveFeed | undefined;
   // Stops the archive's row counts (below) when the restore is cancelled or ends otherwise.
   const counting = new AbortController();
   const stopOnCancel = () => counting.abort(hooks.signal?.reason);
@@ -161,7 +163,15 @@ async function runArchiveRestore(
     const rowsBefore = plan.mode === 'data-only' && (options.verifyRowCounts ?? true) ? await countTargetRows(connection, plan) : undefined;
     prep = await prepareTarget(connection, options);
 
-    const args = (connectionArgs: string[]) => [...restoreArguments(options), ...connectionArgs, `--use-list=${listFile}`, unpacked?.path ?? archive.path];
+    // With the rows to count, a custom archive is fed to pg_restore with its data uncompressed,
+    // counted on the way (archiveFeed.ts): its data is then decompressed once, not twice.
+    const planned = plan.entries.map((p) => p.entry);
+    const countable = (options.verifyRowCounts ?? true) ? countableEntries(plan) : [];
+    feed = countable.length > 0 && hooks.feedArchive !== false && canFeed(opened, planned, options.jobs ?? 1) ? feedArchive(opened, planned, countable, counting.signal) : undefined;
+    const input = feed ? ['--format=custom'] : [unpacked?.path ?? archive.path];
+    // The command as it ran, and what it read: the log shows it, and a user may run it again.
+    const fedCommand = (command: string) => (feed ? `${command} (reading ${archive.path} from its standard input, the data uncompressed)` : command);
+    const args = (connectionArgs: string[]) => [...restoreArguments(options), ...connectionArgs, `--use-list=${listFile}`, ...input];
     emit({ kind: 'stage', stage: 'restore' });
     // pg_restore says nothing while a big table's COPY runs: the target says how far it is.
     const applicationName = restoreApplicationName();
@@ -184,7 +194,7 @@ async function runArchiveRestore(
     );
     // The archive's rows are counted while pg_restore runs (a second core does the second
     // decompression), so that comparing them with the target's costs no time afterwards.
-    const archiveCounts = (options.verifyRowCounts ?? true) ? startArchiveCounts(opened, countableEntries(plan), counting.signal, hooks.rowCounter) : undefined;
+    const archiveCounts = feed ? { counts: feed.counts, hurry: () => undefined } : (options.verifyRowCounts ?? true) ? startArchiveCounts(opened, countable, counting.signal, hooks.rowCounter) : undefined;
     const stopCounting = async () => {
       counting.abort();
       if (archiveCounts) await Promise.allSettled(archiveCounts.counts.values());
@@ -195,8 +205,9 @@ async function runArchiveRestore(
         env: { PGAPPNAME: applicationName },
         reject: false,
         onSpawn: (pid) => {
-          readPosition = readPositions(pid, sources);
+          readPosition = feed ? feed.positions : readPositions(pid, sources);
         },
+        ...(feed ? { stdin: feed.stream } : {}),
         ...(hooks.signal ? { signal: hooks.signal } : {}),
         onStderrLine: (line) => {
           emit({ kind: 'output', line });
@@ -208,20 +219,22 @@ async function runArchiveRestore(
       await (await copies).stop();
       await stopCounting();
       await prep.undo();
-      if (err instanceof CancelledError) return result({ ok: false, cancelled: true, command: err.command, exitCode: null });
+      if (err instanceof CancelledError) return result({ ok: false, cancelled: true, command: fedCommand(err.command), exitCode: null });
       throw err;
     }
     await (await copies).stop();
     progress.setCopies([]);
     const summary = errorParser.end();
-    const ok = outcome.exitCode === 0 && errors.length === 0;
+    const fed = feed?.failure();
+    if (fed) problems.push(`the archive could not be read: ${fed}`);
+    const ok = outcome.exitCode === 0 && errors.length === 0 && !fed;
     if (!ok) {
       if (outcome.exitCode !== 0 && errors.length === 0) {
         problems.push(`pg_restore exited with status ${outcome.exitCode}: ${outcome.stderrTail.filter((l) => l.trim()).at(-1) ?? 'no message'}`);
       }
       await stopCounting();
       await prep.undo();
-      return result({ ok: false, cancelled: false, command: outcome.command, exitCode: outcome.exitCode, ignoredErrors: summary.ignoredCount });
+      return result({ ok: false, cancelled: false, command: fedCommand(outcome.command), exitCode: outcome.exitCode, ignoredErrors: summary.ignoredCount });
     }
     progress.end();
     emit({ kind: 'progress', snapshot: progress.snapshot() });
@@ -232,7 +245,7 @@ async function runArchiveRestore(
     return result({
       ok: true,
       cancelled: false,
-      command: outcome.command,
+      command: fedCommand(outcome.command),
       exitCode: outcome.exitCode,
       createdRoles: prep.createdRoles,
       ...(report ? { postRestore: report } : {}),
@@ -240,6 +253,7 @@ async function runArchiveRestore(
   } finally {
     hooks.signal?.removeEventListener('abort', stopOnCancel);
     counting.abort();
+    feed?.stream.destroy();
     if (copies) await (await copies).stop();
     await unpacked?.remove();
     await fs.promises.rm(work, { recursive: true, force: true });

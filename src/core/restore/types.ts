@@ -72,6 +72,11 @@ export interface RestoreHooks {
    */
   copyProgressFrom?: 'input';
   /**
+   * false: pg_restore reads a custom archive from its file, and the rows are counted beside it
+   * (tests of that path); by default, with rows to count, it is fed the archive (archiveFeed.ts).
+   */
+  feedArchive?: false;
+  /**
    * The program that counts the archive's rows at the lowest CPU priority while pg_restore runs
    * (dist/rowCounter.js); without it they are counted in this process.
    */

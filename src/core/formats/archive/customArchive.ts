@@ -159,6 +159,16 @@ function indexCustomData(w: FileWindow, t: TocTable, dataStart: number, intSize:
   return { problems };
 }
 
+/** Passes the stored pieces on, telling `onStored` how many bytes have gone by. */
+async function* storedProgress(pieces: AsyncGenerator<Buffer>, onStored: (bytes: number) => void): AsyncGenerator<Buffer> {
+  let total = 0;
+  for await (const piece of pieces) {
+    total += piece.length;
+    onStored(total);
+    yield piece;
+  }
+}
+
 class CustomArchive implements OpenedArchive<TocArchive> {
   private closed = false;
 
@@ -192,13 +202,14 @@ class CustomArchive implements OpenedArchive<TocArchive> {
     }
   }
 
-  openData(entry: TocEntry): Readable {
+  openData(entry: TocEntry, onStored?: (bytes: number) => void): Readable {
     const label = `data of TOC entry ${entry.dumpId} (${entry.desc} ${entry.namespace ?? '-'}.${entry.tag}) in ${this.label}`;
     const out = new PassThrough();
     const run = async () => {
       const { r, close } = await this.reader(entry, BLK_DATA);
       try {
-        const source = Readable.from(joinedChunkList(r, this.archive.header.intSize, label));
+        const chunks = joinedChunkList(r, this.archive.header.intSize, label);
+        const source = Readable.from(onStored ? storedProgress(chunks, onStored) : chunks);
         const { createDecompressor } = await import('../compression');
         const decoder = createDecompressor(this.compression, label);
         await pipeline(source, decoder, out);

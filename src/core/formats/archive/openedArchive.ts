@@ -15,8 +15,12 @@ export interface LargeObject {
  */
 export interface OpenedArchive<A extends Archive = Archive> {
   readonly archive: A;
-  /** The entry's data, decompressed (COPY text for TABLE DATA). Errors name the entry and file. */
-  openData(entry: TocEntry): Readable;
+  /**
+   * The entry's data, decompressed (COPY text for TABLE DATA). Errors name the entry and file.
+   * `onStored`, where the archive can say (a custom archive), is told how many of the data's
+   * stored (compressed) bytes have been read so far.
+   */
+  openData(entry: TocEntry, onStored?: (bytes: number) => void): Readable;
   /** The large objects of a BLOBS entry, in stored order. */
   largeObjects(entry: TocEntry): AsyncGenerator<LargeObject>;
   close(): Promise<void>;

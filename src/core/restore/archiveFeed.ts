@@ -1,0 +1,196 @@
+import * as fs from 'node:fs';
+import { Readable } from 'node:stream';
+import type { OpenedArchive } from '../archive';
+import { CopyRowCounter } from '../data/countRows';
+import { oneLine } from '../errors';
+import type { TocArchive, TocEntry } from '../model/types';
+import type { CopyInProgress } from './copyProgress';
+
+/**
+ * A custom archive handed to pg_restore through its standard input, with its data uncompressed
+ * on the way and each table's rows counted as they pass. The restore then decompresses the data
+ * once, here, instead of twice (pg_restore, and the row count the checks after it compare with).
+ *
+ * What pg_restore reads: the archive's header, marked uncompressed; its TOC as it is (pg_restore
+ * finds data blocks in a stream by their dump IDs, not by the TOC's offsets); then the data block
+ * of each planned entry, in the order of the -L list (the order pg_restore asks for them in), as
+ * one uncompressed chunk list. Blocks of entries not planned are not sent.
+ */
+
+/** pg_dump's block types: table data, large objects. */
+const BLK_DATA = 1;
+const BLK_BLOBS = 3;
+/** Data is handed on in pieces of about this many bytes (fewer, larger writes to the pipe). */
+const PIECE = 1 << 18;
+
+export interface ArchiveFeed {
+  /** What pg_restore reads as its standard input (with `--format=custom` and no file). */
+  readonly stream: Readable;
+  /** The rows of each countable TABLE DATA entry, as its data has been sent; rejected when it was not sent whole. */
+  readonly counts: Map<number, Promise<number>>;
+  /** How far the feed has read the data of the table it is sending now (as stored in the archive). */
+  positions(): CopyInProgress[];
+  /** Why the feed stopped before the end (the archive could not be read), if it did. */
+  failure(): string | undefined;
+}
+
+/**
+ * Whether a restore of these planned entries can be fed: a custom archive in a file, one
+ * pg_restore process (a parallel one reopens the file), and every planned entry with data found
+ * in it (tables' data, and large objects).
+ */
+export function canFeed(opened: OpenedArchive<TocArchive>, planned: readonly TocEntry[], jobs: number): boolean {
+  const a = opened.archive;
+  if (a.format !== 'custom' || a.container !== 'file' || jobs > 1) return false;
+  return planned.every((e) => !e.hadDumper || (e.data?.kind === 'offset' && (e.desc === 'TABLE DATA' || isLargeObjects(e))));
+}
+
+/** An entry whose data block holds large objects (BLOBS; pg_dump 17 and later split them into several). */
+function isLargeObjects(e: TocEntry): boolean {
+  return e.desc === 'BLOBS';
+}
+
+/**
+ * Starts feeding: `planned` in the -L list's order, `countable` the TABLE DATA entries whose
+ * rows are wanted (COPY text; see countableEntries). Aborting `signal` ends the stream.
+ */
+export function feedArchive(opened: OpenedArchive<TocArchive>, planned: readonly TocEntry[], countable: readonly TocEntry[], signal?: AbortSignal): ArchiveFeed {
+  const archive = opened.archive;
+  const wanted = new Set(countable.map((e) => e.dumpId));
+  const pending = new Map<number, { resolve: (n: number) => void; reject: (e: Error) => void }>();
+  const counts = new Map<number, Promise<number>>();
+  for (const e of countable) {
+    const counting = new Promise<number>((resolve, reject) => pending.set(e.dumpId, { resolve, reject }));
+    counting.catch(() => undefined); // awaited (and reported) by the checks after the restore
+    counts.set(e.dumpId, counting);
+  }
+  const settleRest = (why: string) => {
+    for (const [, p] of pending) p.reject(new Error(why));
+    pending.clear();
+  };
+
+  let current: { table: string; stored: number; of: number | null } | undefined;
+  let failed: string | undefined;
+
+  async function* bytes(): AsyncGenerator<Buffer> {
+    const withData = planned.filter((e) => e.hadDumper && e.data?.kind === 'offset');
+    yield await headerAndToc(archive);
+    for (const e of withData) {
+      if (signal?.aborted) return;
+      if (isLargeObjects(e)) {
+        try {
+          yield* largeObjectsBlock(opened, e, archive.header.intSize);
+        } catch (err) {
+          failed = oneLine(err);
+          return;
+        }
+        continue;
+      }
+      const table = `${e.namespace ?? ''}.${e.tag ?? ''}`;
+      current = { table, stored: 0, of: e.dataSize };
+      const counter = wanted.has(e.dumpId) ? new CopyRowCounter() : undefined;
+      yield Buffer.concat([Buffer.of(BLK_DATA), int(e.dumpId, archive.header.intSize)]);
+      let parts: Buffer[] = [];
+      let size = 0;
+      const data = opened.openData(e, (stored) => {
+        if (current) current.stored = stored;
+      });
+      try {
+        for await (const chunk of data as AsyncIterable<Buffer>) {
+          counter?.push(chunk);
+          parts.push(chunk);
+          size += chunk.length;
+          if (size >= PIECE) {
+            yield chunkOf(parts, size, archive.header.intSize);
+            parts = [];
+            size = 0;
+          }
+        }
+      } catch (err) {
+        // The stream ends here, inside the block: pg_restore fails on it and the transaction is
+        // rolled back; this says why.
+        failed = oneLine(err);
+        data.destroy();
+        return;
+      }
+      if (size > 0) yield chunkOf(parts, size, archive.header.intSize);
+      // Counted before the block's end goes out: pg_restore may end as soon as it has it.
+      if (counter) {
+        pending.get(e.dumpId)?.resolve(counter.finish());
+        pending.delete(e.dumpId);
+      }
+      yield int(0, archive.header.intSize);
+      current = undefined;
+    }
+  }
+
+  const stream = Readable.from(bytes(), { highWaterMark: 1 });
+  const done = () => settleRest(failed ? `the archive could not be read: ${failed}` : 'its data was not sent whole');
+  stream.once('end', done);
+  stream.once('close', done);
+  stream.once('error', done);
+  signal?.addEventListener('abort', () => stream.destroy(), { once: true });
+  return {
+    stream,
+    counts,
+    positions: () => (current ? [{ table: current.table, bytes: current.stored, ...(current.of !== null ? { of: current.of } : {}), from: 'input' as const }] : []),
+    failure: () => failed,
+  };
+}
+
+/**
+ * The header and TOC as pg_restore is to read them: every byte before the first data block, with
+ * the header's compression set to none (1.15 and later: an algorithm byte; before: a zlib level
+ * int; both after PGDMP, the version, the sizes and the format byte).
+ */
+async function headerAndToc(archive: TocArchive): Promise<Buffer> {
+  let first = Infinity;
+  for (const e of archive.entries) if (e.data?.kind === 'offset' && e.data.offset < first) first = e.data.offset;
+  const fh = await fs.promises.open(archive.path, 'r');
+  try {
+    const end = first < Infinity ? first : (await fh.stat()).size;
+    const out = Buffer.alloc(end);
+    const { bytesRead } = await fh.read(out, 0, end, 0);
+    const h = archive.header;
+    const at = 5 + 3 + 1 + 1 + 1;
+    if (bytesRead !== end || out.toString('latin1', 0, 5) !== 'PGDMP') throw new Error(`${archive.path} changed while it was read`);
+    if (h.version.minor >= 15) out[at] = 0;
+    else out.fill(0, at, at + 1 + h.intSize);
+    return out;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** A BLOBS block: each large object's OID and its data as one chunk list, then an OID of 0. */
+async function* largeObjectsBlock(opened: OpenedArchive<TocArchive>, e: TocEntry, intSize: number): AsyncGenerator<Buffer> {
+  yield Buffer.concat([Buffer.of(BLK_BLOBS), int(e.dumpId, intSize)]);
+  for await (const lo of opened.largeObjects(e)) {
+    // An OID of 2^31 or more goes out as a negative int, as pg_dump writes it.
+    const parts = [int(lo.oid | 0, intSize)];
+    for (let at = 0; at < lo.data.length; at += PIECE) {
+      const piece = lo.data.subarray(at, at + PIECE);
+      parts.push(int(piece.length, intSize), piece);
+    }
+    parts.push(int(0, intSize));
+    yield Buffer.concat(parts);
+  }
+  yield int(0, intSize);
+}
+
+/** One chunk of a chunk list: its length, then its bytes. */
+function chunkOf(parts: Buffer[], size: number, intSize: number): Buffer {
+  return Buffer.concat([int(size, intSize), ...parts], 1 + intSize + size);
+}
+
+/** pg_dump's WriteInt: a sign byte, then `intSize` bytes of magnitude, least significant first. */
+function int(n: number, intSize: number): Buffer {
+  const out = Buffer.alloc(1 + intSize);
+  out[0] = n < 0 ? 1 : 0;
+  let v = Math.abs(n);
+  for (let k = 1; k <= intSize; k++) {
+    out[k] = v % 256;
+    v = Math.floor(v / 256);
+  }
+  return out;
+}
