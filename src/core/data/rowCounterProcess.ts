@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { run } from '../process/run';
 import type { TocEntry } from '../model/types';
+import { PendingCounts } from './pendingCounts';
 
 /**
  * Where the row-counting program is and how to start it: `script` is the bundled
@@ -28,21 +29,15 @@ export function countRowsInProcess(
 ): { counts: Map<number, Promise<number>>; priority: Promise<number | undefined> } {
   let priorityIs: (p: number | undefined) => void = () => undefined;
   const priority = new Promise<number | undefined>((resolve) => (priorityIs = resolve));
-  const pending = new Map<number, { resolve: (n: number) => void; reject: (e: Error) => void }>();
-  const counts = new Map<number, Promise<number>>();
-  for (const e of entries) {
-    const counting = new Promise<number>((resolve, reject) => pending.set(e.dumpId, { resolve, reject }));
-    counting.catch(() => undefined); // awaited (and reported) by whoever uses it
-    counts.set(e.dumpId, counting);
-  }
+  const pending = new PendingCounts(entries.map((e) => e.dumpId));
+  const counts = pending.counts;
   if (entries.length === 0) {
     priorityIs(undefined);
     return { counts, priority };
   }
   const settleRest = (why: string) => {
     priorityIs(undefined);
-    for (const [, p] of pending) p.reject(new Error(why));
-    pending.clear();
+    pending.rejectRest(why);
   };
   run(program.node, [program.script, path, ...entries.map((e) => String(e.dumpId))], {
     env: { ...program.env },
@@ -66,11 +61,9 @@ export function countRowsInProcess(
         return;
       }
       if (typeof answer.priority === 'number') priorityIs(answer.priority);
-      const p = typeof answer.dumpId === 'number' ? pending.get(answer.dumpId) : undefined;
-      if (!p) return;
-      pending.delete(answer.dumpId as number);
-      if (typeof answer.rows === 'number') p.resolve(answer.rows);
-      else p.reject(new Error(typeof answer.error === 'string' ? answer.error : 'no count'));
+      if (typeof answer.dumpId !== 'number') return;
+      if (typeof answer.rows === 'number') pending.resolve(answer.dumpId, answer.rows);
+      else pending.reject(answer.dumpId, typeof answer.error === 'string' ? answer.error : 'no count');
     },
   }).then(
     () => settleRest('the row counter ended without counting it'),

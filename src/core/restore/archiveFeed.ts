@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
 import type { OpenedArchive } from '../archive';
 import { CopyRowCounter } from '../data/countRows';
+import { PendingCounts } from '../data/pendingCounts';
 import { oneLine } from '../errors';
 import type { TocArchive, TocEntry } from '../model/types';
 import type { CopyInProgress } from './copyProgress';
@@ -56,18 +57,7 @@ function isLargeObjects(e: TocEntry): boolean {
  */
 export function feedArchive(opened: OpenedArchive<TocArchive>, planned: readonly TocEntry[], countable: readonly TocEntry[], signal?: AbortSignal): ArchiveFeed {
   const archive = opened.archive;
-  const wanted = new Set(countable.map((e) => e.dumpId));
-  const pending = new Map<number, { resolve: (n: number) => void; reject: (e: Error) => void }>();
-  const counts = new Map<number, Promise<number>>();
-  for (const e of countable) {
-    const counting = new Promise<number>((resolve, reject) => pending.set(e.dumpId, { resolve, reject }));
-    counting.catch(() => undefined); // awaited (and reported) by the checks after the restore
-    counts.set(e.dumpId, counting);
-  }
-  const settleRest = (why: string) => {
-    for (const [, p] of pending) p.reject(new Error(why));
-    pending.clear();
-  };
+  const pending = new PendingCounts(countable.map((e) => e.dumpId));
 
   let current: { table: string; stored: number; of: number | null } | undefined;
   let failed: string | undefined;
@@ -88,7 +78,7 @@ export function feedArchive(opened: OpenedArchive<TocArchive>, planned: readonly
       }
       const table = `${e.namespace ?? ''}.${e.tag ?? ''}`;
       current = { table, stored: 0, of: e.dataSize };
-      const counter = wanted.has(e.dumpId) ? new CopyRowCounter() : undefined;
+      const counter = pending.waits(e.dumpId) ? new CopyRowCounter() : undefined;
       yield Buffer.concat([Buffer.of(BLK_DATA), int(e.dumpId, archive.header.intSize)]);
       let parts: Buffer[] = [];
       let size = 0;
@@ -115,24 +105,21 @@ export function feedArchive(opened: OpenedArchive<TocArchive>, planned: readonly
       }
       if (size > 0) yield chunkOf(parts, size, archive.header.intSize);
       // Counted before the block's end goes out: pg_restore may end as soon as it has it.
-      if (counter) {
-        pending.get(e.dumpId)?.resolve(counter.finish());
-        pending.delete(e.dumpId);
-      }
+      if (counter) pending.resolve(e.dumpId, counter.finish());
       yield int(0, archive.header.intSize);
       current = undefined;
     }
   }
 
   const stream = Readable.from(bytes(), { highWaterMark: 1 });
-  const done = () => settleRest(failed ? `the archive could not be read: ${failed}` : 'its data was not sent whole');
+  const done = () => pending.rejectRest(failed ? `the archive could not be read: ${failed}` : 'its data was not sent whole');
   stream.once('end', done);
   stream.once('close', done);
   stream.once('error', done);
   signal?.addEventListener('abort', () => stream.destroy(), { once: true });
   return {
     stream,
-    counts,
+    counts: pending.counts,
     positions: () => (current ? [{ table: current.table, bytes: current.stored, ...(current.of !== null ? { of: current.of } : {}), from: 'input' as const }] : []),
     failure: () => failed,
   };

@@ -177,7 +177,6 @@ async function runArchiveRestore(
     const applicationName = restoreApplicationName();
     // Where the target cannot say, how far pg_restore has read the table's data (inputPosition.ts).
     let readPosition: (() => CopyInProgress[]) | undefined;
-    const sources = dataSources(opened, plan.entries.map((p) => p.entry), unpacked?.path);
     // Its session opens while pg_restore starts, not before (watchCopyProgress never throws).
     copies = watchCopyProgress(
       connection,
@@ -192,8 +191,8 @@ async function runArchiveRestore(
         ...(hooks.copyProgressFrom === 'input' ? { inputOnly: true } : {}),
       },
     );
-    // The archive's rows are counted while pg_restore runs (a second core does the second
-    // decompression), so that comparing them with the target's costs no time afterwards.
+    // The archive's rows are counted while pg_restore runs (as they are fed to it, or beside it
+    // in a low-priority process), so that comparing them with the target's costs no time afterwards.
     const archiveCounts = feed ? { counts: feed.counts, hurry: () => undefined } : (options.verifyRowCounts ?? true) ? startArchiveCounts(opened, countable, counting.signal, hooks.rowCounter) : undefined;
     const stopCounting = async () => {
       counting.abort();
@@ -205,7 +204,7 @@ async function runArchiveRestore(
         env: { PGAPPNAME: applicationName },
         reject: false,
         onSpawn: (pid) => {
-          readPosition = feed ? feed.positions : readPositions(pid, sources);
+          readPosition = feed ? feed.positions : readPositions(pid, dataSources(opened, planned, unpacked?.path));
         },
         ...(feed ? { stdin: feed.stream } : {}),
         ...(hooks.signal ? { signal: hooks.signal } : {}),

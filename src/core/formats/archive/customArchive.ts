@@ -71,10 +71,8 @@ function lastBlockProblems(path: string, size: number, last: LastBlock, intSize:
       // Walking a block reads through all of it (its chunks are a few kB each): for a big one,
       // its header and its end. A whole block ends the file with the 0 that ends its chunk list
       // (or its list of large objects); a file cut short ends inside a chunk's data instead.
-      if (!w.blockHead(last.start, intSize) || (w.type !== BLK_DATA && w.type !== BLK_BLOBS)) {
-        return [{ dumpId: last.dumpId, problem: 'corrupt', detail: `no data block starts at byte ${last.start}` }];
-      }
-      if (w.dumpId !== last.dumpId) return [{ dumpId: last.dumpId, problem: 'corrupt', detail: `the block at byte ${last.start} belongs to entry ${w.dumpId}` }];
+      const problem = blockHeadProblem(w, last.start, last.dumpId, intSize);
+      if (problem) return [problem];
       const end = w.read(size - (1 + intSize), 1 + intSize);
       if (end.length < 1 + intSize || end.some((b) => b !== 0)) return [{ dumpId: last.dumpId, problem: 'incomplete', detail: `its data does not end as a whole block does: the file was probably cut short at byte ${size}` }];
       return [];
@@ -88,6 +86,13 @@ function lastBlockProblems(path: string, size: number, last: LastBlock, intSize:
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** What is wrong with the head of entry `dumpId`'s block at `start` (its type byte and the dump ID after it), if anything. */
+function blockHeadProblem(w: FileWindow, start: number, dumpId: number, intSize: number): DataProblem | undefined {
+  if (!w.blockHead(start, intSize) || (w.type !== BLK_DATA && w.type !== BLK_BLOBS)) return { dumpId, problem: 'corrupt', detail: `no data block starts at byte ${start}` };
+  if (w.dumpId !== dumpId) return { dumpId, problem: 'corrupt', detail: `the block at byte ${start} belongs to entry ${w.dumpId}` };
+  return undefined;
 }
 
 function indexCustomData(w: FileWindow, t: TocTable, dataStart: number, intSize: number, label: string): { problems: DataProblem[]; lastBlock?: LastBlock } {
@@ -123,12 +128,8 @@ function indexCustomData(w: FileWindow, t: TocTable, dataStart: number, intSize:
         lastBlock = { dumpId, start };
         continue;
       }
-      // The block's type byte and the dump ID after it.
-      if (!w.blockHead(start, intSize) || (w.type !== BLK_DATA && w.type !== BLK_BLOBS)) {
-        problems.push({ dumpId, problem: 'corrupt', detail: `no data block starts at byte ${start}` });
-      } else if (w.dumpId !== dumpId) {
-        problems.push({ dumpId, problem: 'corrupt', detail: `the block at byte ${start} belongs to entry ${w.dumpId}` });
-      }
+      const problem = blockHeadProblem(w, start, dumpId, intSize);
+      if (problem) problems.push(problem);
     }
     return lastBlock ? { problems, lastBlock } : { problems };
   }
