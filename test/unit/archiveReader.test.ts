@@ -184,6 +184,39 @@ describe('a last data block larger than WALK_LAST_BLOCK_UP_TO: checked by its he
   });
 });
 
+describe('opening a custom archive with offsets reads its TOC, not its data blocks', () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgdx-block-head-'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('a damaged block head before the last block: the archive opens, and reading that data fails in one line naming the block', async () => {
+    const source = fixture('pg18-rich.custom.dump');
+    const bytes = Buffer.from(fs.readFileSync(source));
+    const { first, count } = await withArchive(source, async ({ archive }) => {
+      const placed = archive.entries.filter((e) => e.desc === 'TABLE DATA' && e.data?.kind === 'offset');
+      const byOffset = [...placed].sort((a, b) => (a.data as { offset: number }).offset - (b.data as { offset: number }).offset);
+      return { first: byOffset[0]!, count: placed.length };
+    });
+    assert.ok(count > 1, 'the fixture has several tables with data');
+    const at = (first.data as { offset: number }).offset;
+    bytes[at] = 0x7f; // not a block type
+    const damaged = path.join(dir, 'damaged-head.dump');
+    fs.writeFileSync(damaged, bytes);
+    await withArchive(damaged, async (opened) => {
+      assert.deepEqual(opened.archive.dataProblems, [], 'only the last block is checked at open');
+      const entry = opened.archive.entries.find((e) => e.dumpId === first.dumpId)!;
+      await assert.rejects(
+        async () => {
+          for await (const _row of copyRows(opened.openData(entry))) void _row;
+        },
+        (err: unknown) => err instanceof DumpError && !err.message.includes('\n') && /block/.test(err.message),
+      );
+    });
+  });
+});
+
 describe('bad input gets a typed, one-line error', () => {
   let dir: string;
   before(() => {

@@ -607,11 +607,16 @@ class EntryParser {
     let lastDesc = this.lastDesc;
     let p = this.p;
     let i = first;
+    let short = false;
     entries: while (i < stop) {
       const start = p;
       const base = i * STRIDE;
-      if (p + 2 * ib > lim) {
-        if (atEnd) throw this.truncated(i);
+      // The one place that asks for more of the TOC: before an entry that may not fit, or
+      // again at the start of one that ran past the window (`short`). (One place keeps the
+      // loop small, which V8 then compiles sooner.)
+      if (short || p + 2 * ib > lim) {
+        if (atEnd && !short) throw this.truncated(i);
+        short = false;
         if (more !== null && more(p, i)) {
           b = this.b;
           lim = this.lim;
@@ -641,13 +646,8 @@ class EntryParser {
         if (p + ib > lim) {
           if (atEnd) throw this.truncated(i);
           p = start;
-          if (more !== null && more(p, i)) {
-            b = this.b;
-            lim = this.lim;
-            atEnd = this.atEnd;
-            continue entries;
-          }
-          break entries;
+          short = true;
+          continue entries;
         }
         let n = isz === 4 ? (b[p + 1]! | (b[p + 2]! << 8) | (b[p + 3]! << 16)) + b[p + 4]! * 0x1000000 : intAt(b, p, isz);
         if (isz === 4 && b[p] !== 0) n = -n;
@@ -666,13 +666,8 @@ class EntryParser {
         if (n > lim - p) {
           if (atEnd) throw this.tooLong(i, n);
           p = start;
-          if (more !== null && more(p, i)) {
-            b = this.b;
-            lim = this.lim;
-            atEnd = this.atEnd;
-            continue entries;
-          }
-          break entries;
+          short = true;
+          continue entries;
         }
         refs[slot] = p - ib;
         if (n <= 0) {
@@ -703,13 +698,8 @@ class EntryParser {
           if (p + ib > lim) {
             if (atEnd) throw this.truncated(i);
             p = start;
-            if (more !== null && more(p, i)) {
-              b = this.b;
-              lim = this.lim;
-              atEnd = this.atEnd;
-              continue entries;
-            }
-            break entries;
+            short = true;
+            continue entries;
           }
           let len = isz === 4 ? (b[p + 1]! | (b[p + 2]! << 8) | (b[p + 3]! << 16)) + b[p + 4]! * 0x1000000 : intAt(b, p, isz);
           if (isz === 4 && b[p] !== 0) len = -len;
@@ -718,13 +708,8 @@ class EntryParser {
           if (len > lim - p) {
             if (atEnd) throw this.tooLong(i, len);
             p = start;
-            if (more !== null && more(p, i)) {
-              b = this.b;
-              lim = this.lim;
-              atEnd = this.atEnd;
-              continue entries;
-            }
-            break entries;
+            short = true;
+            continue entries;
           }
           let dep = len > 0 && len < 10 ? 0 : Number.NaN;
           for (let k = p; k < p + len; k++) {
@@ -742,13 +727,8 @@ class EntryParser {
         if (p + 1 + osz > lim) {
           if (atEnd) throw this.truncated(i);
           p = start;
-          if (more !== null && more(p, i)) {
-            b = this.b;
-            lim = this.lim;
-            atEnd = this.atEnd;
-            continue entries;
-          }
-          break entries;
+          short = true;
+          continue entries;
         }
         const flag = b[p]!;
         let value = 0;
@@ -767,13 +747,8 @@ class EntryParser {
         const end = this.tail(i, p);
         if (end < 0) {
           p = start;
-          if (more !== null && more(p, i)) {
-            b = this.b;
-            lim = this.lim;
-            atEnd = this.atEnd;
-            continue entries;
-          }
-          break entries;
+          short = true;
+          continue entries;
         }
         p = end;
       }
