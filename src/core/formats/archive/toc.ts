@@ -612,8 +612,7 @@ class EntryParser {
       const start = p;
       const base = i * STRIDE;
       // The one place that asks for more of the TOC: before an entry that may not fit, or
-      // again at the start of one that ran past the window (`short`). (One place keeps the
-      // loop small, which V8 then compiles sooner.)
+      // again at the start of one that ran past the window (`short`, set where it ran out).
       if (short || p + 2 * ib > lim) {
         if (atEnd && !short) throw this.truncated(i);
         short = false;
