@@ -4,6 +4,7 @@ import type { OpenedArchive } from '../archive';
 import { CopyRowCounter } from '../data/countRows';
 import { PendingCounts } from '../data/pendingCounts';
 import { oneLine } from '../errors';
+import { BLK_BLOBS, BLK_DATA } from '../formats/archive/blocks';
 import type { TocArchive, TocEntry } from '../model/types';
 import type { CopyInProgress } from './copyProgress';
 
@@ -18,9 +19,6 @@ import type { CopyInProgress } from './copyProgress';
  * one uncompressed chunk list. Blocks of entries not planned are not sent.
  */
 
-/** pg_dump's block types: table data, large objects. */
-const BLK_DATA = 1;
-const BLK_BLOBS = 3;
 /** Data is handed on in pieces of about this many bytes (fewer, larger writes to the pipe). */
 const PIECE = 1 << 18;
 
