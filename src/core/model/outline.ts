@@ -1,6 +1,6 @@
 import { ownership } from '../plan/closure';
-import { tocIndex } from '../plan/dependencies';
-import { isListedByDefault, listedFlags, tocTableOf } from './listing';
+import { tocIndex, type TocIndex } from '../plan/dependencies';
+import { isListedByDefault, listedFlags } from './listing';
 import type { Archive, TocEntry } from './types';
 
 /**
@@ -97,10 +97,6 @@ export class DumpOutline {
   private readonly leafOf: Int32Array;
   /** One past the leaf's last descendant (its partitions): the span of the leaf's object node. */
   private readonly leafEnd: Int32Array;
-  /** Decoded once: for labels, sorting and matching. */
-  private readonly descs: string[];
-  private readonly namespaces: (string | null)[];
-  private readonly tags: string[];
   /** Stored data bytes of each leaf's own TABLE DATA / BLOBS / … entries. */
   private readonly ownBytes: Float64Array;
   /** Each leaf's parent leaf (a partition's table), -1 when none. */
@@ -111,52 +107,39 @@ export class DumpOutline {
   /** The top-level leaves of each group node (objects, not partitions), in order. */
   private readonly groupMembers = new Map<string, Int32Array>();
   private readonly index: ReturnType<typeof ownership>;
+  /** The TOC by position: descs, and names decoded once when first asked for (labels, sorting, matching). */
+  private readonly toc: TocIndex;
 
   constructor(readonly archive: Archive) {
     const entries = archive.entries;
     const n = entries.length;
     this.index = ownership(archive);
     const own = this.index;
-    this.descs = new Array(n);
-    this.namespaces = new Array(n);
-    this.tags = new Array(n);
-    const position = tocIndex(archive);
+    const toc = (this.toc = tocIndex(archive));
+    const desc = toc.descAt;
+    const tag = (i: number) => toc.tagAt(i) ?? '';
     // From the TOC's columns for an archive: no entry objects, each desc's rule worked out once.
     const listed = listedFlags(archive);
-    const t = tocTableOf(archive);
-    for (let i = 0; i < n; i++) {
-      if (t) {
-        this.descs[i] = t.get(i, 'desc') ?? '';
-        this.namespaces[i] = t.get(i, 'namespace');
-        this.tags[i] = t.get(i, 'tag') ?? '';
-      } else {
-        const e = entries[i]!;
-        this.descs[i] = e.desc ?? '';
-        this.namespaces[i] = e.namespace;
-        this.tags[i] = e.tag ?? '';
-      }
-    }
 
     // Objects: listed, owned by nothing, not a schema. Partitions: tables owned by a table.
-    const isObject = (i: number) => listed[i] === 1 && this.descs[i] !== 'SCHEMA' && !own.isOwned(entries[i]!.dumpId);
-    const partitionsOf = (i: number): number[] =>
-      own
-        .parts(entries[i]!.dumpId)
-        .filter((p) => TABLE_LIKE.has(p.desc ?? '') && TABLE_LIKE.has(this.descs[i]!))
-        .map((p) => position.position(p.dumpId))
-        .sort((a, b) => collator.compare(this.tags[a]!, this.tags[b]!));
+    const isObject = (i: number) => listed[i] === 1 && desc(i) !== 'SCHEMA' && !own.isOwnedAt(i);
+    const partitionsOf = (i: number): number[] => {
+      if (!TABLE_LIKE.has(desc(i))) return [];
+      const out: number[] = [];
+      for (const p of own.partPositions(i)) if (TABLE_LIKE.has(desc(p))) out.push(p);
+      return out.sort((a, b) => collator.compare(tag(a), tag(b)));
+    };
 
     const schemaEntries = new Map<string, number>();
-    for (let i = 0; i < n; i++) if (listed[i] && this.descs[i] === 'SCHEMA') schemaEntries.set(this.tags[i]!, i);
+    for (let i = 0; i < n; i++) if (listed[i] && desc(i) === 'SCHEMA') schemaEntries.set(tag(i), i);
 
     // schema (or null) → group key → top-level object positions
     const bySchema = new Map<string | null, Map<string, { group: KindGroup; members: number[] }>>();
     for (const name of schemaEntries.keys()) bySchema.set(name, new Map());
     for (let i = 0; i < n; i++) {
       if (!isObject(i)) continue;
-      const desc = this.descs[i]!;
-      const group = kindGroupOf(desc);
-      const schema = this.namespaces[i] ?? null;
+      const group = kindGroupOf(desc(i));
+      const schema = toc.namespaceAt(i) ?? null;
       let groups = bySchema.get(schema);
       if (!groups) bySchema.set(schema, (groups = new Map()));
       let g = groups.get(group.key);
@@ -184,7 +167,7 @@ export class DumpOutline {
       if (ia >= 0 || ib >= 0) return (ia < 0 ? Infinity : ia) - (ib < 0 ? Infinity : ib);
       return collator.compare(a.label, b.label);
     };
-    const byName = (a: number, b: number) => collator.compare(this.tags[a]!, this.tags[b]!) || a - b;
+    const byName = (a: number, b: number) => collator.compare(tag(a), tag(b)) || a - b;
 
     const roots: OutlineNode[] = [];
     const schemaNames = [...bySchema.keys()].filter((s): s is string => s !== null).sort(collator.compare);
@@ -246,7 +229,10 @@ export class DumpOutline {
     this.ownBytes = new Float64Array(this.leafCount);
     for (let leaf = 0; leaf < this.leafCount; leaf++) {
       let bytes = 0;
-      for (const p of own.parts(entries[this.leafEntry[leaf]!]!.dumpId)) if (p.dataSize !== null && !TABLE_LIKE.has(p.desc ?? '')) bytes += p.dataSize;
+      for (const p of own.partPositions(this.leafEntry[leaf]!)) {
+        const size = entries[p]!.dataSize;
+        if (size !== null && !TABLE_LIKE.has(desc(p))) bytes += size;
+      }
       const self = entries[this.leafEntry[leaf]!]!.dataSize;
       this.ownBytes[leaf] = bytes + (self ?? 0);
     }
@@ -332,18 +318,19 @@ export class DumpOutline {
 
   /** `desc` of a leaf's entry, decoded once. */
   descOfLeaf(leaf: number): string {
-    return this.descs[this.leafEntry[leaf]!]!;
+    return this.toc.descAt(this.leafEntry[leaf]!);
   }
 
   /** `schema.name` (or `name` for objects without a schema) of a leaf, for matching and messages. */
   qualifiedNameOfLeaf(leaf: number): string {
     const i = this.leafEntry[leaf]!;
-    const ns = this.namespaces[i];
-    return ns ? `${ns}.${this.tags[i]}` : this.tags[i]!;
+    const ns = this.toc.namespaceAt(i);
+    const name = this.toc.tagAt(i) ?? '';
+    return ns ? `${ns}.${name}` : name;
   }
 
   nameOfLeaf(leaf: number): string {
-    return this.tags[this.leafEntry[leaf]!]!;
+    return this.toc.tagAt(this.leafEntry[leaf]!) ?? '';
   }
 
   /** The partitioned table a partition leaf belongs to; -1 when none. */
@@ -362,12 +349,12 @@ export class DumpOutline {
     const node: OutlineNode = {
       id,
       kind: 'object',
-      label: this.tags[i]!,
-      schema: this.namespaces[i] ?? null,
+      label: this.toc.tagAt(i) ?? '',
+      schema: this.toc.namespaceAt(i) ?? null,
       start: leaf,
       end,
       dumpId: e.dumpId,
-      desc: this.descs[i]!,
+      desc: this.toc.descAt(i),
       dataBytes: this.spanBytes(leaf, end),
       expandable: end > leaf + 1 || this.visibleParts(e.dumpId).length > 0,
     };
@@ -388,7 +375,7 @@ export class DumpOutline {
     }
     const at = this.positionOf(dumpId);
     if (at < 0) return undefined;
-    if (this.descs[at] === 'SCHEMA') return this.byId.get(`s:${this.tags[at]}`);
+    if (this.toc.descAt(at) === 'SCHEMA') return this.byId.get(`s:${this.toc.tagAt(at) ?? ''}`);
     // Up the chain of owners to an object, then down again through part nodes.
     const chain: TocEntry[] = [];
     let e: TocEntry | undefined = this.archive.entries[at];
@@ -422,7 +409,7 @@ export class DumpOutline {
   }
 
   private positionOf(dumpId: number): number {
-    return tocIndex(this.archive).position(dumpId);
+    return this.toc.position(dumpId);
   }
 
   /** The top-level leaves (objects, not partitions) of a group or range, in order. */

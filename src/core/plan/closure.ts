@@ -81,6 +81,7 @@ const ON_RELATION = new Set(['CONSTRAINT', 'CHECK CONSTRAINT', 'FK CONSTRAINT', 
 /** Entries about one other object, which depend on it: they go wherever it goes. */
 const ATTACHED = new Set(['COMMENT', 'ACL', 'SECURITY LABEL', 'STATISTICS DATA']);
 const KEY_KINDS = new Set(['CONSTRAINT', 'INDEX']);
+const INDEX_KIND = new Set(['INDEX']);
 
 type Part = 'definition' | 'data' | 'statistics';
 
@@ -133,6 +134,10 @@ export interface Ownership {
   owners(dumpId: number): readonly TocEntry[];
   /** Whether the entry belongs to any object: owners(dumpId).length > 0, without making the list. */
   isOwned(dumpId: number): boolean;
+  /** By position in the TOC (see TocIndex): the positions of the parts (a view: read, do not keep). */
+  partPositions(position: number): Int32Array;
+  /** By position in the TOC: whether the entry belongs to any object. */
+  isOwnedAt(position: number): boolean;
 }
 
 const NO_ENTRIES: readonly TocEntry[] = Object.freeze([]);
@@ -202,136 +207,178 @@ function identityTable(defn: string | null): [string, string] | null {
   return parts && parts.length === 2 ? [parts[0]!, parts[1]!] : null;
 }
 
-/** Among `deps`, the one whose tag `e`'s tag starts with (`relation name` tags), longest first. */
-function byTagPrefix(e: TocEntry, deps: readonly TocEntry[]): TocEntry | undefined {
-  const tag = e.tag ?? '';
-  let best: TocEntry | undefined;
-  for (const d of deps) {
-    if (d.tag === null || d.namespace !== e.namespace) continue;
-    if (tag !== d.tag && !tag.startsWith(`${d.tag} `)) continue;
-    if (!best || d.tag.length > (best.tag ?? '').length) best = d;
-  }
-  return best;
-}
-
 /** Kinds whose entries belong to another entry (or, for a sequence, may belong to a table). */
 const OWNED_KINDS = new Set(['TABLE DATA', 'MATERIALIZED VIEW DATA', 'SEQUENCE SET', 'SEQUENCE OWNED BY', 'TABLE ATTACH', 'INDEX ATTACH', 'SEQUENCE', ...ATTACHED, ...ON_RELATION]);
 
+/**
+ * Works on positions in the TOC, not on entry objects: it visits every entry of a TOC of
+ * 90,000 entries each time a dump is opened in the tree.
+ */
 function buildOwnership(index: TocIndex): Ownership {
   const n = index.entries.length;
+  const desc = index.descAt;
   // The owner of the entry at each position (-1: none); the rare second owners aside.
   const firstOwner = new Int32Array(n).fill(-1);
-  const moreOwners = new Map<number, TocEntry[]>();
-  const own = (child: TocEntry, owner: TocEntry | undefined) => {
-    if (!owner || owner === child) return;
-    const at = index.position(child.dumpId);
-    const first = firstOwner[at]!;
-    if (first < 0) firstOwner[at] = index.position(owner.dumpId);
-    else if (index.entries[first] !== owner) {
-      const more = moreOwners.get(at) ?? [];
+  const moreOwners = new Map<number, number[]>();
+  const own = (child: number, owner: number) => {
+    if (owner < 0 || owner === child) return;
+    const first = firstOwner[child]!;
+    if (first < 0) firstOwner[child] = owner;
+    else if (first !== owner) {
+      const more = moreOwners.get(child) ?? [];
       if (!more.includes(owner)) more.push(owner);
-      moreOwners.set(at, more);
+      moreOwners.set(child, more);
     }
   };
-  const desc = (e: TocEntry) => index.desc(e.dumpId);
-  const isRelation = (e: TocEntry) => RELATIONS.has(desc(e));
-  const isTable = (e: TocEntry) => TABLES.has(desc(e));
-  const isSequence = (e: TocEntry) => desc(e) === 'SEQUENCE';
-  const isIndex = (e: TocEntry) => desc(e) === 'INDEX';
-  const isMatview = (e: TocEntry) => desc(e) === 'MATERIALIZED VIEW';
-  const ofKind = (kind: string) => (kind === 'SEQUENCE' ? isSequence : kind === 'INDEX' ? isIndex : isMatview);
+  // What each entry depends on: positions deps[from] up to deps[to] (no array per entry).
+  const { start: depStart, positions: deps } = index.dependencyRuns;
+  /** The first dependency of kind `kind` in deps[from…to], else deps[from]. */
+  const firstOf = (from: number, to: number, kind: string) => {
+    for (let k = from; k < to; k++) if (desc(deps[k]!) === kind) return deps[k]!;
+    return deps[from]!;
+  };
+  /** The dependencies in deps[from…to] whose desc is in `kinds`. */
+  const ofKinds = (from: number, to: number, kinds: ReadonlySet<string>) => {
+    const out: number[] = [];
+    for (let k = from; k < to; k++) if (kinds.has(desc(deps[k]!))) out.push(deps[k]!);
+    return out;
+  };
+  const sameName = (a: number, b: number) => index.tagAt(a) === index.tagAt(b) && index.namespaceAt(a) === index.namespaceAt(b);
+  /** Among `candidates`, the one whose tag the tag at `at` starts with (`relation name` tags), longest first; -1 when none. */
+  const byTagPrefix = (at: number, candidates: readonly number[]) => {
+    const tag = index.tagAt(at) ?? '';
+    const namespace = index.namespaceAt(at);
+    let best = -1;
+    for (const d of candidates) {
+      const dTag = index.tagAt(d);
+      if (dTag === null || index.namespaceAt(d) !== namespace) continue;
+      if (tag !== dTag && !tag.startsWith(`${dTag} `)) continue;
+      if (best < 0 || dTag.length > (index.tagAt(best) ?? '').length) best = d;
+    }
+    return best;
+  };
+  const defn = (at: number) => index.entries[at]!.defn;
 
-  let relations: Map<string, TocEntry> | undefined;
-  const relationNamed = (name: [string, string] | null): TocEntry | undefined => {
-    if (!name) return undefined;
+  let relations: Map<string, number> | undefined;
+  const relationNamed = (name: [string, string] | null): number => {
+    if (!name) return -1;
     if (!relations) {
       relations = new Map();
-      for (const e of index.entries) if (isRelation(e)) relations.set(`${e.namespace}\u0000${e.tag}`, e);
+      for (let i = 0; i < n; i++) if (RELATIONS.has(desc(i))) relations.set(`${index.namespaceAt(i)}\u0000${index.tagAt(i)}`, i);
     }
-    return relations.get(`${name[0]}\u0000${name[1]}`);
+    return relations.get(`${name[0]}\u0000${name[1]}`) ?? -1;
   };
 
-  const sequenceOwners = new Map<number, TocEntry>();
-  const ownedByLinks: [TocEntry, TocEntry][] = [];
-  const defaultsUsing: [TocEntry, TocEntry][] = [];
+  /** Sequence → the table that owns it (positions). */
+  const sequenceOwners = new Map<number, number>();
+  const ownedByLinks: [number, number][] = [];
+  const defaultsUsing: [number, number][] = [];
 
-  for (const e of index.entries) {
-    const d = desc(e);
+  for (let i = 0; i < n; i++) {
+    const d = desc(i);
     if (!OWNED_KINDS.has(d)) continue;
-    const deps = index.dependencies(e);
-    if (deps.length === 0) continue;
-    if (d === 'TABLE DATA') own(e, deps[0]);
-    else if (d === 'MATERIALIZED VIEW DATA') own(e, deps.find(ofKind('MATERIALIZED VIEW')) ?? deps[0]);
-    else if (d === 'SEQUENCE SET') own(e, deps.find(ofKind('SEQUENCE')) ?? deps[0]);
+    const from = depStart[i]!;
+    const to = depStart[i + 1]!;
+    if (from === to) continue;
+    if (d === 'TABLE DATA') own(i, deps[from]!);
+    else if (d === 'MATERIALIZED VIEW DATA') own(i, firstOf(from, to, 'MATERIALIZED VIEW'));
+    else if (d === 'SEQUENCE SET') own(i, firstOf(from, to, 'SEQUENCE'));
     else if (d === 'SEQUENCE OWNED BY') {
-      const sequence = deps.find(ofKind('SEQUENCE')) ?? deps[0]!;
-      own(e, sequence);
-      ownedByLinks.push([e, sequence]);
+      const sequence = firstOf(from, to, 'SEQUENCE');
+      own(i, sequence);
+      ownedByLinks.push([i, sequence]);
     } else if (ATTACHED.has(d)) {
       // A column's ACL also depends on the table's ACL; it is about the table.
-      own(e, deps.find((x) => desc(x) !== 'ACL') ?? deps[0]);
+      let owner = deps[from]!;
+      for (let k = from; k < to; k++) {
+        if (desc(deps[k]!) !== 'ACL') {
+          owner = deps[k]!;
+          break;
+        }
+      }
+      own(i, owner);
     } else if (d === 'TABLE ATTACH') {
-      const tables = deps.filter(isTable);
-      const partition = (tables.length > 1 ? tables.find((x) => x.tag === e.tag && x.namespace === e.namespace) : undefined) ?? tables[0] ?? deps[0]!;
-      own(e, partition);
+      const tables = ofKinds(from, to, TABLES);
+      const partition = (tables.length > 1 ? tables.find((x) => sameName(x, i)) : undefined) ?? tables[0] ?? deps[from]!;
+      own(i, partition);
       const parent = tables.find((x) => x !== partition);
-      if (parent) own(partition, parent);
+      if (parent !== undefined) own(partition, parent);
     } else if (d === 'INDEX ATTACH') {
-      const indexes = deps.filter(ofKind('INDEX'));
-      own(e, indexes.find((x) => x.tag === e.tag && x.namespace === e.namespace) ?? indexes[indexes.length - 1] ?? deps[0]);
+      const indexes = ofKinds(from, to, INDEX_KIND);
+      own(i, indexes.find((x) => sameName(x, i)) ?? indexes[indexes.length - 1] ?? deps[from]!);
     } else if (ON_RELATION.has(d)) {
       // Tags are `relation name` (INDEX and STATISTICS: just the name); a foreign key depends on
       // two tables. A domain's separate CHECK CONSTRAINT is `domain name` and depends on the domain.
-      const candidates = deps.filter(isRelation);
-      const owner =
-        candidates.length === 1
-          ? candidates[0]
-          : candidates.length > 1
-            ? (byTagPrefix(e, candidates) ?? candidates[0])
-            : (byTagPrefix(e, deps) ?? deps[0]);
-      own(e, owner);
-      if (d === 'DEFAULT' && owner) for (const x of deps) if (desc(x) === 'SEQUENCE') defaultsUsing.push([x, owner]);
+      let owner = -1;
+      let relations = 0;
+      for (let k = from; k < to; k++) if (RELATIONS.has(desc(deps[k]!)) && relations++ === 0) owner = deps[k]!;
+      if (relations !== 1) {
+        const byTag = byTagPrefix(i, relations > 1 ? ofKinds(from, to, RELATIONS) : Array.from(deps.subarray(from, to)));
+        if (byTag >= 0) owner = byTag;
+        else if (relations === 0) owner = deps[from]!;
+      }
+      own(i, owner);
+      if (d === 'DEFAULT') for (let k = from; k < to; k++) if (desc(deps[k]!) === 'SEQUENCE') defaultsUsing.push([deps[k]!, owner]);
     } else if (d === 'SEQUENCE') {
       // An owned sequence (serial or identity) depends on its table; the definition is read
       // only when that does not settle it.
-      const tables = deps.filter(isTable);
-      const table = tables.length === 1 ? tables[0] : (relationNamed(identityTable(e.defn)) ?? tables[0]);
-      if (table) sequenceOwners.set(e.dumpId, table);
+      let table = -1;
+      let tables = 0;
+      for (let k = from; k < to; k++) if (TABLES.has(desc(deps[k]!)) && tables++ === 0) table = deps[k]!;
+      if (tables !== 1) {
+        const named = relationNamed(identityTable(defn(i)));
+        if (named >= 0) table = named;
+      }
+      if (table >= 0) sequenceOwners.set(i, table);
     }
   }
   for (const [link, sequence] of ownedByLinks) {
-    if (sequenceOwners.has(sequence.dumpId)) continue;
-    const table = relationNamed(ownedByTable(link.defn));
-    if (table) sequenceOwners.set(sequence.dumpId, table);
+    if (sequenceOwners.has(sequence)) continue;
+    const table = relationNamed(ownedByTable(defn(link)));
+    if (table >= 0) sequenceOwners.set(sequence, table);
   }
-  for (const [id, table] of sequenceOwners) own(index.byId(id)!, table);
+  for (const [sequence, table] of sequenceOwners) own(sequence, table);
   // A sequence no table owns, used by a column default: it goes with each table that uses it.
-  for (const [sequence, table] of defaultsUsing) if (!sequenceOwners.has(sequence.dumpId)) own(sequence, table);
+  for (const [sequence, table] of defaultsUsing) if (!sequenceOwners.has(sequence)) own(sequence, table);
 
-  const parts = new Map<number, TocEntry[]>();
-  const addPart = (owner: TocEntry, e: TocEntry) => {
-    const have = parts.get(owner.dumpId);
-    if (have) have.push(e);
-    else parts.set(owner.dumpId, [e]);
-  };
-  const ownersCache = new Map<number, readonly TocEntry[]>();
+  // Each owner's parts, in archive order, as runs of positions (CSR): no list per owner until asked for.
+  const partStart = new Int32Array(n + 1);
+  const hasMore = moreOwners.size > 0;
   for (let i = 0; i < n; i++) {
     if (firstOwner[i]! < 0) continue;
-    const e = index.entries[i]!;
-    addPart(index.entries[firstOwner[i]!]!, e);
-    for (const o of moreOwners.get(i) ?? []) addPart(o, e);
+    partStart[firstOwner[i]! + 1]!++;
+    if (hasMore) for (const o of moreOwners.get(i) ?? []) partStart[o + 1]!++;
   }
+  for (let i = 0; i < n; i++) partStart[i + 1] = partStart[i + 1]! + partStart[i]!;
+  const partPos = new Int32Array(partStart[n]!);
+  const fill = partStart.slice(0, n);
+  for (let i = 0; i < n; i++) {
+    if (firstOwner[i]! < 0) continue;
+    partPos[fill[firstOwner[i]!]!++] = i;
+    if (hasMore) for (const o of moreOwners.get(i) ?? []) partPos[fill[o]!++] = i;
+  }
+  const partsCache = new Map<number, readonly TocEntry[]>();
+  const ownersCache = new Map<number, readonly TocEntry[]>();
+  const partPositions = (at: number) => partPos.subarray(partStart[at]!, partStart[at + 1]!);
   return {
-    parts: (id) => parts.get(id) ?? NO_ENTRIES,
+    parts: (id) => {
+      const at = index.position(id);
+      if (at < 0 || partStart[at] === partStart[at + 1]) return NO_ENTRIES;
+      let list = partsCache.get(at);
+      if (!list) partsCache.set(at, (list = Array.from(partPositions(at), (p) => index.entries[p]!)));
+      return list;
+    },
+    partPositions,
     isOwned: (id) => {
       const at = index.position(id);
       return at >= 0 && firstOwner[at]! >= 0;
     },
+    isOwnedAt: (at) => firstOwner[at]! >= 0,
     owners: (id) => {
       const at = index.position(id);
       if (at < 0 || firstOwner[at]! < 0) return NO_ENTRIES;
       let list = ownersCache.get(at);
-      if (!list) ownersCache.set(at, (list = [index.entries[firstOwner[at]!]!, ...(moreOwners.get(at) ?? [])]));
+      if (!list) ownersCache.set(at, (list = [firstOwner[at]!, ...(moreOwners.get(at) ?? [])].map((p) => index.entries[p]!)));
       return list;
     },
   };

@@ -1,3 +1,4 @@
+import { tocTableOf } from '../model/listing';
 import type { Archive, TocEntry } from '../model/types';
 
 /**
@@ -22,6 +23,16 @@ export interface TocIndex {
   dependencies(entry: TocEntry): readonly TocEntry[];
   /** The entries that depend on the entry with this dumpId, in archive order. */
   dependents(dumpId: number): readonly TocEntry[];
+
+  // By position, for passes over the whole TOC (the outline, ownership): no entry objects.
+  /** The desc of the entry at a position; '' when NULL. */
+  descAt(position: number): string;
+  /** The tag of the entry at a position, decoded once. */
+  tagAt(position: number): string | null;
+  /** The namespace of the entry at a position, decoded once. */
+  namespaceAt(position: number): string | null;
+  /** What each entry depends on, by position: the entry at p depends on positions[start[p]] up to positions[start[p + 1]]. */
+  readonly dependencyRuns: { readonly start: Int32Array; readonly positions: Int32Array };
 }
 
 const NONE: readonly TocEntry[] = Object.freeze([]);
@@ -38,33 +49,36 @@ export function tocIndex(archive: Archive): TocIndex {
   return index;
 }
 
-/** Every entry's dependency IDs: from the TOC's columns when they are there, else from the entries. */
-function dependencyLists(archive: Archive, entries: readonly TocEntry[]): (i: number, visit: (id: number) => void) => void {
+/** Every entry's dependency IDs, entry i's at `ids[start[i]]` on for `count[i]`: the TOC's columns when there are some, else from the entries. */
+function dependencyLists(archive: Archive, entries: readonly TocEntry[]): { ids: Int32Array; start: Int32Array; count: Int32Array } {
   const t = archive.table as Partial<typeof archive.table> | undefined;
-  if (t && t.count === entries.length && t.deps && t.depStart && t.depCount && t.dumpId) {
-    const { deps, depStart, depCount } = t;
-    return (i, visit) => {
-      const start = depStart[i]!;
-      for (let k = start, end = start + depCount[i]!; k < end; k++) visit(deps[k]!);
-    };
-  }
-  return (i, visit) => entries[i]!.dependencies.forEach(visit);
+  if (t && t.count === entries.length && t.deps && t.depStart && t.depCount && t.dumpId) return { ids: t.deps, start: t.depStart, count: t.depCount };
+  const lists = entries.map((e) => e.dependencies);
+  const start = new Int32Array(entries.length);
+  const count = new Int32Array(entries.length);
+  const ids = new Int32Array(lists.reduce((sum, l) => sum + l.length, 0));
+  let used = 0;
+  lists.forEach((l, i) => {
+    start[i] = used;
+    count[i] = l.length;
+    ids.set(l, used);
+    used += l.length;
+  });
+  return { ids, start, count };
 }
 
 function buildIndex(archive: Archive): TocIndex {
   const entries = archive.entries;
   const n = entries.length;
-  const ids = new Int32Array(n);
+  const t = tocTableOf(archive);
+  const ids = t ? t.dumpId.subarray(0, n) : Int32Array.from(entries, (e) => e.dumpId);
   let maxId = 0;
-  for (let i = 0; i < n; i++) {
-    const id = entries[i]!.dumpId;
-    ids[i] = id;
-    if (id > maxId) maxId = id;
-  }
+  for (let i = 0; i < n; i++) if (ids[i]! > maxId) maxId = ids[i]!;
   // dumpId → position: an array when the IDs are dense enough (pg_dump numbers from 1), else a Map.
   let positionOf: (id: number) => number;
+  let dense: Int32Array | undefined;
   if (maxId <= 4 * n + 4096) {
-    const table = new Int32Array(maxId + 1).fill(-1);
+    const table = (dense = new Int32Array(maxId + 1).fill(-1));
     for (let i = 0; i < n; i++) if (ids[i]! >= 0) table[ids[i]!] = i;
     positionOf = (id) => (Number.isInteger(id) && id >= 0 && id <= maxId ? table[id]! : -1);
   } else {
@@ -74,25 +88,26 @@ function buildIndex(archive: Archive): TocIndex {
   }
 
   // Forward edges as positions, one run per entry (CSR); then the reverse edges the same way.
-  const each = dependencyLists(archive, entries);
+  const lists = dependencyLists(archive, entries);
   const fStart = new Int32Array(n + 1);
   let fPos = new Int32Array(Math.max(16, n * 2));
   let used = 0;
   for (let i = 0; i < n; i++) {
     fStart[i] = used;
     const self = ids[i]!;
-    each(i, (id) => {
-      if (id === self) return;
-      const at = positionOf(id);
-      if (at < 0) return;
-      for (let k = fStart[i]!; k < used; k++) if (fPos[k] === at) return;
+    next: for (let j = lists.start[i]!, end = j + lists.count[i]!; j < end; j++) {
+      const id = lists.ids[j]!;
+      if (id === self) continue;
+      const at = dense ? (id >= 0 && id <= maxId ? dense[id]! : -1) : positionOf(id);
+      if (at < 0) continue;
+      for (let k = fStart[i]!; k < used; k++) if (fPos[k] === at) continue next;
       if (used === fPos.length) {
         const grown = new Int32Array(fPos.length * 2);
         grown.set(fPos);
         fPos = grown;
       }
       fPos[used++] = at;
-    });
+    }
   }
   fStart[n] = used;
   const rStart = new Int32Array(n + 1);
@@ -108,7 +123,12 @@ function buildIndex(archive: Archive): TocIndex {
     }
   }
 
-  const descs: (string | undefined)[] = new Array(n);
+  // Names by position: the desc of every entry at once (few distinct values, decoded once each
+  // by the TOC table), tags and namespaces when first asked for.
+  const descs: string[] = new Array(n);
+  for (let i = 0; i < n; i++) descs[i] = t ? (t.descId[i]! < 0 ? '' : t.descOf(t.descId[i]!)) : (entries[i]!.desc ?? '');
+  const tags: (string | null | undefined)[] = new Array(n);
+  const namespaces: (string | null | undefined)[] = new Array(n);
   const forward: (readonly TocEntry[] | undefined)[] = new Array(n);
   const reverse: (readonly TocEntry[] | undefined)[] = new Array(n);
   const run = (pos: Int32Array, from: number, to: number): readonly TocEntry[] => {
@@ -128,9 +148,20 @@ function buildIndex(archive: Archive): TocIndex {
     position: positionOf,
     desc: (id) => {
       const at = positionOf(id);
-      if (at < 0) return '';
-      return (descs[at] ??= entries[at]!.desc ?? '');
+      return at < 0 ? '' : descs[at]!;
     },
+    descAt: (at) => descs[at]!,
+    tagAt: (at) => {
+      const known = tags[at];
+      if (known !== undefined) return known;
+      return (tags[at] = t ? t.get(at, 'tag') : entries[at]!.tag);
+    },
+    namespaceAt: (at) => {
+      const known = namespaces[at];
+      if (known !== undefined) return known;
+      return (namespaces[at] = t ? t.get(at, 'namespace') : entries[at]!.namespace);
+    },
+    dependencyRuns: { start: fStart, positions: fPos },
     dependencies: (e) => {
       const at = positionOf(e.dumpId);
       if (at < 0) return NONE;
