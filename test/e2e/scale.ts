@@ -4,8 +4,9 @@
  * median of 5 runs, each on a freshly opened dump (min, median and max printed): the
  * 90,000-entry benchmark archive (bench/archives.mjs, `.cache/bench/bench-90k-*.dump`) opened in
  * the Dump Explorer tree of a real workbench (target: at most 1 s), a schema of 10,000 tables
- * (`.cache/bench/bench-wide10k-*.dump`) ticked by a click on its check-box (at most 300 ms), and
- * what that costs the extension host in memory (at most +200 MB).
+ * (`.cache/bench/bench-wide10k-*.dump`) ticked by a click on its check-box once the tree is still
+ * (at most 300 ms; the same click made at once is printed too), and what that costs the extension
+ * host in memory (at most +200 MB).
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -94,11 +95,58 @@ function spread(ms: number[], target: number): { text: string; met: boolean } {
   return { text: `${ms.length} runs: min ${sorted[0]} ms, median ${median} ms, max ${sorted[sorted.length - 1]} ms (${ms.join(', ')}; target: median <= ${target} ms): ${met ? 'met' : 'NOT met'}`, met };
 }
 
-/** Clicks the check-box of the wide archive's schema; ms to the check-box drawn ticked and the root saying what is picked, and to the view's message. */
-async function timeTick(page: Page, wideName: string): Promise<{ tickMs: number; messageMs: number }> {
+/**
+ * VS Code holds back a tree's redraw that comes within 200 ms of the one before (ExtHostTreeView
+ * batches onDidChangeTreeData). A person's click comes well after the rows appear; a test's
+ * comes within 100 ms, inside the window of the open's redraw.
+ */
+const SETTLED_MS = 250;
+
+/** What treeSettled uses of the page's globals (the tests are compiled without the DOM's types). */
+interface PageWatch {
+  MutationObserver: new (callback: () => void) => { observe(node: unknown, options: object): void; disconnect(): void };
+  performance: { now(): number };
+  pgdxLastChange?: number;
+  pgdxObserver?: { disconnect(): void };
+}
+
+/** Resolves once the Dumps view's DOM has not changed for `ms`: the tree has drawn what it was told. */
+async function treeSettled(page: Page, ms: number): Promise<void> {
+  await dumpsPane(page).evaluate((pane) => {
+    const g = globalThis as unknown as PageWatch;
+    g.pgdxObserver?.disconnect();
+    g.pgdxLastChange = g.performance.now();
+    const observer = new g.MutationObserver(() => {
+      g.pgdxLastChange = g.performance.now();
+    });
+    observer.observe(pane, { subtree: true, childList: true, attributes: true, characterData: true });
+    g.pgdxObserver = observer;
+  });
+  await page.waitForFunction(
+    (quiet) => {
+      const g = globalThis as unknown as PageWatch;
+      return g.performance.now() - (g.pgdxLastChange ?? 0) >= quiet;
+    },
+    ms,
+    { polling: 'raf', timeout: 30_000 },
+  );
+  await page.evaluate(() => (globalThis as unknown as PageWatch).pgdxObserver?.disconnect());
+}
+
+/**
+ * Clicks the check-box of the wide archive's schema; ms to the check-box drawn ticked and the
+ * root saying what is picked, and to the view's message. `settled`: the pointer is on the
+ * check-box and the tree has been still for SETTLED_MS first, as when a person ticks; otherwise
+ * the click comes as soon as the rows are there.
+ */
+async function timeTick(page: Page, wideName: string, settled: boolean): Promise<{ tickMs: number; messageMs: number }> {
   const schema = treeRow(page, 'wide', 2);
   const root = treeRow(page, wideName, 1);
   const checkbox = schema.locator('.custom-view-tree-node-item-checkbox');
+  if (settled) {
+    await checkbox.hover();
+    await treeSettled(page, SETTLED_MS);
+  }
   const started = Date.now();
   await checkbox.click();
   await page.waitForFunction(
@@ -116,7 +164,8 @@ async function timeTick(page: Page, wideName: string): Promise<{ tickMs: number;
  * runs): open the 90,000-entry archive in the Dumps view (command to root and schemas on
  * screen), then tick the one schema of the 10,000-table archive by clicking its check-box (click
  * to the check-box drawn ticked and the dump's root saying what is picked; and to the view's
- * message counting the plan). Adds the lines to print.
+ * message counting the plan), on a still tree and, alternating with those, at once. Adds the
+ * lines to print.
  */
 async function measureTree(page: Page, bench: string, wide: string | undefined, rss: () => number | undefined, lines: string[]): Promise<void> {
   const before = rss();
@@ -141,21 +190,29 @@ async function measureTree(page: Page, bench: string, wide: string | undefined, 
     const wideOpenMs: number[] = [];
     const tickMs: number[] = [];
     const messageMs: number[] = [];
-    for (let run = 0; run < RUNS; run++) {
+    const atOnceMs: number[] = [];
+    for (let run = 0; run < RUNS * 2; run++) {
+      // Settled ticks (the figure with a target) and ticks at once, alternating.
+      const settled = run % 2 === 0;
       await closeDump(page, wideName);
-      wideOpenMs.push(await timeTreeOpen(page, wideName, 'wide'));
+      const opened = await timeTreeOpen(page, wideName, 'wide');
+      if (settled) wideOpenMs.push(opened);
       if (run === 0) wideOpen = rss();
-      const tick = await timeTick(page, wideName);
-      tickMs.push(tick.tickMs);
-      messageMs.push(tick.messageMs);
+      const tick = await timeTick(page, wideName, settled);
+      if (settled) {
+        tickMs.push(tick.tickMs);
+        messageMs.push(tick.messageMs);
+      } else atOnceMs.push(tick.tickMs);
     }
     await screenshot('scale-wide-schema-ticked');
     const errors = (await page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts()).filter((t) => /error/i.test(t));
     if (errors.length > 0) lines.push(`scale: the workbench showed: ${errors.join(' | ')}`);
     const tick = spread(tickMs, TICK_TARGET_MS);
-    lines.push(`scale: ${path.basename(wide)}: opened in the tree, ${spread(wideOpenMs, Infinity).text.replace(/; target.*$/, ')')}`);
+    const info = (ms: number[]) => spread(ms, Infinity).text.replace(/; target.*$/, ')');
+    lines.push(`scale: ${path.basename(wide)}: opened in the tree, ${info(wideOpenMs)}`);
     lines.push(`scale: ${path.basename(wide)}: ticking its schema of 10,000 tables, from the click to the tree showing it ticked, ${tick.text}`);
-    lines.push(`scale: ${path.basename(wide)}: from the click to the view's message counting the plan, ${spread(messageMs, Infinity).text.replace(/; target.*$/, ')')}`);
+    lines.push(`scale: ${path.basename(wide)}: the same tick clicked as soon as the rows appear (inside VS Code's 200 ms batching of tree redraws), ${info(atOnceMs)}`);
+    lines.push(`scale: ${path.basename(wide)}: from the click to the view's message counting the plan, ${info(messageMs)}`);
   }
   const after = rss();
   const mb = (n: number | undefined, since?: number) => (n === undefined ? '? MB' : `${n} MB${since !== undefined ? ` (${n >= since ? '+' : '−'}${Math.abs(n - since)} MB)` : ''}`);
