@@ -379,6 +379,8 @@ export class TocTable {
   }
 
   get(i: number, field: NameField | TextField): string | null {
+    // The desc (asked for most, by every pass over the entries) straight from its id; NULL and "" below.
+    if (field === 'desc' && this.descId[i]! >= 0) return this.descOf(this.descId[i]!);
     const ref = this.refs[i * STRIDE + SLOT[field]]!;
     const len = this.lengthAt(ref);
     if (len < 0) return null;
