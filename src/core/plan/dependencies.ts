@@ -1,3 +1,4 @@
+import type { TocTable } from '../formats/archive/toc';
 import { tocTableOf } from '../model/listing';
 import type { Archive, TocEntry } from '../model/types';
 
@@ -49,10 +50,9 @@ export function tocIndex(archive: Archive): TocIndex {
   return index;
 }
 
-/** Every entry's dependency IDs, entry i's at `ids[start[i]]` on for `count[i]`: the TOC's columns when there are some, else from the entries. */
-function dependencyLists(archive: Archive, entries: readonly TocEntry[]): { ids: Int32Array; start: Int32Array; count: Int32Array } {
-  const t = archive.table as Partial<typeof archive.table> | undefined;
-  if (t && t.count === entries.length && t.deps && t.depStart && t.depCount && t.dumpId) return { ids: t.deps, start: t.depStart, count: t.depCount };
+/** Every entry's dependency IDs, entry i's at `ids[start[i]]` on for `count[i]`: the columns of `t` (these entries' TOC table) when there is one, else from the entries. */
+function dependencyLists(t: TocTable | undefined, entries: readonly TocEntry[]): { ids: Int32Array; start: Int32Array; count: Int32Array } {
+  if (t) return { ids: t.deps, start: t.depStart, count: t.depCount };
   const lists = entries.map((e) => e.dependencies);
   const start = new Int32Array(entries.length);
   const count = new Int32Array(entries.length);
@@ -70,7 +70,9 @@ function dependencyLists(archive: Archive, entries: readonly TocEntry[]): { ids:
 function buildIndex(archive: Archive): TocIndex {
   const entries = archive.entries;
   const n = entries.length;
-  const t = tocTableOf(archive);
+  // The TOC table's columns when it is the table of these entries (an archive read from a file).
+  const table = tocTableOf(archive);
+  const t = table && table.count === n ? table : undefined;
   const ids = t ? t.dumpId.subarray(0, n) : Int32Array.from(entries, (e) => e.dumpId);
   let maxId = 0;
   for (let i = 0; i < n; i++) if (ids[i]! > maxId) maxId = ids[i]!;
@@ -88,7 +90,7 @@ function buildIndex(archive: Archive): TocIndex {
   }
 
   // Forward edges as positions, one run per entry (CSR); then the reverse edges the same way.
-  const lists = dependencyLists(archive, entries);
+  const lists = dependencyLists(t, entries);
   const fStart = new Int32Array(n + 1);
   let fPos = new Int32Array(Math.max(16, n * 2));
   let used = 0;
