@@ -4,12 +4,13 @@
  * --no-privileges path must work.
  */
 import assert from 'node:assert/strict';
-import { withArchive } from '../../src/core/archive';
+import { openArchive, withArchive } from '../../src/core/archive';
 import { resolveConnection } from '../../src/core/connections/resolve';
 import { buildPlan } from '../../src/core/plan/closure';
 import { runRestore } from '../../src/core/restore/restoreArchive';
 import { preflight } from '../../src/core/target/preflight';
-import { fixturePath, testEnv } from '../support/env';
+import { postRestore } from '../../src/core/target/postRestore';
+import { fixturePath, sharedFixture, testEnv } from '../support/env';
 import { createDatabase, query } from '../support/pgServer';
 
 describe('restore into a second server major', function () {
@@ -23,13 +24,16 @@ describe('restore into a second server major', function () {
   };
 
   const db2 = `${db}_b`;
+  const db3 = `${db}_c`;
   before(async () => {
     await createDatabase(second(), db);
     await createDatabase(second(), db2);
+    await createDatabase(second(), db3);
   });
   after(async () => {
     await query(second(), 'postgres', `drop database if exists ${db} with (force)`);
     await query(second(), 'postgres', `drop database if exists ${db2} with (force)`);
+    await query(second(), 'postgres', `drop database if exists ${db3} with (force)`);
     // Roles are the cluster's: the one the create-roles fix made goes too.
     await query(second(), 'postgres', 'drop role if exists app_reader');
   });
@@ -113,5 +117,50 @@ describe('restore into a second server major', function () {
       fks: 'order_customer_id_fkey',
       policies: 'customer_self',
     });
+  });
+
+  it('after a restore that brought statistics (STATISTICS DATA), ANALYZE leaves those tables as they are', async () => {
+    // No pg_restore 18 here: the tables are made by hand (autovacuum off, so that only ANALYZE
+    // can give them statistics), and the statistics of two of them restored with the functions
+    // pg_restore 18 calls, values ANALYZE would not compute (avg_width 77).
+    await query(
+      second(),
+      db3,
+      `create schema sales;
+       create table sales.customer (id int) with (autovacuum_enabled = false);
+       create table sales."order" (id int, customer_id int) with (autovacuum_enabled = false);
+       create table sales.order_line (id int, qty int) with (autovacuum_enabled = false);
+       create statistics sales.order_line_deps (dependencies) on id, qty from sales.order_line;
+       insert into sales.customer select g from generate_series(1, 200) g;
+       insert into sales."order" select g, g % 200 from generate_series(1, 2000) g;
+       insert into sales.order_line select g, g % 7 from generate_series(1, 3000) g;
+       select pg_catalog.pg_restore_relation_stats('schemaname', 'sales', 'relname', t, 'relpages', 1::integer, 'reltuples', 200::real)
+         from unnest(array['customer', 'order_line']) t;
+       select pg_catalog.pg_restore_attribute_stats('schemaname', 'sales', 'relname', t, 'attname', 'id', 'inherited', false,
+                                                    'null_frac', 0::real, 'avg_width', 77::integer, 'n_distinct', -1::real)
+         from unnest(array['customer', 'order_line']) t;`,
+    );
+    const opened = await openArchive(sharedFixture('pg18-rich.custom-stats.dump'));
+    try {
+      const plan = buildPlan(opened.archive, { tables: ['sales.customer', 'sales.order', 'sales.order_line'] });
+      const statistics = plan.entries.filter((p) => p.entry.desc === 'STATISTICS DATA').map((p) => p.entry.tag);
+      for (const t of ['customer', 'order', 'order_line']) assert.ok(statistics.includes(t), `the plan restores the statistics of sales.${t}: ${statistics.join(', ')}`);
+      const report = await postRestore(opened, plan, connection(db3), { countRows: false, fixSequences: false });
+      assert.deepEqual(report.problems, []);
+      // sales.order got none (as when its statistics failed to restore), sales.order_line has extended statistics to compute.
+      assert.deepEqual([...report.analyzed].sort(), ['sales.order', 'sales.order_line']);
+      assert.deepEqual(report.notes, ['ANALYZE left out for sales.customer: their statistics came with the restore (STATISTICS DATA)']);
+    } finally {
+      await opened.close();
+    }
+    const widths = await query<{ t: string; w: number }>(second(), db3, "select tablename as t, avg_width as w from pg_stats where schemaname = 'sales' and attname = 'id' order by 1");
+    assert.deepEqual(
+      widths.map((r) => [r.t, r.w]),
+      [
+        ['customer', 77],
+        ['order', 4],
+        ['order_line', 4],
+      ],
+    );
   });
 });

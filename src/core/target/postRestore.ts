@@ -3,7 +3,9 @@
  *
  * 1. ANALYZE them (and materialized views whose data was restored, and a partitioned table
  *    whose partitions were all restored), so that the planner does not work from empty
- *    statistics until autovacuum comes by (it never analyzes partitioned tables).
+ *    statistics until autovacuum comes by (it never analyzes partitioned tables). A table whose
+ *    statistics came with the restore (PostgreSQL 18's STATISTICS DATA entries, planned and found
+ *    in the target afterwards) is left as it is, as `vacuumdb --missing-stats-only` leaves it.
  * 2. Sequences owned by their columns (serial, identity, `OWNED BY`): when a sequence is behind
  *    the column's largest value (smallest, for a descending one), the next insert would fail
  *    with a duplicate key, so it is set forward with `setval(seq, max, true)`. A sequence is
@@ -158,6 +160,7 @@ export async function postRestore(opened: OpenedArchive | undefined, plan: Resto
   const tableData = restoresData ? planned.filter((e) => e.desc === 'TABLE DATA') : [];
   const viewData = restoresData ? planned.filter((e) => e.desc === 'MATERIALIZED VIEW DATA') : [];
   const definedTables = restoresData ? [] : planned.filter((e) => e.desc === 'TABLE');
+  const statisticsPlanned = new Set(restoresData ? planned.filter((e) => e.desc === 'STATISTICS DATA').map((e) => relKey(e.namespace!, e.tag!)) : []);
 
   // The archive's counts, one entry at a time, while the database works; stopped with the rest.
   // Counts the caller started earlier (while the restore ran: archiveCounts below) are used as they are.
@@ -231,6 +234,7 @@ export async function postRestore(opened: OpenedArchive | undefined, plan: Resto
         archiveCounts,
         rowsBefore,
         restoresData,
+        statisticsPlanned,
         doAnalyze,
         doSequences,
         doCount,
@@ -375,6 +379,8 @@ interface TargetJob {
   archiveCounts: Map<number, Promise<number>>;
   rowsBefore: Map<string, number>;
   restoresData: boolean;
+  /** Tables (relKey) whose STATISTICS DATA entry the plan restores. */
+  statisticsPlanned: Set<string>;
   doAnalyze: boolean;
   doSequences: boolean;
   doCount: boolean;
@@ -409,7 +415,12 @@ async function targetWork(open: () => Promise<TargetWork>, report: PostRestoreRe
     ? (async () => {
         if (job.restoresData) {
           const parents = await main.wholePartitionedParents(restoredTables);
-          await main.analyze([...restoredTables, ...uniqueRelations(job.viewData, found)], parents);
+          const withStatistics = await main.restoredStatistics(restoredTables.filter((r) => job.statisticsPlanned.has(relKey(r.schema, r.relname))));
+          if (withStatistics.length > 0) {
+            main.report.notes.push(`ANALYZE left out for ${withStatistics.map((r) => r.name).join(', ')}: their statistics came with the restore (STATISTICS DATA)`);
+          }
+          const analyzed = restoredTables.filter((r) => !withStatistics.includes(r));
+          await main.analyze([...analyzed, ...uniqueRelations(job.viewData, found)], parents);
         } else {
           await main.analyze(uniqueRelations(job.definedTables, found), []);
         }
@@ -593,6 +604,25 @@ class TargetWork {
       out.set(relKey(r.nspname, r.relname), { name: qualified(r.nspname, r.relname), schema: r.nspname, relname: r.relname, oid: r.oid, relkind: r.relkind });
     }
     return out;
+  }
+
+  /**
+   * Of `tables`, those that hold planner statistics now: a row count (reltuples not -1) and
+   * column statistics, and no extended statistics objects (whose data pg_dump 18 does not dump).
+   * Only PostgreSQL 18 and later can have been given statistics by a restore.
+   */
+  async restoredStatistics(tables: readonly Relation[]): Promise<Relation[]> {
+    if (tables.length === 0 || this.session.serverVersionNum < 180000) return [];
+    const { rows } = await this.#client.query<{ oid: string }>(
+      `select c.oid::int8::text as oid
+         from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+        where c.oid = any($1::oid[]) and c.reltuples >= 0
+          and exists (select from pg_catalog.pg_stats s where s.schemaname = n.nspname and s.tablename = c.relname)
+          and not exists (select from pg_catalog.pg_statistic_ext x where x.stxrelid = c.oid)`,
+      [tables.map((r) => r.oid)],
+    );
+    const kept = new Set(rows.map((r) => r.oid));
+    return tables.filter((r) => kept.has(r.oid));
   }
 
   /**
