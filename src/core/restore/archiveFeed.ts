@@ -62,7 +62,7 @@ export function feedArchive(opened: OpenedArchive<TocArchive>, planned: readonly
 
   async function* bytes(): AsyncGenerator<Buffer> {
     const withData = planned.filter((e) => e.hadDumper && e.data?.kind === 'offset');
-    yield await headerAndToc(archive);
+    yield* headerAndToc(archive);
     for (const e of withData) {
       if (signal?.aborted) return;
       if (isLargeObjects(e)) {
@@ -126,21 +126,31 @@ export function feedArchive(opened: OpenedArchive<TocArchive>, planned: readonly
 /**
  * The header and TOC as pg_restore is to read them: every byte before the first data block, with
  * the header's compression set to none (1.15 and later: an algorithm byte; before: a zlib level
- * int; both after PGDMP, the version, the sizes and the format byte).
+ * int; both after PGDMP, the version, the sizes and the format byte). They are the TOC table's
+ * bytes, kept from the archive's start when it was opened; read from the file again only when
+ * those end before the first block.
  */
-async function headerAndToc(archive: TocArchive): Promise<Buffer> {
+async function* headerAndToc(archive: TocArchive): AsyncGenerator<Buffer> {
   let first = Infinity;
   for (const e of archive.entries) if (e.data?.kind === 'offset' && e.data.offset < first) first = e.data.offset;
-  const fh = await fs.promises.open(archive.path, 'r');
+  const kept = archive.table.bytes;
+  const head = first <= kept.length ? kept.subarray(0, first) : await readHead(archive.path, first);
+  const at = 5 + 3 + 1 + 1 + 1;
+  const compression = archive.header.version.minor >= 15 ? 1 : 1 + archive.header.intSize;
+  // The kept bytes stay as they are (names are read from them): the compression goes out apart.
+  yield head.subarray(0, at);
+  yield Buffer.alloc(compression);
+  yield head.subarray(at + compression);
+}
+
+/** The file's bytes up to `end` (its whole length for Infinity). */
+async function readHead(path: string, end: number): Promise<Buffer> {
+  const fh = await fs.promises.open(path, 'r');
   try {
-    const end = first < Infinity ? first : (await fh.stat()).size;
-    const out = Buffer.alloc(end);
-    const { bytesRead } = await fh.read(out, 0, end, 0);
-    const h = archive.header;
-    const at = 5 + 3 + 1 + 1 + 1;
-    if (bytesRead !== end || out.toString('latin1', 0, 5) !== 'PGDMP') throw new Error(`${archive.path} changed while it was read`);
-    if (h.version.minor >= 15) out[at] = 0;
-    else out.fill(0, at, at + 1 + h.intSize);
+    const length = end < Infinity ? end : (await fh.stat()).size;
+    const out = Buffer.alloc(length);
+    const { bytesRead } = await fh.read(out, 0, length, 0);
+    if (bytesRead !== length || out.toString('latin1', 0, 5) !== 'PGDMP') throw new Error(`${path} changed while it was read`);
     return out;
   } finally {
     await fh.close();
