@@ -16,7 +16,8 @@ import { openClusterDatabase, readClusterDump } from '../core/plain/clusterDump'
 import { settingParameters } from '../core/plain/slices';
 import { restoreRoles, rolesPreflight } from '../core/restore/rolesRestore';
 import { describePostRestore } from '../core/target/postRestore';
-import { preflight } from '../core/target/preflight';
+import { preflight, preflightSessionAhead } from '../core/target/preflight';
+import type { SessionAhead } from '../core/server/session';
 import { findPgRestoreFor, findTool } from '../core/tools/findTools';
 import { formatBytes, plural } from '../core/units';
 import { cancelOnInterrupt, confirm, EXIT_BLOCKED, EXIT_CANCELLED, EXIT_FAILED as EXIT_RESTORE_FAILED, EXIT_VERIFY_FAILED, say } from './terminal';
@@ -65,7 +66,13 @@ export async function restoreCommand(file: string, o: RestoreCommandOptions): Pr
   }
   if (o.rolesOnly) throw new DumpError('usage', `--roles-only applies to pg_dumpall scripts; ${file} is the dump of one database`);
   if (o.database !== undefined) throw new DumpError('usage', `--database picks a database of a pg_dumpall script; ${file} is the dump of one database`);
-  return withDump(file, (opened) => restoreOpened(opened, connection, o));
+  // The pre-flight check's connection is made while the dump is opened and planned.
+  const ahead = preflightSessionAhead(connection);
+  try {
+    return await withDump(file, (opened) => restoreOpened(opened, connection, o, ahead));
+  } finally {
+    ahead.release();
+  }
 }
 
 /** A cluster folder (dump-cluster): its globals.sql is a pg_dumpall script, its databases are archives. */
@@ -82,7 +89,7 @@ async function restoreFromClusterFolder(dir: string, connection: ResolvedConnect
 }
 
 /** The restore of one database's dump (an archive, a plain dump, a database of a pg_dumpall script). */
-async function restoreOpened(opened: OpenedArchive, connection: ResolvedConnection, o: RestoreCommandOptions): Promise<number> {
+async function restoreOpened(opened: OpenedArchive, connection: ResolvedConnection, o: RestoreCommandOptions, ahead?: SessionAhead): Promise<number> {
   const runOptions = { noOwner: o.noOwner, noPrivileges: o.noPrivileges, clean: o.clean, jobs: o.jobs };
   const archive = opened.archive;
   // Options psql cannot apply to a plain dump are refused before anything is asked of the target.
@@ -99,7 +106,7 @@ async function restoreOpened(opened: OpenedArchive, connection: ResolvedConnecti
   // A plain dump's psql must read its \restrict lines; the target is asked which of its settings' parameters it lacks.
   const psql = archive.format === 'plain' ? { version: (await findTool('psql').catch(() => undefined))?.version ?? null, dumpUsesRestrict: opened.plain?.restrictKey != null } : undefined;
   const parameters = opened.plain ? settingParameters(opened.plain, plan.entries.map((p) => p.entry)) : [];
-  const report = await preflight(archive, plan, connection, { noOwner: o.noOwner, noPrivileges: o.noPrivileges, clean: o.clean, ...(psql ? { psql } : {}), ...(parameters.length > 0 ? { settingParameters: parameters } : {}) });
+  const report = await preflight(archive, plan, connection, { noOwner: o.noOwner, noPrivileges: o.noPrivileges, clean: o.clean, ...(psql ? { psql } : {}), ...(parameters.length > 0 ? { settingParameters: parameters } : {}) }, ahead);
   for (const line of formatPreflight(report)) say(line);
   if (report.blocking && !o.yes) {
     say('pre-flight found blocking problems: nothing was changed. Apply a fix above, or add --yes to restore anyway.');

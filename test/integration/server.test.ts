@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { resolveConnection, type ResolvedConnection } from '../../src/core/connections/resolve';
 import { DumpError } from '../../src/core/errors';
 import { createDatabase, describeServer, listDatabases, passwordProblem, testConnection } from '../../src/core/server/server';
-import { openMaintenanceSession } from '../../src/core/server/session';
+import { openAhead, openMaintenanceSession } from '../../src/core/server/session';
 import { testEnv } from '../support/env';
 import { query } from '../support/pgServer';
+import { until } from '../support/poll';
 
 /**
  * The server behind a connection, against the throwaway server: Test connection, the list of
@@ -206,5 +208,57 @@ describe('the server behind a connection', () => {
       assert.match(tooLong.message, /is longer than PostgreSQL's 63 bytes/);
       assert.equal(await databaseExists(long.slice(0, 63)), false);
     });
+  });
+});
+
+describe('a session opened ahead (openAhead): its connection made while other work runs', () => {
+  const connection = () => {
+    const { server } = testEnv();
+    return resolveConnection({ host: server.host, port: server.port, user: server.user, dbname: 'postgres', sslmode: 'disable' }, { env: {}, home: os.tmpdir(), sysconfDirs: [] });
+  };
+  const sessionsNamed = async (name: string) => (await query(testEnv().server, 'postgres', 'select pid from pg_stat_activity where application_name = $1', [name])).length;
+
+  it('take: the session, open; the taker closes it', async () => {
+    const name = `ahead taken ${process.pid}`;
+    const ahead = openAhead(connection(), { applicationName: name });
+    const session = await ahead.take();
+    try {
+      const { rows } = await session.client.query<{ name: string }>("select current_setting('application_name') as name");
+      assert.equal(rows[0]?.name, name);
+      ahead.release(); // taken: not closed by release
+      assert.equal((await session.client.query<{ one: number }>('select 1 as one')).rows[0]?.one, 1);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('release before take: an open session is closed on the server', async () => {
+    const name = `ahead released ${process.pid}`;
+    const ahead = openAhead(connection(), { applicationName: name });
+    await until('the session ahead to be connected', async () => (await sessionsNamed(name)) === 1);
+    ahead.release();
+    await until('the released session to be gone from pg_stat_activity', async () => (await sessionsNamed(name)) === 0);
+  });
+
+  it('release while the server has not answered: the connection is dropped at once, not waited out', async () => {
+    // A listener that reads what it is sent and never answers, as a stalled server would.
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => {
+      sockets.push(s);
+      s.resume(); // reading, it sees the client's end
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as net.AddressInfo).port;
+      const ahead = openAhead(resolveConnection({ host: '127.0.0.1', port, user: 'nobody', dbname: 'x', sslmode: 'disable' }, { env: {}, home: os.tmpdir(), sysconfDirs: [] }));
+      await until('the connection to reach the silent listener', () => sockets.length === 1);
+      const closed = new Promise<void>((resolve) => sockets[0]!.once('close', () => resolve()));
+      ahead.release();
+      await closed;
+      await assert.rejects(ahead.take(), /could not connect/);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 });

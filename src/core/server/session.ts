@@ -24,18 +24,26 @@ export function serverMajor(versionNum: number): number {
 
 export interface SessionOptions {
   applicationName?: string;
+  /** Aborting ends a connection still being made (its promise then rejects). */
+  signal?: AbortSignal;
 }
 
 export async function openServerSession(connection: ResolvedConnection, options: SessionOptions = {}): Promise<ServerSession> {
   let lastError: unknown;
   for (let i = 0; i < connection.hosts.length; i++) {
     const config = connection.toPgClientConfig(i);
+    if (options.signal?.aborted) break;
     const client = new Client({ ...config, application_name: options.applicationName ?? 'pg-dump-explorer' });
     // A dropped connection must not crash the process; the pending query rejects instead.
     client.on('error', () => undefined);
+    // Its socket is destroyed, not ended: a connection still being made to a host that does not
+    // answer would otherwise wait out the TCP timeout (client.end() waits for it).
+    const abandon = () => client.connection.stream.destroy();
+    options.signal?.addEventListener('abort', abandon, { once: true });
     try {
       await client.connect();
       const row = (await client.query<{ num: string; version: string }>("select current_setting('server_version_num') as num, current_setting('server_version') as version")).rows[0];
+      if (options.signal?.aborted) throw new Error('abandoned');
       const host = connection.hosts[i];
       return {
         client,
@@ -47,9 +55,38 @@ export async function openServerSession(connection: ResolvedConnection, options:
     } catch (err) {
       lastError = err;
       await client.end().catch(() => undefined);
+    } finally {
+      options.signal?.removeEventListener('abort', abandon);
     }
   }
   throw new DumpError('connection', `could not connect to ${connection.describe()}: ${oneLine(lastError)}`, { cause: lastError });
+}
+
+/** A session opened ahead of the step that needs it, so that connecting overlaps other work. */
+export interface SessionAhead {
+  /** The session, or the error of opening it; whoever takes it closes it. */
+  take(): Promise<ServerSession>;
+  /** Closes the session, or stops its connecting, unless it was taken. */
+  release(): void;
+}
+
+export function openAhead(connection: ResolvedConnection, options: SessionOptions = {}): SessionAhead {
+  const abandon = new AbortController();
+  const opening = openServerSession(connection, { ...options, signal: abandon.signal });
+  opening.catch(() => undefined); // taken (and reported) by the step that needs it
+  let taken = false;
+  return {
+    take() {
+      taken = true;
+      return opening;
+    },
+    release() {
+      if (taken) return;
+      taken = true;
+      abandon.abort();
+      void opening.then((s) => s.close(), () => undefined);
+    },
+  };
 }
 
 /** The server's error code (SQLSTATE) behind a failed session or query, e.g. `3D000`, if the server sent one. */

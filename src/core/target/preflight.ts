@@ -26,7 +26,7 @@ import type { RestorePlan } from '../plan/closure';
 import { judge, type Facts } from './preflightFindings';
 import type { PreflightOptions, PreflightReport } from './preflightTypes';
 import { collect, type Probe, type TableTarget, type Wanted } from './preflightWanted';
-import { isMissingDatabase, openMaintenanceSession, openServerSession, type ServerSession } from '../server/session';
+import { isMissingDatabase, openAhead, openMaintenanceSession, openServerSession, type SessionAhead, type ServerSession } from '../server/session';
 import { actorFacts, databaseContents, extensionFacts, missingParameters, roleFacts, schemaFacts, tableFacts, tablesHaveRows, type DatabaseContents } from './targetFacts';
 import { findObjects, refKey, type ObjectRef } from './targetObjects';
 
@@ -35,16 +35,22 @@ export { classifyExtension, createRoleSql, missingParameterFindings, psqlRestric
 
 const APPLICATION_NAME = 'pg-dump-explorer pre-flight';
 
+/** The pre-flight check's session, its connection started now: while the dump is opened and planned. */
+export function preflightSessionAhead(connection: ResolvedConnection): SessionAhead {
+  return openAhead(connection, { applicationName: APPLICATION_NAME });
+}
+
 /**
  * Checks `plan` against the target database of `connection`. Throws the one-line
  * DumpError('connection') when the server cannot be reached; a database that does not exist is
- * a blocking finding (with the other checks run against the server) instead.
+ * a blocking finding (with the other checks run against the server) instead. `ahead`: the
+ * session, opened earlier (preflightSessionAhead).
  */
-export async function preflight(archive: Archive, plan: RestorePlan, connection: ResolvedConnection, options: PreflightOptions = {}): Promise<PreflightReport> {
+export async function preflight(archive: Archive, plan: RestorePlan, connection: ResolvedConnection, options: PreflightOptions = {}, ahead?: SessionAhead): Promise<PreflightReport> {
   let session: ServerSession;
   let databaseMissing = false;
   try {
-    session = await openServerSession(connection, { applicationName: APPLICATION_NAME });
+    session = await (ahead ? ahead.take() : openServerSession(connection, { applicationName: APPLICATION_NAME }));
   } catch (err) {
     const fallback = isMissingDatabase(err) ? await openMaintenanceSession(connection, { applicationName: APPLICATION_NAME }).catch(() => undefined) : undefined;
     if (!fallback) throw err;
