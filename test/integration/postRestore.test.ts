@@ -16,6 +16,7 @@ import { countRowsInProcess, rowCounterBeside } from '../../src/core/data/rowCou
 import { buildPlan, type RestorePlan } from '../../src/core/plan/closure';
 import { writeRestoreList } from '../../src/core/plan/listFile';
 import type { Selection } from '../../src/core/plan/selection';
+import { openServerSession } from '../../src/core/server/session';
 import { describePostRestore, postRestore, startArchiveCounts, type PostRestoreReport, type SequenceFix } from '../../src/core/target/postRestore';
 import { fixturePath, pgTool, testEnv } from '../support/env';
 import { projectRoot } from '../support/fixtures';
@@ -231,6 +232,23 @@ describe('postRestore', () => {
       assert.equal(seq(report, 'sales.order_id_seq').lastValueBefore, 2000);
       assert.equal(seq(report, 'sales.order_id_seq').columnMax, 2000);
       assert.ok(report.durationMs >= 0);
+    });
+
+    it('a session it is given (the restore\'s progress session) does the first strand of work, then is closed', async () => {
+      const session = await openServerSession(connectionTo(db), { applicationName: 'handed over' });
+      const [{ pid } = { pid: 0 }] = (await session.client.query<{ pid: number }>('select pg_catalog.pg_backend_pid() as pid')).rows;
+      const asked: string[] = [];
+      const query = session.client.query.bind(session.client) as (text: string, values?: unknown[]) => Promise<unknown>;
+      (session.client as unknown as { query: typeof query }).query = (text, values) => {
+        asked.push(String(text));
+        return query(text, values);
+      };
+      const report = await postRestore(opened, plan, connectionTo(db), { session });
+      assert.deepEqual(report.problems, []);
+      assert.ok(report.analyzed.includes('sales.order'), report.analyzed.join(', '));
+      assert.ok(asked.some((q) => /^analyze /i.test(q)), `the given session ran ANALYZE: ${asked.join(' | ')}`);
+      // Closed by the client; the server's backend ends just after.
+      await until('the given session to be gone from pg_stat_activity', async () => (await sql(db, `select 1 from pg_stat_activity where pid = ${pid}`)).length === 0);
     });
 
     it('options switch each part off', async () => {

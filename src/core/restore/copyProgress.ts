@@ -47,6 +47,11 @@ const QUERY = `select c.relid::int8::text as relid, (select n.nspname || '.' || 
 export interface CopyWatcher {
   /** Stops asking and closes the session. */
   stop(): Promise<void>;
+  /**
+   * Stops asking and hands its session over, open, to the caller (who closes it) when the session
+   * is sound: its last question answered and the connection not ended. Else closes it.
+   */
+  handOver(): Promise<ServerSession | undefined>;
 }
 
 export interface CopyWatchOptions {
@@ -79,8 +84,11 @@ export async function watchCopyProgress(connection: ResolvedConnection, applicat
       session = undefined;
     }
   }
-  if (!session && !readPosition) return { stop: async () => undefined };
+  if (!session && !readPosition) return { stop: async () => undefined, handOver: async () => undefined };
   const open = session;
+  // A session whose question failed or whose connection ended is not handed over.
+  let sound = open !== undefined;
+  open?.client.once('end', () => (sound = false));
   let stopped = false;
   let asking: Promise<void> = Promise.resolve();
   const fromTarget = async (): Promise<CopyInProgress[]> => {
@@ -94,6 +102,7 @@ export async function watchCopyProgress(connection: ResolvedConnection, applicat
       return result.rows.map((r) => ({ table: r.table ?? unnamed.shift() ?? `table ${r.relid}`, bytes: Number(r.bytes), rows: Number(r.rows), from: 'target' as const }));
     } catch {
       // The target went away or refused: the restore itself will say so.
+      sound = false;
       return [];
     }
   };
@@ -116,13 +125,22 @@ export async function watchCopyProgress(connection: ResolvedConnection, applicat
     asking = asking.then(ask);
   }, options.intervalMs ?? 1000);
   timer.unref();
+  const halt = async () => {
+    const first = !stopped;
+    stopped = true;
+    clearInterval(timer);
+    await asking;
+    return first;
+  };
   return {
     async stop() {
-      if (stopped) return;
-      stopped = true;
-      clearInterval(timer);
-      await asking;
+      if (await halt()) await open?.close();
+    },
+    async handOver() {
+      if (!(await halt())) return undefined;
+      if (open && sound) return open;
       await open?.close();
+      return undefined;
     },
   };
 }

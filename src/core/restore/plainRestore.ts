@@ -308,12 +308,15 @@ export async function runPlainRestore(
       onOutput: (line) => emit({ kind: 'output', line }),
     });
   } catch (err) {
+    await (await copies).stop();
     await prep.undo();
     throw err;
   } finally {
-    await (await copies).stop();
     copying = [];
   }
+  // After a restore that went through, the checks take the progress session over.
+  const watcher = await copies;
+  const handed = outcome.ok && !outcome.cancelled ? await watcher.handOver() : await watcher.stop();
   for (const e of outcome.errors) {
     const part = e.line !== undefined ? lines.entryAt(e.line) : undefined;
     const error = errorOf(e, typeof part === 'number' ? byId.get(part) : undefined, part);
@@ -330,7 +333,7 @@ export async function runPlainRestore(
   }
   emit({ kind: 'progress', snapshot: snapshot(true) });
 
-  const { report, problem } = await checksAfterRestore(opened, plan, connection, options, { ...(hooks.signal ? { signal: hooks.signal } : {}), onEvent: emit, restoredBy: applicationName }, rowsBefore);
+  const { report, problem } = await checksAfterRestore(opened, plan, connection, options, { ...(hooks.signal ? { signal: hooks.signal } : {}), onEvent: emit, restoredBy: applicationName, ...(handed ? { session: handed } : {}) }, rowsBefore);
   if (problem) problems.push(problem);
   return result({ ok: true, cancelled: false, command: outcome.command, exitCode: outcome.exitCode, createdRoles: prep.createdRoles, ...(report ? { postRestore: report } : {}) });
 }

@@ -221,7 +221,8 @@ async function runArchiveRestore(
       if (err instanceof CancelledError) return result({ ok: false, cancelled: true, command: fedCommand(err.command), exitCode: null });
       throw err;
     }
-    await (await copies).stop();
+    // The progress session is sound and open: the checks after the restore take it over.
+    const handed = await (await copies).handOver();
     progress.setCopies([]);
     const summary = errorParser.end();
     const fed = feed?.failure();
@@ -231,6 +232,7 @@ async function runArchiveRestore(
       if (outcome.exitCode !== 0 && errors.length === 0) {
         problems.push(`pg_restore exited with status ${outcome.exitCode}: ${outcome.stderrTail.filter((l) => l.trim()).at(-1) ?? 'no message'}`);
       }
+      await handed?.close();
       await stopCounting();
       await prep.undo();
       return result({ ok: false, cancelled: false, command: fedCommand(outcome.command), exitCode: outcome.exitCode, ignoredErrors: summary.ignoredCount });
@@ -239,7 +241,7 @@ async function runArchiveRestore(
     emit({ kind: 'progress', snapshot: progress.snapshot() });
 
     archiveCounts?.hurry();
-    const { report, problem } = await checksAfterRestore(opened, plan, connection, options, { ...(hooks.signal ? { signal: hooks.signal } : {}), onEvent: emit, restoredBy: applicationName }, rowsBefore, archiveCounts?.counts);
+    const { report, problem } = await checksAfterRestore(opened, plan, connection, options, { ...(hooks.signal ? { signal: hooks.signal } : {}), onEvent: emit, restoredBy: applicationName, ...(handed ? { session: handed } : {}) }, rowsBefore, archiveCounts?.counts);
     if (problem) problems.push(problem);
     return result({
       ok: true,

@@ -3,7 +3,7 @@ import { DumpError } from '../errors';
 import type { OpenedArchive } from '../formats/archive/openedArchive';
 import type { RestorePlan } from '../plan/closure';
 import { postRestore, type PostRestoreReport } from '../target/postRestore';
-import { openServerSession } from '../server/session';
+import { openServerSession, type ServerSession } from '../server/session';
 import type { RestoreEvent, RestoreRunOptions } from './types';
 
 /**
@@ -130,17 +130,20 @@ export async function checksAfterRestore(
   plan: RestorePlan,
   connection: ResolvedConnection,
   options: RestoreRunOptions,
-  hooks: { signal?: AbortSignal; onEvent?: (e: RestoreEvent) => void; restoredBy?: string },
+  hooks: { signal?: AbortSignal; onEvent?: (e: RestoreEvent) => void; restoredBy?: string; session?: ServerSession },
   rowsBefore: Map<string, number> | undefined,
   archiveCounts?: Map<number, Promise<number>>,
 ): Promise<{ report?: PostRestoreReport; problem?: string }> {
   const analyze = options.analyze ?? true;
   const fixSequences = options.fixSequences ?? true;
   const countRows = options.verifyRowCounts ?? true;
-  if (!analyze && !fixSequences && !countRows) return {};
+  if (!analyze && !fixSequences && !countRows) {
+    await hooks.session?.close();
+    return {};
+  }
   hooks.onEvent?.({ kind: 'stage', stage: 'post-restore' });
   try {
-    const report = await postRestore(opened, plan, connection, { analyze, fixSequences, countRows, ...(rowsBefore ? { rowsBefore } : {}), ...(archiveCounts ? { archiveCounts } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}), ...(hooks.restoredBy ? { restoredBy: hooks.restoredBy } : {}) });
+    const report = await postRestore(opened, plan, connection, { analyze, fixSequences, countRows, ...(rowsBefore ? { rowsBefore } : {}), ...(archiveCounts ? { archiveCounts } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}), ...(hooks.restoredBy ? { restoredBy: hooks.restoredBy } : {}), ...(hooks.session ? { session: hooks.session } : {}) });
     return { report };
   } catch (err) {
     return { problem: `the restore succeeded, but the checks after it did not run to the end: ${err instanceof Error ? err.message : String(err)}` };

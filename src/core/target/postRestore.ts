@@ -124,6 +124,11 @@ export interface PostRestoreOptions {
    * no `count(*)`; every other table (and any server before 15) is counted.
    */
   restoredBy?: string;
+  /**
+   * An open session on the target that the checks take over for their first strand of work
+   * (and close): the restore's progress session, which spares them a connection of their own.
+   */
+  session?: ServerSession;
 }
 
 /** A relation of the restore, found in the target database. */
@@ -151,7 +156,10 @@ export async function postRestore(opened: OpenedArchive | undefined, plan: Resto
   const doSequences = options.fixSequences ?? true;
   const doCount = options.countRows ?? true;
   const rowsBefore = options.rowsBefore ?? new Map<string, number>();
-  if (signal?.aborted) throw abortError(signal);
+  if (signal?.aborted) {
+    await options.session?.close();
+    throw abortError(signal);
+  }
 
   const report: PostRestoreReport = { analyzed: [], sequences: [], rowCounts: [], problems: [], notes: [], durationMs: 0 };
   const restoresData = plan.mode !== 'definition-only';
@@ -209,11 +217,15 @@ export async function postRestore(opened: OpenedArchive | undefined, plan: Resto
   signal?.addEventListener('abort', onAbort, { once: true });
 
   const sessions: ServerSession[] = [];
+  let handed = options.session;
   /** A session of its own for one strand of the work, known to the abort. */
   const open = async (): Promise<TargetWork> => {
-    const session = await openServerSession(connection, { applicationName: APPLICATION_NAME });
+    const taken = handed;
+    handed = undefined;
+    const session = taken ?? (await openServerSession(connection, { applicationName: APPLICATION_NAME }));
     sessions.push(session);
     if (signal?.aborted) throw abortError(signal);
+    if (taken) await session.client.query('select pg_catalog.set_config($1, $2, false)', ['application_name', APPLICATION_NAME]);
     // A count(*) of a big table crosses jit_above_cost: compiling it costs more than it saves.
     if (session.serverVersionNum >= 110000) await session.client.query('set jit = off');
     const backend = await backendOf(session.client);
@@ -243,7 +255,7 @@ export async function postRestore(opened: OpenedArchive | undefined, plan: Resto
       });
     } finally {
       await Promise.allSettled(cancelling);
-      await Promise.allSettled(sessions.map((s) => s.close()));
+      await Promise.allSettled([...sessions, ...(handed ? [handed] : [])].map((s) => s.close()));
     }
   })();
   onTarget.catch(() => undefined);
