@@ -187,6 +187,19 @@ describe('restore engine against a real server', function () {
     assert.deepEqual(await snapshot(db), before);
   });
 
+  it('no session of the tool is left on the target after a restore, whether it succeeded or failed', async () => {
+    const ours = async (db: string) =>
+      (await query(testEnv().server, 'postgres', "select application_name as name from pg_stat_activity where datname = $1 and application_name like 'pg-dump-explorer%'", [db])).map((r) => String(r.name));
+    const db = await freshDatabase('sessions');
+    const ok = await restoreWith(fixturePath('custom.dump'), db, { tables: ['public.bulk_rows'] });
+    assert.equal(ok.ok, true, ok.errors.map((e) => e.message).join('\n'));
+    assert.ok(ok.postRestore?.analyzed.includes('public.bulk_rows'), 'the checks ran (in the progress session they took over)');
+    await until('the tool\'s sessions to be gone after a restore that succeeded', async () => (await ours(db)).length === 0, { onTimeout: async () => (await ours(db)).join(', ') });
+    const failed = await restoreWith(fixturePath('custom.dump'), db, { tables: ['public.bulk_rows'] });
+    assert.equal(failed.ok, false, 'the table exists already');
+    await until('the tool\'s sessions to be gone after a restore that failed', async () => (await ours(db)).length === 0, { onTimeout: async () => (await ours(db)).join(', ') });
+  });
+
   it('a cancelled restore ends pg_restore and leaves the target exactly as it was', async () => {
     const db = await freshDatabase('cancel');
     const r = await pgTool('pg_restore', ['-d', db, fixturePath('custom.dump')], { encoding: 'utf8' });

@@ -314,9 +314,8 @@ export async function runPlainRestore(
   } finally {
     copying = [];
   }
-  // After a restore that went through, the checks take the progress session over.
   const watcher = await copies;
-  const handed = outcome.ok && !outcome.cancelled ? await watcher.handOver() : await watcher.stop();
+  if (!outcome.ok || outcome.cancelled) await watcher.stop();
   for (const e of outcome.errors) {
     const part = e.line !== undefined ? lines.entryAt(e.line) : undefined;
     const error = errorOf(e, typeof part === 'number' ? byId.get(part) : undefined, part);
@@ -333,6 +332,8 @@ export async function runPlainRestore(
   }
   emit({ kind: 'progress', snapshot: snapshot(true) });
 
+  // After a restore that went through, the checks take the progress session over.
+  const handed = await watcher.handOver();
   const { report, problem } = await checksAfterRestore(opened, plan, connection, options, { ...(hooks.signal ? { signal: hooks.signal } : {}), onEvent: emit, restoredBy: applicationName, ...(handed ? { session: handed } : {}) }, rowsBefore);
   if (problem) problems.push(problem);
   return result({ ok: true, cancelled: false, command: outcome.command, exitCode: outcome.exitCode, createdRoles: prep.createdRoles, ...(report ? { postRestore: report } : {}) });

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ResolvedConnection } from '../connections/resolve';
+import type { ServerSession } from '../server/session';
 import { DumpError } from '../errors';
 import type { OpenedArchive } from '../archive';
 import type { RestorePlan } from '../plan/closure';
@@ -138,6 +139,8 @@ async function runArchiveRestore(
   let unpacked: UnpackedCopy | undefined;
   let copies: Promise<CopyWatcher> | undefined;
   let feed: ArchiveFeed | undefined;
+  // The progress session once pg_restore has ended, until the checks after it take it over.
+  let handed: ServerSession | undefined;
   // Stops the archive's row counts (below) when the restore is cancelled or ends otherwise.
   const counting = new AbortController();
   const stopOnCancel = () => counting.abort(hooks.signal?.reason);
@@ -221,8 +224,8 @@ async function runArchiveRestore(
       if (err instanceof CancelledError) return result({ ok: false, cancelled: true, command: fedCommand(err.command), exitCode: null });
       throw err;
     }
-    // The progress session is sound and open: the checks after the restore take it over.
-    const handed = await (await copies).handOver();
+    // The progress session, when sound, is kept for the checks after the restore (else closed).
+    handed = await (await copies).handOver();
     progress.setCopies([]);
     const summary = errorParser.end();
     const fed = feed?.failure();
@@ -232,7 +235,6 @@ async function runArchiveRestore(
       if (outcome.exitCode !== 0 && errors.length === 0) {
         problems.push(`pg_restore exited with status ${outcome.exitCode}: ${outcome.stderrTail.filter((l) => l.trim()).at(-1) ?? 'no message'}`);
       }
-      await handed?.close();
       await stopCounting();
       await prep.undo();
       return result({ ok: false, cancelled: false, command: fedCommand(outcome.command), exitCode: outcome.exitCode, ignoredErrors: summary.ignoredCount });
@@ -241,7 +243,9 @@ async function runArchiveRestore(
     emit({ kind: 'progress', snapshot: progress.snapshot() });
 
     archiveCounts?.hurry();
-    const { report, problem } = await checksAfterRestore(opened, plan, connection, options, { ...(hooks.signal ? { signal: hooks.signal } : {}), onEvent: emit, restoredBy: applicationName, ...(handed ? { session: handed } : {}) }, rowsBefore, archiveCounts?.counts);
+    const session = handed;
+    handed = undefined;
+    const { report, problem } = await checksAfterRestore(opened, plan, connection, options, { ...(hooks.signal ? { signal: hooks.signal } : {}), onEvent: emit, restoredBy: applicationName, ...(session ? { session } : {}) }, rowsBefore, archiveCounts?.counts);
     if (problem) problems.push(problem);
     return result({
       ok: true,
@@ -253,6 +257,7 @@ async function runArchiveRestore(
     });
   } finally {
     hooks.signal?.removeEventListener('abort', stopOnCancel);
+    await handed?.close();
     counting.abort();
     feed?.stream.destroy();
     if (copies) await (await copies).stop();
