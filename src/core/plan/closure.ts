@@ -310,12 +310,12 @@ function buildOwnership(index: TocIndex): Ownership {
       // Tags are `relation name` (INDEX and STATISTICS: just the name); a foreign key depends on
       // two tables. A domain's separate CHECK CONSTRAINT is `domain name` and depends on the domain.
       let owner = -1;
-      let relations = 0;
-      for (let k = from; k < to; k++) if (RELATIONS.has(desc(deps[k]!)) && relations++ === 0) owner = deps[k]!;
-      if (relations !== 1) {
-        const byTag = byTagPrefix(i, relations > 1 ? ofKinds(from, to, RELATIONS) : Array.from(deps.subarray(from, to)));
+      let relationDeps = 0;
+      for (let k = from; k < to; k++) if (RELATIONS.has(desc(deps[k]!)) && relationDeps++ === 0) owner = deps[k]!;
+      if (relationDeps !== 1) {
+        const byTag = byTagPrefix(i, relationDeps > 1 ? ofKinds(from, to, RELATIONS) : Array.from(deps.subarray(from, to)));
         if (byTag >= 0) owner = byTag;
-        else if (relations === 0) owner = deps[from]!;
+        else if (relationDeps === 0) owner = deps[from]!;
       }
       own(i, owner);
       if (d === 'DEFAULT') for (let k = from; k < to; k++) if (desc(deps[k]!) === 'SEQUENCE') defaultsUsing.push([deps[k]!, owner]);
@@ -323,9 +323,9 @@ function buildOwnership(index: TocIndex): Ownership {
       // An owned sequence (serial or identity) depends on its table; the definition is read
       // only when that does not settle it.
       let table = -1;
-      let tables = 0;
-      for (let k = from; k < to; k++) if (TABLES.has(desc(deps[k]!)) && tables++ === 0) table = deps[k]!;
-      if (tables !== 1) {
+      let tableDeps = 0;
+      for (let k = from; k < to; k++) if (TABLES.has(desc(deps[k]!)) && tableDeps++ === 0) table = deps[k]!;
+      if (tableDeps !== 1) {
         const named = relationNamed(identityTable(defn(i)));
         if (named >= 0) table = named;
       }
