@@ -28,12 +28,14 @@ const USAGE = `usage:
   pg-dump-explorer restore FILE --dbname CONNINFO_OR_URI [--table SCHEMA.NAME ...]
                     [--schema NAME ...] [--data-only | --schema-only] [--with-deps]
                     [--drop-dangling-fks] [--no-owner] [--no-privileges] [--clean]
-                    [--jobs N] [--yes]
+                    [--jobs N] [--no-freeze] [--yes]
                                              checks the target, restores the selection (all
                                              of the dump without one) in one transaction,
                                              then runs ANALYZE, fixes sequences and compares
                                              row counts with the dump; plain dumps (.sql,
-                                             .sql.gz) take the same selection options
+                                             .sql.gz) take the same selection options;
+                                             tables it creates are loaded with COPY FREEZE
+                                             (custom archives) unless --no-freeze
   pg-dump-explorer restore CLUSTER.sql --roles-only --dbname CONNINFO_OR_URI [--tablespaces] [--yes]
                                              the roles of a pg_dumpall script (CREATE/ALTER
                                              ROLE, memberships) in one transaction; roles the
@@ -246,6 +248,7 @@ async function main(argv: string[]): Promise<number> {
       clean: { type: 'boolean', short: 'c' },
       jobs: { type: 'string', short: 'j' },
       yes: { type: 'boolean', short: 'y' },
+      'no-freeze': { type: 'boolean' },
       'roles-only': { type: 'boolean' },
       database: { type: 'string' },
       tablespaces: { type: 'boolean' },
@@ -326,6 +329,7 @@ async function main(argv: string[]): Promise<number> {
         noPrivileges: values['no-privileges'] ?? false,
         clean: values.clean ?? false,
         jobs,
+        freeze: !(values['no-freeze'] ?? false),
         yes: values.yes ?? false,
         rolesOnly: values['roles-only'] ?? false,
         tablespaces: values.tablespaces ?? false,

@@ -31,6 +31,8 @@ export interface RestoreCommandOptions {
   noPrivileges: boolean;
   clean: boolean;
   jobs: number;
+  /** COPY … FREEZE for the tables the restore creates (RestoreRunOptions.freeze); default true. */
+  freeze?: boolean;
   yes: boolean;
   /** pg_dumpall scripts: restore the roles (and with `tablespaces`, the tablespaces) only. */
   rolesOnly?: boolean;
@@ -90,7 +92,7 @@ async function restoreFromClusterFolder(dir: string, connection: ResolvedConnect
 
 /** The restore of one database's dump (an archive, a plain dump, a database of a pg_dumpall script). */
 async function restoreOpened(opened: OpenedArchive, connection: ResolvedConnection, o: RestoreCommandOptions, ahead?: SessionAhead): Promise<number> {
-  const runOptions = { noOwner: o.noOwner, noPrivileges: o.noPrivileges, clean: o.clean, jobs: o.jobs };
+  const runOptions = { noOwner: o.noOwner, noPrivileges: o.noPrivileges, clean: o.clean, jobs: o.jobs, ...(o.freeze === false ? { freeze: false } : {}) };
   const archive = opened.archive;
   // Options psql cannot apply to a plain dump are refused before anything is asked of the target.
   const obstacle = restoreObstacle(opened, runOptions);
@@ -156,6 +158,7 @@ async function restoreOpened(opened: OpenedArchive, connection: ResolvedConnecti
       return EXIT_RESTORE_FAILED;
     }
     for (const note of result.notes) say(`note: ${note}`);
+    if (result.freezeRefused) say(`note: the target refused COPY FREEZE (${result.freezeRefused}): the restore was run again without it`);
     // A plain restore's progress counts the entries sent (the plan without what was left out); its notes also name settings.
     const restored = archive.format === 'plain' ? result.progress.total : plan.entries.length - result.notes.length;
     say(`restored ${restored} entries into ${report.target.where} in ${(result.durationMs / 1000).toFixed(1)} s with ${describeTool(result.tool)}`);

@@ -292,6 +292,7 @@ export class RestoreSession extends Disposable {
     else if (!result.ok) log.error(`the restore into ${where} failed (${result.errors.length} errors)`);
     else log.info(`restored into ${where} in ${(result.durationMs / 1000).toFixed(1)} s`);
     for (const note of result.notes) log.info(`left out: ${note}`);
+    if (result.freezeRefused) log.warn(`the target refused COPY FREEZE (${result.freezeRefused}): the restore was run again without it`);
     for (const p of result.problems) log.warn(p);
     if (result.postRestore) for (const line of describePostRestore(result.postRestore)) log.info(line);
   }

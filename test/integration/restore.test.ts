@@ -13,6 +13,8 @@ import type { Selection } from '../../src/core/plan/selection';
 import { plainDumpUsesRestrict, readPlainDump, runPsqlRestore } from '../../src/core/restore/psqlRestore';
 import { runRestore } from '../../src/core/restore/restoreArchive';
 import type { RestoreEvent, RestoreRunOptions } from '../../src/core/restore/types';
+import type { TocArchive, TocEntry } from '../../src/core/model/types';
+import { writeCustomArchive } from '../support/archiveWriter';
 import { formatProgress } from '../../src/core/restore/reportText';
 import { preflight } from '../../src/core/target/preflight';
 import { cli, fixturePath, pgTool, testEnv } from '../support/env';
@@ -119,7 +121,11 @@ describe('restore engine against a real server', function () {
       const result = await restoreWith(fixturePath(fixture), db, whole);
       assert.equal(result.ok, true, [...result.errors.map((e) => e.message), ...result.problems].join('\n'));
       // pg_restore read its standard input, not the file; the command says so.
-      assert.ok(result.command.endsWith(`--format=custom (reading ${fixturePath(fixture)} from its standard input, the data uncompressed)`), result.command);
+      assert.ok(result.frozen !== undefined && result.frozen >= 5, `tables loaded with FREEZE: ${result.frozen}`);
+      assert.ok(
+        result.command.endsWith(`--format=custom (reading ${fixturePath(fixture)} from its standard input, the data uncompressed, ${result.frozen} tables it creates loaded with COPY FREEZE)`),
+        result.command,
+      );
       assert.deepEqual(await snapshot(db), await snapshot(full));
       // The large objects (a BLOBS block, fed uncompressed too), byte for byte.
       const objects = (d: string) => query(testEnv().server, d, 'select oid::text, md5(lo_get(oid)) as sum from pg_largeobject_metadata order by oid');
@@ -135,8 +141,83 @@ describe('restore engine against a real server', function () {
       assert.equal(again.ok, true, again.errors.map((e) => e.message).join('\n'));
       assert.ok(again.command.endsWith(fixturePath(fixture)), again.command);
       assert.deepEqual(again.postRestore?.rowCounts.map((c) => [c.table, c.archiveRows]), counts.map((c) => [c.table, c.archiveRows]));
+      // Fed, the tables' pages were written all-visible (COPY FREEZE); from the file, as pg_restore writes them.
+      assert.deepEqual(await visibility(db, 'public.bulk_rows'), { pages: 'some', allVisible: 'all' });
+      assert.deepEqual(await visibility(fromFile, 'public.bulk_rows'), { pages: 'some', allVisible: 'none' });
     });
   }
+
+  /** How many of a table's pages are all-visible, as the ANALYZE after the restore found them. */
+  async function visibility(db: string, table: string): Promise<{ pages: string; allVisible: string }> {
+    const [row] = await query(testEnv().server, db, 'select relpages, relallvisible from pg_class where oid = $1::regclass', [table]);
+    const pages = Number(row!.relpages);
+    const visible = Number(row!.relallvisible);
+    return { pages: pages > 0 ? 'some' : 'none', allVisible: visible === 0 ? 'none' : visible === pages ? 'all' : `${visible} of ${pages}` };
+  }
+
+  it('COPY FREEZE: --clean over tables that exist, and a dump loading partitions through their root, restore as pg_restore does', async () => {
+    // --clean: each table is dropped and created again in the one transaction, so it is frozen.
+    const db = await freshDatabase('freezeclean');
+    const first = await restoreWith(fixturePath('custom.dump'), db, { tables: ['public.bulk_rows'] });
+    assert.equal(first.ok, true, first.errors.map((e) => e.message).join('\n'));
+    await query(testEnv().server, db, 'delete from public.bulk_rows where ctid in (select ctid from public.bulk_rows limit 10)');
+    const again = await restoreWith(fixturePath('custom.dump'), db, { tables: ['public.bulk_rows'] }, { clean: true });
+    assert.equal(again.ok, true, again.errors.map((e) => e.message).join('\n'));
+    assert.equal(again.frozen, 1);
+    assert.deepEqual(again.postRestore?.rowCounts.map((c) => [c.table, c.databaseRows, c.matches]), [['public.bulk_rows', 5000, true]]);
+    assert.deepEqual(await visibility(db, 'public.bulk_rows'), { pages: 'some', allVisible: 'all' });
+
+    // --load-via-partition-root: the partitions' rows are COPYed into the root, which cannot be frozen.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgdx-viaroot-'));
+    try {
+      const file = path.join(dir, 'viaroot.dump');
+      const dumped = await pgTool('pg_dump', ['-Fc', '--load-via-partition-root', '-f', file, 'rich'], { encoding: 'utf8' });
+      assert.equal(dumped.exitCode, 0, dumped.stderr);
+      const target = await freshDatabase('viaroot');
+      const result = await restoreWith(file, target, { tables: ['sales.measurement'], withDeps: true });
+      assert.equal(result.ok, true, result.errors.map((e) => e.message).join('\n'));
+      assert.match(result.command, /the data uncompressed\)$/, 'fed, with no COPY FREEZE');
+      assert.equal(result.frozen, undefined);
+      const rows = await query(testEnv().server, target, 'select (select count(*) from sales.measurement_2024) as a, (select count(*) from sales.measurement_2025) as b');
+      const reference = await query(testEnv().server, full, 'select (select count(*) from sales.measurement_2024) as a, (select count(*) from sales.measurement_2025) as b');
+      assert.deepEqual(rows, reference);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('COPY FREEZE refused by the target: the restore is run again without it and succeeds', async () => {
+    // An archive whose TABLE entry creates its table only if it is missing (pg_dump never writes
+    // that; other tools may): over a table that exists, the COPY FREEZE is refused.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgdx-freeze-refused-'));
+    try {
+      const file = path.join(dir, 'if-not-exists.dump');
+      let create = '';
+      await withArchive(fixturePath('custom.dump'), async (source) => {
+        const table = source.archive.entries.find((e) => e.desc === 'TABLE' && e.tag === 'bulk_rows')!;
+        create = table.defn!.slice(0, table.defn!.indexOf(';') + 1);
+        const ifMissing = Object.create(table, { defn: { value: table.defn!.replace('CREATE TABLE ', 'CREATE TABLE IF NOT EXISTS ') } }) as TocEntry;
+        const archive = Object.create(source.archive, { entries: { value: source.archive.entries.map((e) => (e === table ? ifMissing : e)) } }) as TocArchive;
+        await writeCustomArchive({ archive, openData: (e: TocEntry) => source.openData(e), largeObjects: (e: TocEntry) => source.largeObjects(e) } as unknown as OpenedArchive, file, {
+          version: (source.archive as TocArchive).header.version,
+          compression: 'gzip',
+          offsets: true,
+        });
+      });
+      assert.match(create, /^CREATE TABLE public\.bulk_rows \(/);
+      const db = await freshDatabase('freezerefused');
+      await query(testEnv().server, db, create);
+      const lines: string[] = [];
+      const result = await restoreWith(file, db, { tables: ['public.bulk_rows'] }, {}, { onEvent: (e) => e.kind === 'output' && lines.push(e.line) });
+      assert.equal(result.ok, true, result.errors.map((e) => e.message).join('\n'));
+      assert.match(result.freezeRefused ?? '', /cannot perform COPY FREEZE/);
+      assert.equal(result.frozen, undefined, 'the run that succeeded froze nothing');
+      assert.ok(lines.some((l) => /^the target refused COPY FREEZE \(.*\): restoring again without it$/.test(l)), lines.join('\n'));
+      assert.deepEqual(result.postRestore?.rowCounts.map((c) => [c.table, c.databaseRows, c.matches]), [['public.bulk_rows', 5000, true]]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('a data block that cannot be read while it is fed: the restore fails, says why, and the target is as it was', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgdx-fed-bad-'));

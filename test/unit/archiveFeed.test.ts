@@ -75,7 +75,7 @@ describe('feeding pg_restore: a custom archive with its data uncompressed, rows 
     { minor: 12, compression: 'none' },
   ];
   for (const { minor, compression } of cases) {
-    it(`archive version 1.${minor}, ${compression}: the header says none, the TOC is the same, each planned block holds the data decompressed`, async () => {
+    it(`archive version 1.${minor}, ${compression}: the header says none, the TOC is the same but for the COPY statements replaced, each planned block holds the data decompressed`, async () => {
       const file = path.join(dir, `v${minor}-${compression}.dump`);
       await writeCustomArchive(source, file, { version: { major: 1, minor, rev: 0 }, compression, offsets: true });
       const opened = (await openArchive(file)) as OpenedArchive<TocArchive>;
@@ -89,7 +89,12 @@ describe('feeding pg_restore: a custom archive with its data uncompressed, rows 
         assert.equal(canFeed(opened, planned, 1), true);
         assert.equal(canFeed(opened, planned, 2), false, 'a parallel restore reads the file');
 
-        const feed = feedArchive(opened, planned, countable);
+        // Two statements replaced, one longer and one shorter than it was, apart in the TOC.
+        const copies = new Map([
+          [countable[0]!.dumpId, `${countable[0]!.copyStmt!.trimEnd()} -- a longer statement, é\n`],
+          [countable.at(-1)!.dumpId, 'COPY x FROM stdin;\n'],
+        ]);
+        const feed = feedArchive(opened, planned, countable, copies);
         const fed = await collect(feed.stream);
         assert.equal(feed.failure(), undefined);
 
@@ -100,6 +105,12 @@ describe('feeding pg_restore: a custom archive with its data uncompressed, rows 
         const toc = readToc(r, header, 'fed', true);
         assert.equal(toc.count, entries.length);
         assert.deepEqual(Array.from(toc.dumpId.subarray(0, toc.count)), entries.map((e) => e.dumpId));
+        for (let i = 0; i < toc.count; i++) {
+          const e = entries[i]!;
+          for (const field of ['tag', 'desc', 'namespace', 'owner', 'defn', 'dropStmt'] as const) assert.equal(toc.get(i, field), e[field], `${field} of ${e.dumpId}`);
+          assert.deepEqual(toc.dependencies(i), e.dependencies);
+          assert.equal(toc.get(i, 'copyStmt'), copies.get(e.dumpId) ?? e.copyStmt, `the COPY statement of ${e.dumpId}`);
+        }
 
         const blocks = blocksOf(r);
         assert.deepEqual(blocks.map((b) => b.dumpId), [...withData].reverse().map((e) => e.dumpId));

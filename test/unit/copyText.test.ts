@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { openArchive, type OpenedArchive } from '../../src/core/archive';
-import { copyColumns, decodeCopyField, decodeCopyRow } from '../../src/core/data/copyText';
+import { copyColumns, copyWithFreeze, decodeCopyField, decodeCopyRow } from '../../src/core/data/copyText';
 import { previewRows, rowEntries } from '../../src/core/data/previewRows';
 import type { TocEntry } from '../../src/core/model/types';
 import { sharedFixture } from '../support/env';
@@ -37,6 +37,18 @@ describe('COPY text format', () => {
     assert.deepEqual(copyColumns('COPY public.t FROM stdin;'), []);
     assert.deepEqual(copyColumns(null), []);
     assert.deepEqual(copyColumns('SELECT 1'), []);
+  });
+
+  it('writes FREEZE into pg_dump\'s plain COPY of the table named, and nowhere else', () => {
+    assert.equal(copyWithFreeze('COPY sales.customer (id, name) FROM stdin;\n', 'sales', 'customer'), 'COPY sales.customer (id, name) FROM stdin WITH (FREEZE);\n');
+    assert.equal(copyWithFreeze('COPY "Audit Log"."Event ""Quoted""" (id) FROM stdin;\n', 'Audit Log', 'Event "Quoted"'), 'COPY "Audit Log"."Event ""Quoted""" (id) FROM stdin WITH (FREEZE);\n');
+    assert.equal(copyWithFreeze('COPY public.t FROM stdin;', 'public', 't'), 'COPY public.t FROM stdin WITH (FREEZE);');
+    // --load-via-partition-root: the partition's rows go into its root, which COPY cannot FREEZE.
+    assert.equal(copyWithFreeze('COPY sales.measurement (city_id, logdate) FROM stdin;\n', 'sales', 'measurement_2024'), null);
+    assert.equal(copyWithFreeze('COPY public.t (a) WITH OIDS FROM stdin;\n', 'public', 't'), null, 'options of old dumps: left as they are');
+    assert.equal(copyWithFreeze('COPY public.t (a) FROM stdin WITH (FREEZE);\n', 'public', 't'), null);
+    assert.equal(copyWithFreeze('COPY t (a) FROM stdin;\n', 'public', 't'), null, 'a name without its schema');
+    assert.equal(copyWithFreeze(null, 'public', 't'), null);
   });
 });
 

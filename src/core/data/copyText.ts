@@ -77,32 +77,65 @@ function identifierAt(text: string, at: number): { name: string; end: number } |
   return m ? { name: m[0], end: at + m[0].length } : null;
 }
 
+/** A COPY statement as pg_dump writes it: its table's name parts, its columns, and what follows them. */
+export interface CopyStatement {
+  /** The table's name, unquoted, part by part (`["public", "events"]`). */
+  table: string[];
+  /** The columns named, unquoted; empty when none are. */
+  columns: string[];
+  /** The text after the table and its column list (` FROM stdin;\n`). */
+  rest: string;
+}
+
+/** `COPY schema.table (a, "b c") FROM stdin;` read into its parts; null when it cannot be read. */
+export function readCopyStatement(copyStmt: string | null): CopyStatement | null {
+  const m = copyStmt ? /^\s*COPY\s+/i.exec(copyStmt) : null;
+  if (!copyStmt || !m) return null;
+  // The table: identifiers joined by dots.
+  const table: string[] = [];
+  let at = m[0].length;
+  for (;;) {
+    const part = identifierAt(copyStmt, at);
+    if (!part) return null;
+    table.push(part.name);
+    at = part.end;
+    if (copyStmt[at] !== '.') break;
+    at++;
+  }
+  const columns: string[] = [];
+  let open = at;
+  while (copyStmt[open] === ' ') open++;
+  if (copyStmt[open] !== '(') return { table, columns, rest: copyStmt.slice(at) };
+  for (at = open + 1; ; at++) {
+    while (copyStmt[at] === ' ') at++;
+    const column = identifierAt(copyStmt, at);
+    if (!column) return { table, columns, rest: copyStmt.slice(at) };
+    columns.push(column.name);
+    at = column.end;
+    while (copyStmt[at] === ' ') at++;
+    if (copyStmt[at] !== ',') break;
+  }
+  return { table, columns, rest: copyStmt[at] === ')' ? copyStmt.slice(at + 1) : copyStmt.slice(at) };
+}
+
 /**
  * The column names of `COPY schema.table (a, "b c") FROM stdin;`, unquoted; empty when the
  * statement names no columns (or cannot be read).
  */
 export function copyColumns(copyStmt: string | null): string[] {
-  const m = copyStmt ? /^\s*COPY\s+/i.exec(copyStmt) : null;
-  if (!copyStmt || !m) return [];
-  // The table: identifiers joined by dots.
-  let at = m[0].length;
-  for (;;) {
-    const part = identifierAt(copyStmt, at);
-    if (!part) return [];
-    at = part.end;
-    if (copyStmt[at] !== '.') break;
-    at++;
-  }
-  while (copyStmt[at] === ' ') at++;
-  if (copyStmt[at] !== '(') return [];
-  const columns: string[] = [];
-  for (at++; ; at++) {
-    while (copyStmt[at] === ' ') at++;
-    const column = identifierAt(copyStmt, at);
-    if (!column) return columns;
-    columns.push(column.name);
-    at = column.end;
-    while (copyStmt[at] === ' ') at++;
-    if (copyStmt[at] !== ',') return columns;
-  }
+  return readCopyStatement(copyStmt)?.columns ?? [];
+}
+
+/**
+ * The statement loading `schema.table` with FREEZE (its rows written frozen and all-visible), when
+ * it is pg_dump's plain `COPY schema.table (…) FROM stdin;` of that very table; else null (another
+ * table, as with --load-via-partition-root, or options such as WITH OIDS).
+ */
+export function copyWithFreeze(copyStmt: string | null, schema: string, table: string): string | null {
+  const copy = readCopyStatement(copyStmt);
+  if (!copy || copy.table.length !== 2 || copy.table[0] !== schema || copy.table[1] !== table) return null;
+  const rest = /^ FROM stdin;(\s*)$/.exec(copy.rest);
+  if (!rest) return null;
+  const head = (copyStmt as string).slice(0, (copyStmt as string).length - copy.rest.length);
+  return `${head} FROM stdin WITH (FREEZE);${rest[1]}`;
 }

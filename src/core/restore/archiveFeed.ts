@@ -51,9 +51,16 @@ function isLargeObjects(e: TocEntry): boolean {
 
 /**
  * Starts feeding: `planned` in the -L list's order, `countable` the TABLE DATA entries whose
- * rows are wanted (COPY text; see countableEntries). Aborting `signal` ends the stream.
+ * rows are wanted (COPY text; see countableEntries), `copies` the COPY statements that replace
+ * the archive's, by dump ID (copyFreeze.ts). Aborting `signal` ends the stream.
  */
-export function feedArchive(opened: OpenedArchive<TocArchive>, planned: readonly TocEntry[], countable: readonly TocEntry[], signal?: AbortSignal): ArchiveFeed {
+export function feedArchive(
+  opened: OpenedArchive<TocArchive>,
+  planned: readonly TocEntry[],
+  countable: readonly TocEntry[],
+  copies: ReadonlyMap<number, string> = new Map(),
+  signal?: AbortSignal,
+): ArchiveFeed {
   const archive = opened.archive;
   const pending = new PendingCounts(countable.map((e) => e.dumpId));
 
@@ -62,7 +69,7 @@ export function feedArchive(opened: OpenedArchive<TocArchive>, planned: readonly
 
   async function* bytes(): AsyncGenerator<Buffer> {
     const withData = planned.filter((e) => e.hadDumper && e.data?.kind === 'offset');
-    yield* headerAndToc(archive);
+    yield* headerAndToc(archive, copies);
     for (const e of withData) {
       if (signal?.aborted) return;
       if (isLargeObjects(e)) {
@@ -126,21 +133,49 @@ export function feedArchive(opened: OpenedArchive<TocArchive>, planned: readonly
 /**
  * The header and TOC as pg_restore is to read them: every byte before the first data block, with
  * the header's compression set to none (1.15 and later: an algorithm byte; before: a zlib level
- * int; both after PGDMP, the version, the sizes and the format byte). They are the TOC table's
- * bytes, kept from the archive's start when it was opened; read from the file again only when
- * those end before the first block.
+ * int; both after PGDMP, the version, the sizes and the format byte), and the COPY statements of
+ * `copies` in place of the archive's. They are the TOC table's bytes, kept from the archive's
+ * start when it was opened; read from the file again only when those end before the first block.
  */
-async function* headerAndToc(archive: TocArchive): AsyncGenerator<Buffer> {
+async function* headerAndToc(archive: TocArchive, copies: ReadonlyMap<number, string>): AsyncGenerator<Buffer> {
   let first = Infinity;
   for (const e of archive.entries) if (e.data?.kind === 'offset' && e.data.offset < first) first = e.data.offset;
-  const kept = archive.table.bytes;
+  const table = archive.table;
+  const kept = table.bytes;
   const head = first <= kept.length ? kept.subarray(0, first) : await readHead(archive.path, first);
   const at = 5 + 3 + 1 + 1 + 1;
   const compression = archive.header.version.minor >= 15 ? 1 : 1 + archive.header.intSize;
-  // The kept bytes stay as they are (names are read from them): the compression goes out apart.
+  // The kept bytes stay as they are (names are read from them): what changes goes out apart.
   yield head.subarray(0, at);
   yield Buffer.alloc(compression);
-  yield head.subarray(at + compression);
+  let from = at + compression;
+  for (const { position, text } of replacedFields(archive, copies)) {
+    yield head.subarray(from, position);
+    const bytes = Buffer.from(text, archive.stringEncoding);
+    yield int(bytes.length, table.intSize);
+    yield bytes;
+    from = position + 1 + table.intSize + Math.max(table.lengthAt(position), 0);
+  }
+  yield head.subarray(from);
+}
+
+/**
+ * Where each replaced COPY statement is stored in the TOC's bytes (its length, then its text),
+ * in the order of the bytes. pg_restore reads a stream's data blocks by dump ID, not by the TOC's
+ * offsets, so a field that changes length moves nothing it needs.
+ */
+function replacedFields(archive: TocArchive, copies: ReadonlyMap<number, string>): { position: number; text: string }[] {
+  if (copies.size === 0) return [];
+  const table = archive.table;
+  const out: { position: number; text: string }[] = [];
+  for (let i = 0; i < table.count; i++) {
+    const text = copies.get(table.dumpId[i]!);
+    if (text === undefined) continue;
+    const position = table.fieldAt(i, 'copyStmt');
+    if (position < 0) throw new Error(`entry ${table.dumpId[i]} has no COPY statement to replace`);
+    out.push({ position, text });
+  }
+  return out.sort((x, y) => x.position - y.position);
 }
 
 /** The file's bytes up to `end` (its whole length for Infinity). */

@@ -12,6 +12,7 @@ import { CancelledError, describeCommand } from '../process/run';
 import { findPgRestoreFor, formatToolVersion, type ToolCandidate } from '../tools/findTools';
 import { restoreApplicationName, watchCopyProgress, type CopyInProgress, type CopyWatcher } from './copyProgress';
 import { canFeed, feedArchive, type ArchiveFeed } from './archiveFeed';
+import { FREEZE_REFUSED, frozenCopies } from './copyFreeze';
 import { dataSources, readPositions } from './inputPosition';
 import { RestoreErrorParser, type RestoreError } from './errorParser';
 import type { PlainArchive, TocArchive } from '../model/types';
@@ -39,8 +40,7 @@ export function optionsFromPreflight(report: PreflightReport): Pick<RestoreRunOp
 /** The pg_restore arguments for these options, without the connection, list and archive. */
 export function restoreArguments(options: RestoreRunOptions): string[] {
   const jobs = options.jobs ?? 1;
-  // CREATE DATABASE cannot run inside a transaction block, so --create is never one transaction.
-  const single = options.singleTransaction ?? (jobs <= 1 && !options.create);
+  const single = oneTransaction(options);
   if (single && jobs > 1) throw new DumpError('usage', 'a parallel restore (--jobs) cannot run in one transaction; choose one');
   if (single && options.create) throw new DumpError('usage', '--create cannot run in one transaction (CREATE DATABASE cannot); choose one');
   const args = ['--verbose'];
@@ -57,6 +57,12 @@ export function restoreArguments(options: RestoreRunOptions): string[] {
   if (options.create) args.push('--create');
   for (const section of options.sections ?? []) args.push(`--section=${section}`);
   return args;
+}
+
+/** Whether the restore runs in one transaction (--single-transaction). */
+function oneTransaction(options: RestoreRunOptions): boolean {
+  // CREATE DATABASE cannot run inside a transaction block, so --create is never one transaction.
+  return options.singleTransaction ?? ((options.jobs ?? 1) <= 1 && !options.create);
 }
 
 /** Why pg_restore cannot restore this archive with these options; undefined when it can. */
@@ -88,8 +94,29 @@ export async function runRestore(
   const result =
     opened.archive.format === 'plain'
       ? await runPlainRestore(opened as OpenedArchive<PlainArchive>, plan, connection, options, hooks)
-      : await runArchiveRestore(opened as OpenedArchive<TocArchive>, plan, connection, options, hooks);
+      : await runArchiveRestoreOrUnfrozen(opened as OpenedArchive<TocArchive>, plan, connection, options, hooks);
   return used ? { ...result, notes: [...used.notes, ...result.notes] } : result;
+}
+
+/**
+ * An archive's restore, again without COPY … FREEZE if the target refused it: the one
+ * transaction was rolled back, so the second run starts from the target as it was.
+ */
+async function runArchiveRestoreOrUnfrozen(
+  opened: OpenedArchive<TocArchive>,
+  plan: RestorePlan,
+  connection: ResolvedConnection,
+  options: RestoreRunOptions,
+  hooks: RestoreHooks,
+): Promise<RestoreResult> {
+  const result = await runArchiveRestore(opened, plan, connection, options, hooks);
+  // The server's own words, not the statement or its CONTEXT (which name the table, and it may be "freeze").
+  const refused = result.ok || result.cancelled || !result.frozen ? undefined : result.errors.map((e) => e.message.split('\n')[0] ?? '').find((m) => FREEZE_REFUSED.test(m));
+  if (refused === undefined) return result;
+  const freezeRefused = refused.replace(/^ERROR:\s+/, '');
+  hooks.onEvent?.({ kind: 'output', line: `the target refused COPY FREEZE (${freezeRefused}): restoring again without it` });
+  const again = await runArchiveRestore(opened, plan, connection, { ...options, freeze: false }, hooks);
+  return { ...again, freezeRefused };
 }
 
 async function runArchiveRestore(
@@ -131,6 +158,7 @@ async function runArchiveRestore(
     restoreList,
     progress: progress.snapshot(),
     notes: [],
+    ...(frozen && frozen.size > 0 ? { frozen: frozen.size } : {}),
     ...fields,
   });
 
@@ -139,6 +167,8 @@ async function runArchiveRestore(
   let unpacked: UnpackedCopy | undefined;
   let copies: Promise<CopyWatcher> | undefined;
   let feed: ArchiveFeed | undefined;
+  // The COPY statements the feed asks to FREEZE, by dump ID.
+  let frozen: Map<number, string> | undefined;
   // The progress session once pg_restore has ended, until the checks after it take it over.
   let handed: ServerSession | undefined;
   // Stops the archive's row counts (below) when the restore is cancelled or ends otherwise.
@@ -170,10 +200,14 @@ async function runArchiveRestore(
     // counted on the way (archiveFeed.ts): its data is then decompressed once, not twice.
     const planned = plan.entries.map((p) => p.entry);
     const countable = (options.verifyRowCounts ?? true) ? countableEntries(plan) : [];
-    feed = countable.length > 0 && hooks.feedArchive !== false && canFeed(opened, planned, options.jobs ?? 1) ? feedArchive(opened, planned, countable, counting.signal) : undefined;
+    if (countable.length > 0 && hooks.feedArchive !== false && canFeed(opened, planned, options.jobs ?? 1)) {
+      frozen = frozenCopies(planned, options, oneTransaction(options));
+      feed = feedArchive(opened, planned, countable, frozen, counting.signal);
+    }
     const input = feed ? ['--format=custom'] : [unpacked?.path ?? archive.path];
     // The command as it ran, and what it read: the log shows it, and a user may run it again.
-    const fedCommand = (command: string) => (feed ? `${command} (reading ${archive.path} from its standard input, the data uncompressed)` : command);
+    const freezing = frozen && frozen.size > 0 ? `, ${frozen.size === 1 ? 'the table' : `${frozen.size} tables`} it creates loaded with COPY FREEZE` : '';
+    const fedCommand = (command: string) => (feed ? `${command} (reading ${archive.path} from its standard input, the data uncompressed${freezing})` : command);
     const args = (connectionArgs: string[]) => [...restoreArguments(options), ...connectionArgs, `--use-list=${listFile}`, ...input];
     emit({ kind: 'stage', stage: 'restore' });
     // pg_restore says nothing while a big table's COPY runs: the target says how far it is.

@@ -40,6 +40,13 @@ export interface RestoreRunOptions {
   create?: boolean;
   /** `--section`: restore only these sections of the plan. */
   sections?: readonly ('pre-data' | 'data' | 'post-data')[];
+  /**
+   * COPY … FREEZE for the tables the restore creates in its one transaction (copyFreeze.ts): their
+   * rows are written frozen and all-visible, so nothing rewrites their pages after the restore.
+   * As COPY's documentation warns, sessions whose snapshot is older than the restore's commit see
+   * those rows too. Default true; applied where pg_restore is fed the archive (archiveFeed.ts).
+   */
+  freeze?: boolean;
   /** Post-restore steps; each default true. */
   analyze?: boolean;
   fixSequences?: boolean;
@@ -103,6 +110,10 @@ export interface RestoreResult {
   durationMs: number;
   /** The `-L` list pg_restore was given (plain dumps: the plan in that form, for the record). */
   restoreList: string;
+  /** How many tables were loaded with COPY … FREEZE (copyFreeze.ts); absent for none. */
+  frozen?: number;
+  /** The target's refusal of COPY … FREEZE, when the restore was run again without it. */
+  freezeRefused?: string;
   /** One line each: planned entries the options left out (plain dumps: ACLs with --no-privileges, …). */
   notes: string[];
   progress: ProgressSnapshot;

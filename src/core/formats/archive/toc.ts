@@ -368,6 +368,11 @@ export class TocTable {
     return at < 0 ? -1 : at + 1 + this.intSize;
   }
 
+  /** Position in `bytes` of where a field of entry `i` is stored (its length, then its bytes); -1 when it is not. */
+  fieldAt(i: number, field: NameField | TextField): number {
+    return this.refs[i * STRIDE + SLOT[field]]!;
+  }
+
   /** Length of a field of entry `i`; -1 is NULL. */
   length(i: number, field: NameField | TextField): number {
     return this.lengthAt(this.refs[i * STRIDE + SLOT[field]]!);
