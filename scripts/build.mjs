@@ -63,26 +63,20 @@ const builds = [
     target: 'node20',
   },
   {
-    // The CLI in chunks (ES modules, as esbuild splits only those): each command loads only the
-    // code it runs, so `list` compiles neither node-postgres nor the restore and dump engines.
-    // dist/cli.js (written below) is the program that loads dist/cli/main.mjs. Bundled CommonJS
-    // libraries call require(), which an ES module has to be given.
+    // The CLI, one CommonJS file: dist/cli.js runs it through a V8 code cache (src/cli/launcher.ts),
+    // so that a command starts without compiling it again.
     ...common,
     ...nodeDefines,
-    entryPoints: { main: 'src/cli.ts' },
-    outdir: 'dist/cli',
-    outExtension: { '.js': '.mjs' },
-    splitting: true,
-    chunkNames: '[name]-[hash]',
+    entryPoints: ['src/cli.ts'],
+    outfile: 'dist/cli/main.cjs',
     platform: 'node',
-    format: 'esm',
+    format: 'cjs',
     target: 'node20',
     external: ['pg-native'],
-    banner: { js: "import { createRequire as __pgdxCreateRequire } from 'node:module'; const require = __pgdxCreateRequire(import.meta.url);" },
   },
   {
-    // `list FILE`, the command that is mostly start-up, as one CommonJS file: dist/cli.js runs it
-    // with require(), so that start loads neither the ES module loader nor the CLI's chunks.
+    // `list FILE`, the command that is mostly start-up, as a CommonJS file of its own: the listing
+    // and the archive readers, without node-postgres or the restore and dump engines.
     ...common,
     ...nodeDefines,
     entryPoints: ['src/cli/listMain.ts'],
@@ -90,6 +84,17 @@ const builds = [
     platform: 'node',
     format: 'cjs',
     target: 'node20',
+  },
+  {
+    // dist/cli.js, package.json's "bin" (the package has no "type": CommonJS).
+    ...common,
+    sourcemap: false,
+    entryPoints: ['src/cli/launcher.ts'],
+    outfile: 'dist/cli.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    banner: { js: '#!/usr/bin/env node' },
   },
   ...webviews.map((name) => ({
     ...common,
@@ -100,34 +105,6 @@ const builds = [
     target: 'es2022',
   })),
 ];
-
-/**
- * dist/cli.js, package.json's "bin": CommonJS (the package has no "type"), it only loads the
- * chunked CLI, or for `list FILE` the listing's own bundle. A failure to load either is reported
- * in one line, like the CLI's own errors.
- */
-function writeCliLauncher() {
-  const launcher = `#!/usr/bin/env node
-'use strict';
-const args = process.argv.slice(2);
-const fail = (err) => {
-  process.stderr.write(\`pg-dump-explorer: error: cannot load the program: \${err && err.message}\\n\`);
-  process.exitCode = 1;
-};
-// \`list FILE\` exactly has a program of its own (src/cli/listMain.ts); the whole CLI does the rest.
-if (args.length === 2 && args[0] === 'list' && !args[1].startsWith('-')) {
-  try {
-    require('./cli/list.cjs');
-  } catch (err) {
-    fail(err);
-  }
-} else {
-  import('./cli/main.mjs').catch(fail);
-}
-`;
-  fs.mkdirSync(path.join(root, 'dist'), { recursive: true });
-  fs.writeFileSync(path.join(root, 'dist', 'cli.js'), launcher, { mode: 0o755 });
-}
 
 /** The codicon font and stylesheet, which @vscode-elements/elements' icons need in the page. */
 function copyCodicons() {
@@ -141,7 +118,6 @@ function copyCodicons() {
 // source maps of a development build beside a production one that is about to be packaged.
 if (!watch) fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 copyCodicons();
-writeCliLauncher();
 if (watch) {
   for (const options of builds) {
     const ctx = await esbuild.context(options);
@@ -149,4 +125,5 @@ if (watch) {
   }
 } else {
   await Promise.all(builds.map((options) => esbuild.build(options)));
+  fs.chmodSync(path.join(root, 'dist', 'cli.js'), 0o755);
 }

@@ -121,27 +121,76 @@ describe('cli data', () => {
   });
 });
 
-describe('cli list FILE: the listing\'s own program (dist/cli/list.cjs)', () => {
+describe('cli launcher: `list FILE` runs the listing\'s own program (dist/cli/list.cjs), every command a V8 code cache', () => {
   let dir: string;
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgdx-cli-fast-'));
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  /** The whole CLI (its ES module entry), which the launcher skips for `list FILE`. */
-  const wholeCli = (args: string[]) => spawnSync(process.execPath, [path.join(projectRoot, 'dist', 'cli', 'main.mjs'), ...args]);
-  /** Whether dist/cli.js loaded the listing's program for these arguments (Node's module log). */
-  const ranListProgram = (args: string[]) => {
-    const r = spawnSync(process.execPath, [path.join(projectRoot, 'dist', 'cli.js'), ...args], { env: { ...process.env, NODE_DEBUG: 'module' } });
-    return /list\.cjs/.test(r.stderr.toString());
+  /** The whole CLI's bundle, which the launcher skips for `list FILE`. */
+  const wholeCli = (args: string[]) => spawnSync(process.execPath, [path.join(projectRoot, 'dist', 'cli', 'main.cjs'), ...args]);
+  /** Runs dist/cli.js with its cache folder under `home`; returns its output and the cache files there, by name. */
+  const launch = (home: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
+    const r = spawnSync(process.execPath, [path.join(projectRoot, 'dist', 'cli.js'), ...args], { env: { ...process.env, XDG_CACHE_HOME: home, ...env } });
+    const folder = path.join(home, 'pg-dump-explorer', 'code-cache');
+    const files = fs.existsSync(folder) ? fs.readdirSync(folder).sort() : [];
+    return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString(), folder, files };
   };
+  /** "list.list": which bundle ran, for which command, as the name of the cache it wrote. */
+  const bundleAndCommand = (file: string) => file.split('.').slice(0, 2).join('.');
 
   it('runs for exactly `list FILE`; the whole CLI runs for anything else', () => {
     const file = fixturePath('custom.dump');
-    assert.equal(ranListProgram(['list', file]), true);
-    assert.equal(ranListProgram(['list', file, '--json']), false);
-    assert.equal(ranListProgram(['list', '--json', file]), false);
-    assert.equal(ranListProgram(['list']), false);
+    const ran = (args: string[]) => {
+      const home = fs.mkdtempSync(path.join(dir, 'home-'));
+      const r = launch(home, args);
+      assert.equal(r.files.length, 1, r.files.join(', '));
+      return bundleAndCommand(r.files[0]!);
+    };
+    assert.equal(ran(['list', file]), 'list.list');
+    assert.equal(ran(['list', file, '--json']), 'main.list');
+    assert.equal(ran(['list', '--json', file]), 'main.list');
+    assert.equal(ran(['list']), 'main.list');
+    assert.equal(ran(['--help']), 'main.other');
+  });
+
+  it('the code cache: written once in a private folder, used again, and a bad one is replaced without harm', () => {
+    const home = fs.mkdtempSync(path.join(dir, 'cache-'));
+    const first = launch(home, ['--help']);
+    assert.equal(first.status, 0, first.stderr);
+    assert.equal(first.files.length, 1);
+    const cacheFile = path.join(first.folder, first.files[0]!);
+    assert.equal(fs.statSync(first.folder).mode & 0o777, 0o700);
+    assert.equal(fs.statSync(cacheFile).mode & 0o777, 0o600);
+    // Used as it is: the same answer, the file not written again.
+    const written = fs.statSync(cacheFile).mtimeMs;
+    const bytes = fs.readFileSync(cacheFile);
+    const second = launch(home, ['--help']);
+    assert.equal(second.stdout, first.stdout);
+    assert.equal(second.stderr, first.stderr);
+    assert.deepEqual(second.files, first.files);
+    assert.equal(fs.statSync(cacheFile).mtimeMs, written);
+    assert.ok(fs.readFileSync(cacheFile).equals(bytes));
+    // Damaged: V8 refuses it, the command runs all the same, and the cache is written anew.
+    fs.writeFileSync(cacheFile, Buffer.alloc(bytes.length, 0x5a));
+    const third = launch(home, ['--help']);
+    assert.equal(third.status, 0, third.stderr);
+    assert.equal(third.stdout, first.stdout);
+    assert.ok(!fs.readFileSync(cacheFile).equals(Buffer.alloc(bytes.length, 0x5a)), 'the damaged cache was replaced');
+  });
+
+  it('the code cache: not used in a folder others may write to, nor when turned off', () => {
+    const shared = fs.mkdtempSync(path.join(dir, 'shared-'));
+    fs.mkdirSync(path.join(shared, 'pg-dump-explorer', 'code-cache'), { recursive: true });
+    fs.chmodSync(path.join(shared, 'pg-dump-explorer', 'code-cache'), 0o777);
+    const r = launch(shared, ['--help']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.files, []);
+    const off = launch(fs.mkdtempSync(path.join(dir, 'off-')), ['--help'], { PG_DUMP_EXPLORER_CODE_CACHE: 'off' });
+    assert.equal(off.status, 0, off.stderr);
+    assert.equal(off.stdout, r.stdout);
+    assert.deepEqual(off.files, []);
   });
 
   it('answers as the whole CLI does: the same output, messages and exit code for a good, a cut-short, an empty and a missing file', async () => {
