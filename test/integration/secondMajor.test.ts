@@ -65,6 +65,7 @@ describe('restore into a second server major', function () {
       assert.equal(fixed.blocking, false, fixed.findings.map((f) => f.message).join('\n'));
       const result = await runRestore(opened, plan, connection(), { noOwner: true, noPrivileges: true });
       assert.equal(result.ok, true, result.errors.map((e) => e.message).join('\n'));
+      assert.equal(result.frozen, 2, 'both partitions were loaded with COPY FREEZE');
       assert.deepEqual(
         result.postRestore?.rowCounts.map((c) => [c.table, c.databaseRows, c.matches]),
         [
