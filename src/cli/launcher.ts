@@ -54,7 +54,7 @@ function runBundle(file: string, command: string): void {
 }
 
 /**
- * Where this run's code cache is kept: named by the bundle (its name, size and time of change),
+ * Where this run's code cache is kept: named by the bundle (its name, path, size and time of change),
  * the command, Node's version and platform, and the flags V8 runs with, which V8's own check of
  * the cache does not fully cover. Undefined when there is no private folder for it.
  */
@@ -69,7 +69,8 @@ function codeCacheFile(file: string, command: string): string | undefined {
     return undefined;
   }
   const flags = hash(`${process.execArgv.join(' ')}\n${process.env.NODE_OPTIONS ?? ''}`);
-  const name = `${path.basename(file, '.cjs')}.${command}.${stat.size}-${Math.floor(stat.mtimeMs)}-${process.version}-${process.platform}-${process.arch}-${flags}.v8cache`;
+  // "main.restore.<where it is>.": a rebuild replaces its own caches, never another install's.
+  const name = `${path.basename(file, '.cjs')}.${command}.${hash(file)}.${stat.size}-${Math.floor(stat.mtimeMs)}-${process.version}-${process.platform}-${process.arch}-${flags}.v8cache`;
   return path.join(dir, name);
 }
 
@@ -112,8 +113,8 @@ function saveCodeCache(script: vm.Script, cacheFile: string): void {
     fs.renameSync(aside, cacheFile);
     const dir = path.dirname(cacheFile);
     const name = path.basename(cacheFile);
-    // "main.restore.": the bundle and the command (names without dots).
-    const sameCommand = name.split('.').slice(0, 2).join('.') + '.';
+    // The bundle, the command and where the bundle is (names without dots).
+    const sameCommand = name.split('.').slice(0, 3).join('.') + '.';
     for (const other of fs.readdirSync(dir)) if (other !== name && other.startsWith(sameCommand) && other.endsWith('.v8cache')) fs.rmSync(path.join(dir, other), { force: true });
   } catch {
     fs.rmSync(aside, { force: true });

@@ -180,6 +180,28 @@ describe('cli launcher: `list FILE` runs the listing\'s own program (dist/cli/li
     assert.ok(!fs.readFileSync(cacheFile).equals(Buffer.alloc(bytes.length, 0x5a)), 'the damaged cache was replaced');
   });
 
+  it('the code cache: a rebuild replaces its own, never another install\'s', () => {
+    const home = fs.mkdtempSync(path.join(dir, 'installs-'));
+    // A second install: the launcher and the bundles copied elsewhere.
+    const other = fs.mkdtempSync(path.join(dir, 'other-'));
+    fs.mkdirSync(path.join(other, 'cli'));
+    fs.copyFileSync(path.join(projectRoot, 'dist', 'cli.js'), path.join(other, 'cli.js'));
+    for (const f of ['main.cjs', 'list.cjs']) fs.copyFileSync(path.join(projectRoot, 'dist', 'cli', f), path.join(other, 'cli', f));
+    const runOther = () => spawnSync(process.execPath, [path.join(other, 'cli.js'), '--help'], { env: { ...process.env, XDG_CACHE_HOME: home } });
+    const ours = launch(home, ['--help']);
+    assert.equal(runOther().status, 0);
+    const both = fs.readdirSync(ours.folder).sort();
+    assert.equal(both.length, 2, both.join(', '));
+    // The other install rebuilt (its bundle changed): its cache is replaced, ours is kept.
+    const later = new Date(Date.now() + 60_000);
+    fs.utimesSync(path.join(other, 'cli', 'main.cjs'), later, later);
+    assert.equal(runOther().status, 0);
+    const after = fs.readdirSync(ours.folder).sort();
+    assert.equal(after.length, 2, after.join(', '));
+    assert.ok(after.includes(ours.files[0]!), 'our cache is kept');
+    assert.deepEqual(after.filter((f) => !both.includes(f)).length, 1, 'the other install\'s new cache replaced its old one');
+  });
+
   it('the code cache: not used in a folder others may write to, nor when turned off', () => {
     const shared = fs.mkdtempSync(path.join(dir, 'shared-'));
     fs.mkdirSync(path.join(shared, 'pg-dump-explorer', 'code-cache'), { recursive: true });
