@@ -24,6 +24,12 @@ export function serverMajor(versionNum: number): number {
 
 export interface SessionOptions {
   applicationName?: string;
+  /**
+   * Queries asked together go out together (node-postgres's pipeline mode), their answers read
+   * in order: a step that asks several independent questions waits one round trip for them, not
+   * one each. Only for sessions that never hold a cursor open.
+   */
+  pipeline?: boolean;
   /** Aborting ends a connection still being made (its promise then rejects). */
   signal?: AbortSignal;
 }
@@ -33,7 +39,7 @@ export async function openServerSession(connection: ResolvedConnection, options:
   for (let i = 0; i < connection.hosts.length; i++) {
     const config = connection.toPgClientConfig(i);
     if (options.signal?.aborted) break;
-    const client = new Client({ ...config, application_name: options.applicationName ?? 'pg-dump-explorer' });
+    const client = new Client({ ...config, application_name: options.applicationName ?? 'pg-dump-explorer', ...(options.pipeline ? { pipeline: true } : {}) });
     // A dropped connection must not crash the process; the pending query rejects instead.
     client.on('error', () => undefined);
     // Its socket is destroyed, not ended: a connection still being made to a host that does not

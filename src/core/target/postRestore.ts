@@ -218,17 +218,21 @@ export async function postRestore(opened: OpenedArchive | undefined, plan: Resto
 
   const sessions: ServerSession[] = [];
   let handed = options.session;
+  /** Sessions being opened: waited for before the sessions are closed, so that none is left open. */
+  const openings: Promise<unknown>[] = [];
   /** A session of its own for one strand of the work, known to the abort. */
-  const open = async (): Promise<TargetWork> => {
+  const open = (): Promise<TargetWork> => {
+    const opening = openStrand();
+    openings.push(opening.catch(() => undefined));
+    return opening;
+  };
+  const openStrand = async (): Promise<TargetWork> => {
     const taken = handed;
     handed = undefined;
-    const session = taken ?? (await openServerSession(connection, { applicationName: APPLICATION_NAME }));
+    const session = taken ?? (await openServerSession(connection, { applicationName: APPLICATION_NAME, ...(signal ? { signal } : {}) }));
     sessions.push(session);
     if (signal?.aborted) throw abortError(signal);
-    if (taken) await session.client.query('select pg_catalog.set_config($1, $2, false)', ['application_name', APPLICATION_NAME]);
-    // A count(*) of a big table crosses jit_above_cost: compiling it costs more than it saves.
-    if (session.serverVersionNum >= 110000) await session.client.query('set jit = off');
-    const backend = await backendOf(session.client);
+    const backend = await prepareSession(session);
     if (backend) {
       backends.push(backend);
       if (signal?.aborted) cancelling.push(cancelRunningQuery(connection, backend));
@@ -255,6 +259,7 @@ export async function postRestore(opened: OpenedArchive | undefined, plan: Resto
       });
     } finally {
       await Promise.allSettled(cancelling);
+      await Promise.allSettled(openings);
       await Promise.allSettled([...sessions, ...(handed ? [handed] : [])].map((s) => s.close()));
     }
   })();
@@ -409,7 +414,12 @@ interface TargetJob {
  */
 async function targetWork(open: () => Promise<TargetWork>, report: PostRestoreReport, job: TargetJob): Promise<void> {
   const wanted = [...job.tableData, ...job.viewData, ...job.definedTables];
-  const main = await open();
+  // The sequences' session connects while the main one asks what ANALYZE needs (open takes the
+  // session it is handed, if any, at its call: the main strand gets it).
+  const opening = open();
+  const sequencesWork = job.doSequences && job.tableData.length > 0 ? open() : undefined;
+  sequencesWork?.catch(() => undefined); // awaited below
+  const main = await opening;
   const found = await main.resolve(wanted);
   const missing = new Set<string>();
   for (const e of wanted) {
@@ -440,9 +450,9 @@ async function targetWork(open: () => Promise<TargetWork>, report: PostRestoreRe
       })()
     : Promise.resolve(emptyPart());
   const sequencing =
-    job.doSequences && restoredTables.length > 0
+    sequencesWork && restoredTables.length > 0
       ? (async () => {
-          const work = await open();
+          const work = await sequencesWork;
           await work.fixSequences(restoredTables);
           return work.report;
         })()
@@ -888,9 +898,17 @@ interface Backend {
   started: string;
 }
 
-async function backendOf(client: Client): Promise<Backend | undefined> {
-  const { rows } = await client.query<{ pid: number; started: string | null }>(
-    'select pg_catalog.pg_backend_pid() as pid, (select backend_start::text from pg_catalog.pg_stat_activity where pid = pg_catalog.pg_backend_pid()) as started',
+/**
+ * Readies a strand's session in one round trip: its application name (a session taken over from
+ * the restore's progress has another), JIT off (a count(*) of a big table crosses
+ * jit_above_cost, and compiling it costs more than it saves), and which backend it is.
+ */
+async function prepareSession(session: ServerSession): Promise<Backend | undefined> {
+  const jitOff = session.serverVersionNum >= 110000 ? ", pg_catalog.set_config('jit', 'off', false)" : '';
+  const { rows } = await session.client.query<{ pid: number; started: string | null }>(
+    `select pg_catalog.set_config('application_name', $1, false)${jitOff}, pg_catalog.pg_backend_pid() as pid,
+            (select backend_start::text from pg_catalog.pg_stat_activity where pid = pg_catalog.pg_backend_pid()) as started`,
+    [APPLICATION_NAME],
   );
   const row = rows[0];
   return row && row.started !== null ? { pid: row.pid, started: row.started } : undefined;

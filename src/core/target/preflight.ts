@@ -33,11 +33,12 @@ import { findObjects, refKey, type ObjectRef } from './targetObjects';
 export type { ExtensionStatus, Finding, FindingSeverity, PreflightOptions, PreflightReport, ProposedFix, TargetObjectRef } from './preflightTypes';
 export { classifyExtension, createRoleSql, missingParameterFindings, psqlRestrictFinding, versionNum, type ExtensionCheck } from './preflightFindings';
 
-const APPLICATION_NAME = 'pg-dump-explorer pre-flight';
+/** The pre-flight's sessions: its questions go out in a few groups (gather), each in one round trip. */
+const SESSION = { applicationName: 'pg-dump-explorer pre-flight', pipeline: true } as const;
 
 /** The pre-flight check's session, its connection started now: while the dump is opened and planned. */
 export function preflightSessionAhead(connection: ResolvedConnection): SessionAhead {
-  return openAhead(connection, { applicationName: APPLICATION_NAME });
+  return openAhead(connection, SESSION);
 }
 
 /**
@@ -50,9 +51,9 @@ export async function preflight(archive: Archive, plan: RestorePlan, connection:
   let session: ServerSession;
   let databaseMissing = false;
   try {
-    session = await (ahead ? ahead.take() : openServerSession(connection, { applicationName: APPLICATION_NAME }));
+    session = await (ahead ? ahead.take() : openServerSession(connection, SESSION));
   } catch (err) {
-    const fallback = isMissingDatabase(err) ? await openMaintenanceSession(connection, { applicationName: APPLICATION_NAME }).catch(() => undefined) : undefined;
+    const fallback = isMissingDatabase(err) ? await openMaintenanceSession(connection, SESSION).catch(() => undefined) : undefined;
     if (!fallback) throw err;
     // The report names the database the restore goes to, not the one the check could reach.
     session = { ...fallback, where: `${fallback.where.slice(0, fallback.where.lastIndexOf('/'))}/${connection.dbname}` };
@@ -63,38 +64,40 @@ export async function preflight(archive: Archive, plan: RestorePlan, connection:
     const facts = await gather(session, wanted, options, databaseMissing, connection.dbname);
     return judge(archive, plan, wanted, facts, options);
   } finally {
-    await session.close();
+    // Not waited for: its transaction is read-only and already rolled back (gather), and over a
+    // network the restore need not wait a round trip for the goodbye.
+    void session.close();
   }
 }
 
 const NO_CONTENTS: DatabaseContents = { schemas: 0, relations: 0, functions: 0, types: 0, extensions: 0, largeObjects: 0 };
 
-/** Asks the target, in one read-only transaction that is rolled back. */
+/**
+ * Asks the target, in one read-only transaction that is rolled back. The session is pipelined:
+ * the questions that do not depend on each other are asked together, in three groups (who acts;
+ * the roles, extensions, objects, schemas and tables; which tables have rows), so that over a
+ * network the check waits about three round trips rather than one per question.
+ */
 async function gather(session: ServerSession, wanted: Wanted, options: PreflightOptions, databaseMissing: boolean, dbname: string): Promise<Facts> {
   const { client, serverVersionNum } = session;
-  await client.query('begin read only');
+  const begun = client.query('begin read only');
   try {
     // Type names print as pg_dump writes them (qualified unless in pg_catalog); waits on locks are short.
-    await client.query("select pg_catalog.set_config('search_path', 'pg_catalog', true), pg_catalog.set_config('lock_timeout', '5s', true)");
-    const actor = await actorFacts(client, options.role);
+    const settings = client.query("select pg_catalog.set_config('search_path', 'pg_catalog', true), pg_catalog.set_config('lock_timeout', '5s', true)");
+    const [actor] = await Promise.all([actorFacts(client, options.role), begun, settings]);
     if (databaseMissing) actor.database = dbname;
     const who = actor.actorExists ? actor.actor : actor.user;
-    const facts: Facts = {
-      where: session.where,
-      serverVersion: session.serverVersion,
-      serverVersionNum,
-      databaseMissing,
-      actor,
-      roles: await roleFacts(client, serverVersionNum, [...wanted.roles.keys()], who),
-      objects: new Map(),
-      schemas: new Map(),
-      extensions: await extensionFacts(client, serverVersionNum, [...wanted.extensions.keys()], !databaseMissing),
-      missingParameters: await missingParameters(client, options.settingParameters ?? []),
-      contents: NO_CONTENTS,
-      tables: new Map(),
-    };
-    // Without the database, nothing of it exists: only the server-wide facts count.
-    if (databaseMissing) return facts;
+    const serverWide = Promise.all([
+      roleFacts(client, serverVersionNum, [...wanted.roles.keys()], who),
+      extensionFacts(client, serverVersionNum, [...wanted.extensions.keys()], !databaseMissing),
+      missingParameters(client, options.settingParameters ?? []),
+    ]);
+    serverWide.catch(() => undefined); // awaited below; a failure is thrown there
+    if (databaseMissing) {
+      // Without the database, nothing of it exists: only the server-wide facts count.
+      const [roles, extensions, missing] = await serverWide;
+      return { where: session.where, serverVersion: session.serverVersion, serverVersionNum, databaseMissing, actor, roles, objects: new Map(), schemas: new Map(), extensions, missingParameters: missing, contents: NO_CONTENTS, tables: new Map() };
+    }
 
     const refs = new Map<string, ObjectRef>();
     const addRefs = (p: Probe | undefined) => p?.refs.forEach((r) => refs.set(refKey(r), r));
@@ -102,28 +105,33 @@ async function gather(session: ServerSession, wanted: Wanted, options: Preflight
     wanted.needs.forEach((n) => addRefs(n.probe));
     wanted.foreignKeys.forEach((f) => f.objects.forEach(addRefs));
     const list = [...refs.values()];
-    const found = await findObjects(client, serverVersionNum, list);
+    const dataSchemas = wanted.filled.map((f) => f.table.schema);
+    const tables = new Map<number, TableTarget>();
+    for (const f of wanted.filled) tables.set(f.table.entry.dumpId, f.table);
+    for (const f of wanted.foreignKeys) for (const t of f.tables) tables.set(t.entry.dumpId, t);
+    const targets = [...tables.values()];
+    const [[roles, extensions, missing], found, schemas, contents, tf] = await Promise.all([
+      serverWide,
+      findObjects(client, serverVersionNum, list),
+      schemaFacts(client, [...new Set([...wanted.schemas, ...dataSchemas])], who),
+      databaseContents(client),
+      tableFacts(client, targets, who),
+    ]);
+    const facts: Facts = { where: session.where, serverVersion: session.serverVersion, serverVersionNum, databaseMissing, actor, roles, objects: new Map(), schemas, extensions, missingParameters: missing, contents, tables: new Map() };
     list.forEach((r, i) => {
       const f = found[i];
       if (f !== null && f !== undefined) facts.objects.set(refKey(r), f);
     });
 
-    const dataSchemas = wanted.filled.map((f) => f.table.schema);
-    facts.schemas = await schemaFacts(client, [...new Set([...wanted.schemas, ...dataSchemas])], who);
-    facts.contents = await databaseContents(client);
-
-    const tables = new Map<number, TableTarget>();
-    for (const f of wanted.filled) tables.set(f.table.entry.dumpId, f.table);
-    for (const f of wanted.foreignKeys) for (const t of f.tables) tables.set(t.entry.dumpId, t);
-    const targets = [...tables.values()];
-    const tf = await tableFacts(client, targets, who);
-    // Only tables we may read are asked for rows (a permission error would cost a savepoint each).
+    // Alone, after the rest: its savepoints must not enclose another question. Only tables we
+    // may read are asked for rows (a permission error would cost a savepoint each).
     const readable = targets.filter((_, i) => tf[i]!.exists && tf[i]!.canSelect);
     const rows = await tablesHaveRows(client, readable);
     const rowsOf = new Map(readable.map((t, i) => [t.entry.dumpId, rows[i]]));
     targets.forEach((t, i) => facts.tables.set(t.entry.dumpId, { ...tf[i]!, rows: rowsOf.get(t.entry.dumpId) }));
     return facts;
   } finally {
-    await client.query('rollback').catch(() => undefined);
+    // Sent, not waited for: the session is closed next, and the server ends the transaction first.
+    client.query('rollback').catch(() => undefined);
   }
 }

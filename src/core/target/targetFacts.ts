@@ -27,33 +27,31 @@ export interface ActorFacts {
   actorCanCreate: boolean;
 }
 
-/** Who we are on the target. `role`: pg_restore's --role, when given. */
+/** Who we are on the target, and the role pg_restore acts as (`role`: its --role, when given), in one query. */
 export async function actorFacts(client: Client, role: string | undefined): Promise<ActorFacts> {
-  const me = (
-    await client.query<{ database: string; user: string; rolsuper: boolean }>(
-      'select pg_catalog.current_database() as database, current_user as "user", coalesce((select rolsuper from pg_catalog.pg_roles where rolname = current_user), false) as rolsuper',
+  const row = (
+    await client.query<{ database: string; user: string; user_super: boolean; actor: string; exists: boolean; rolsuper: boolean; rolcreatedb: boolean; can_create: boolean; usable: boolean }>(
+      `with me as (select pg_catalog.current_database() as database, current_user as "user",
+                          coalesce((select rolsuper from pg_catalog.pg_roles where rolname = current_user), false) as user_super,
+                          coalesce($1, current_user) as actor)
+       select me.database, me."user", me.user_super, me.actor, r.oid is not null as exists,
+              coalesce(r.rolsuper, false) as rolsuper, coalesce(r.rolcreatedb, false) as rolcreatedb,
+              coalesce(pg_catalog.has_database_privilege(r.oid, pg_catalog.current_database(), 'CREATE'), false) as can_create,
+              coalesce(pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER'), false) as usable
+         from me left join pg_catalog.pg_roles r on r.rolname = me.actor`,
+      [role ?? null],
     )
   ).rows[0]!;
-  const actor = role ?? me.user;
-  const row = (
-    await client.query<{ rolsuper: boolean; rolcreatedb: boolean; can_create: boolean; usable: boolean }>(
-      `select r.rolsuper, r.rolcreatedb,
-              pg_catalog.has_database_privilege(r.oid, pg_catalog.current_database(), 'CREATE') as can_create,
-              pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER') as usable
-         from pg_catalog.pg_roles r where r.rolname = $1`,
-      [actor],
-    )
-  ).rows[0];
   return {
-    database: me.database,
-    user: me.user,
-    userIsSuperuser: me.rolsuper,
-    actor,
-    actorExists: row !== undefined,
-    actorUsable: row?.usable ?? false,
-    actorIsSuperuser: row?.rolsuper ?? false,
-    actorCanCreateDatabase: (row?.rolcreatedb ?? false) || (row?.rolsuper ?? false),
-    actorCanCreate: row?.can_create ?? false,
+    database: row.database,
+    user: row.user,
+    userIsSuperuser: row.user_super,
+    actor: row.actor,
+    actorExists: row.exists,
+    actorUsable: row.usable,
+    actorIsSuperuser: row.rolsuper,
+    actorCanCreateDatabase: row.rolcreatedb || row.rolsuper,
+    actorCanCreate: row.can_create,
   };
 }
 

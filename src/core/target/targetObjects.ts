@@ -292,8 +292,10 @@ const BATCH = 20_000;
 /**
  * Which of `refs` exist in the connected database: for each, what the catalogs say it is
  * (a relkind letter for a relation, 'd'/'t'/'rowtype' for a type, 'y' otherwise), or null.
- * One set-based query per kind present (two for relations), per 20,000 objects. The caller
- * runs it with search_path = pg_catalog. Kinds whose catalog the server lacks are never found.
+ * One set-based query per kind present (two for relations), per 20,000 objects, all asked at
+ * once: the caller gives a pipelined session (SessionOptions.pipeline), which sends them
+ * together, and runs it with search_path = pg_catalog. Kinds whose catalog the server lacks are
+ * never found.
  */
 export async function findObjects(client: Client, serverVersionNum: number, refs: readonly ObjectRef[]): Promise<(string | null)[]> {
   const out: (string | null)[] = new Array<string | null>(refs.length).fill(null);
@@ -303,17 +305,17 @@ export async function findObjects(client: Client, serverVersionNum: number, refs
     if (list) list.push(i);
     else byKind.set(r.kind, [i]);
   });
+  const asked: Promise<{ rows: { i: number; found: string }[] }>[] = [];
   for (const [kind, indexes] of byKind) {
     const q = QUERIES[kind];
     if (serverVersionNum < q.since) continue;
     for (let start = 0; start < indexes.length; start += BATCH) {
       const chunk = indexes.slice(start, start + BATCH);
       const params = [chunk, chunk.map((i) => refs[i]!.schema), chunk.map((i) => refs[i]!.name), chunk.map((i) => refs[i]!.on)];
-      for (const sql of q.sql) {
-        const result = await client.query<{ i: number; found: string }>(`select q.i, q.found from (${sql}) as q(i, found)`, params);
-        for (const row of result.rows) if (out[row.i] === null) out[row.i] = row.found;
-      }
+      for (const sql of q.sql) asked.push(client.query<{ i: number; found: string }>(`select q.i, q.found from (${sql}) as q(i, found)`, params));
     }
   }
+  // The first query (in the order asked) to find an object names it.
+  for (const result of await Promise.all(asked)) for (const row of result.rows) if (out[row.i] === null) out[row.i] = row.found;
   return out;
 }
