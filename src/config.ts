@@ -43,6 +43,11 @@ export class Config {
     return (Number.isFinite(mb) && mb > 0 ? mb : 50) * 1024 * 1024;
   }
 
+  /** Whether a restore loads the tables it creates with COPY … FREEZE (RestoreRunOptions.freeze). */
+  get restoreWithCopyFreeze(): boolean {
+    return this.settings.get<boolean>('restoreWithCopyFreeze', true) !== false;
+  }
+
   /** Fires when a setting of this extension changes. */
   onDidChange(listener: () => void): vscode.Disposable {
     return vscode.workspace.onDidChangeConfiguration((e) => {

@@ -283,7 +283,7 @@ export class RestoreSession extends Disposable {
    * (their SET is left out).
    */
   private runOptions(form: RestoreForm): RestoreRunOptions {
-    return { ...runOptions(form), ...(this.report ? optionsFromPreflight(this.report) : {}) };
+    return { ...runOptions(form), ...(this.report ? optionsFromPreflight(this.report) : {}), ...(this.services.config.restoreWithCopyFreeze ? {} : { freeze: false }) };
   }
 
   private logResult(log: LogSink, result: RestoreResult, where: string): void {

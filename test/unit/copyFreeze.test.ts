@@ -3,7 +3,7 @@ import { openArchive, type OpenedArchive } from '../../src/core/archive';
 import type { TocEntry } from '../../src/core/model/types';
 import { buildPlan } from '../../src/core/plan/closure';
 import type { Selection } from '../../src/core/plan/selection';
-import { frozenCopies } from '../../src/core/restore/copyFreeze';
+import { FREEZE_REFUSED, frozenCopies } from '../../src/core/restore/copyFreeze';
 import { sharedFixture } from '../support/env';
 
 describe('COPY FREEZE for the tables a restore creates (pg18-rich.custom.dump)', () => {
@@ -56,6 +56,20 @@ describe('COPY FREEZE for the tables a restore creates (pg18-rich.custom.dump)',
     const copies = frozenCopies(withoutOrder, {}, true);
     assert.equal(copies.has(dataOf(entries, 'sales', 'order').dumpId), false);
     assert.equal(copies.size, frozenCopies(entries, {}, true).size - 1, 'the other tables still are');
+  });
+
+  it('knows the server\'s refusals of FREEZE, of older and newer releases, from other errors', () => {
+    for (const refusal of [
+      'cannot perform COPY FREEZE because the table was not created or truncated in the current subtransaction',
+      'cannot perform FREEZE because the table was not created or truncated in the current subtransaction',
+      'cannot perform COPY FREEZE because of prior transaction activity',
+      'cannot perform COPY FREEZE on a partitioned table',
+      'option "freeze" not recognized',
+    ]) {
+      assert.match(refusal, FREEZE_REFUSED);
+    }
+    assert.doesNotMatch('invalid input syntax for type integer: "freeze"', FREEZE_REFUSED);
+    assert.doesNotMatch('duplicate key value violates unique constraint "freeze_pkey"', FREEZE_REFUSED);
   });
 
   it('nothing for a COPY into another table, or a table that is foreign', () => {

@@ -12,9 +12,10 @@ import type { RestoreRunOptions } from './types';
 
 /**
  * The first line of the server's error when it refuses the FREEZE: the table was not created in
- * the transaction, or prior activity in it (PostgreSQL 9.3 and later), or the option is unknown.
+ * the transaction, prior activity in it, a partitioned table ("cannot perform FREEZE …" in older
+ * releases, "cannot perform COPY FREEZE …" in newer ones), or the option is unknown.
  */
-export const FREEZE_REFUSED = /cannot perform COPY FREEZE|option "freeze" not recognized/i;
+export const FREEZE_REFUSED = /cannot perform (?:COPY )?FREEZE|option "freeze" not recognized/i;
 
 /**
  * The COPY statement, with FREEZE, of each planned TABLE DATA entry whose table the same restore

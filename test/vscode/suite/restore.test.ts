@@ -79,6 +79,7 @@ describe('restore flow', function () {
     assert.equal(result.ok, true, result.errors.map((e) => e.message).join('\n'));
     assert.equal(session.state().phase, 'done');
     assert.equal(session.state().result?.outcome, 'restored', JSON.stringify(session.state().result?.problems));
+    assert.ok((result.frozen ?? 0) >= 2, `the tables it created were loaded with COPY FREEZE: ${result.command}`);
 
     // The table arrives as a full restore of the archive by pg_restore makes it.
     const full = await freshDatabase('full');
@@ -92,6 +93,25 @@ describe('restore flow', function () {
     assert.ok(counts.length >= 2 && counts.every((c) => c.matches), JSON.stringify(counts));
     // New tables on PostgreSQL 15+: the server's counters of what pg_restore inserted settle them.
     assert.ok(counts.every((c) => c.countedBy === 'statistics'), JSON.stringify(counts));
+  });
+
+  it('with pgDumpExplorer.restoreWithCopyFreeze off, the tables are loaded as pg_restore loads them', async () => {
+    const settings = vscode.workspace.getConfiguration('pgDumpExplorer');
+    await settings.update('restoreWithCopyFreeze', false, vscode.ConfigurationTarget.Global);
+    try {
+      assert.equal(vscode.workspace.getConfiguration('pgDumpExplorer').get('restoreWithCopyFreeze'), false);
+      const dump = await openDump(s, 'rich.dump');
+      tick(s, dump, 'TABLE', 'public', 'bulk_rows');
+      const session = await startRestore(dump, await freshDatabase('no_freeze'));
+      assert.equal(session.state().preflight.blocking, false, findingCodes(session).join('\n'));
+      const result = await session.restore({ confirmed: true });
+      assert.ok(result, 'no result');
+      assert.equal(result.ok, true, result.errors.map((e) => e.message).join('\n'));
+      assert.equal(result.frozen, undefined);
+      assert.match(result.command, /the data uncompressed\)$/, 'fed, with no COPY FREEZE');
+    } finally {
+      await settings.update('restoreWithCopyFreeze', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
   it('a dump from pg_dump 10 (archive 1.13, the public schema an entry of its own) restores whole into a new database: the schema is used as it is', async () => {
