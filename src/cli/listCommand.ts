@@ -1,5 +1,6 @@
 import { withDump } from '../core/archive';
 import { RestoreListWriter } from '../core/model/listing';
+import { archiveToJson } from '../core/model/json';
 import type { Archive } from '../core/model/types';
 import { exitOnceFlushed, write } from './program';
 
@@ -15,7 +16,7 @@ export async function listCommand(file: string, json: boolean): Promise<number> 
     file,
     async (opened) => {
       const a = opened.archive;
-      if (json) await write(JSON.stringify((await import('../core/model/json')).archiveToJson(a), null, 2) + '\n');
+      if (json) await write(JSON.stringify(archiveToJson(a), null, 2) + '\n');
       else await write(listing!.finish(a));
       return reportDataProblems(a) ? EXIT_DATA_PROBLEM : 0;
     },

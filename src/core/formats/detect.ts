@@ -5,11 +5,11 @@ import type { Readable } from 'node:stream';
 import { DumpError } from '../errors';
 import type { Transform } from 'node:stream';
 import { isJunkName } from '../io/directoryContainer';
+import { indexTar, isTarHeader } from '../io/tarContainer';
+import { openZipContainer } from '../io/zipContainer';
+import { isClusterFolder } from '../dump/clusterFolder';
 import { plainHeaderKind } from '../plain/header';
-
-// The tar, zip and decompression code is loaded only for a file that needs it: recognising a
-// custom archive (the common case, and the CLI's `list`) compiles none of it.
-const tarContainer = () => import('../io/tarContainer');
+import { createDecompressor } from './compression';
 
 export type PlainCompression = 'none' | 'gzip' | 'lz4' | 'zstd';
 
@@ -62,7 +62,7 @@ export async function detectDump(path: string): Promise<DetectedDump> {
   }
 
   if (startsWith(head, MAGIC.pgdmp)) return detectCustom(path, label, head, info.size);
-  if (info.size >= 512 && (await tarContainer()).isTarHeader(head.subarray(0, 512))) return detectTar(path, label);
+  if (info.size >= 512 && isTarHeader(head.subarray(0, 512))) return detectTar(path, label);
   if (startsWith(head, MAGIC.zip) || startsWith(head, MAGIC.emptyZip)) return detectZip(path, label);
   const compression = compressionOf(head);
   if (compression !== 'none') return detectCompressed(path, label, compression);
@@ -82,7 +82,7 @@ async function detectDirectory(path: string, label: string): Promise<DetectedDum
   for (const name of TOC_NAMES) {
     if (names.includes(name) && (await isFile(join(path, name)))) return { kind: 'directory', path };
   }
-  if (await (await import('../dump/clusterFolder')).isClusterFolder(path)) {
+  if (await isClusterFolder(path)) {
     throw new DumpError('cluster-dump', `folder ${label} is a cluster folder: its databases are the archives in it (${names.filter((n) => n.endsWith('.dump')).sort().join(', ') || 'none'}), its roles and tablespaces globals.sql; open one of those, or the folder in the Dumps view`);
   }
   // A friendlier hint when the user picked the folder above the dump.
@@ -186,7 +186,7 @@ function headerFits(head: Buffer, start: number, fileSize: number, vmaj: number,
 // Tar and zip
 
 async function detectTar(path: string, label: string): Promise<DetectedDump> {
-  const index = await (await tarContainer()).indexTar(path);
+  const index = await indexTar(path);
   const names = index.members.map((m) => m.name).filter((n) => !isJunkName(n));
   const hasCompressedData = names.some((n) => /\.dat\.(gz|lz4|zst)$/.test(n));
   if (names[0] === 'toc.dat' && !hasCompressedData) return { kind: 'tar', path };
@@ -196,7 +196,7 @@ async function detectTar(path: string, label: string): Promise<DetectedDump> {
 }
 
 async function detectZip(path: string, label: string): Promise<DetectedDump> {
-  const container = await (await import('../io/zipContainer')).openZipContainer(path, '');
+  const container = await openZipContainer(path, '');
   const names = container.members.map((m) => m.name);
   await container.close();
   const root = wrappedRoot(names, label);
@@ -233,7 +233,6 @@ function insideHint(names: readonly string[]): string {
 // Compressed files and plain SQL
 
 async function detectCompressed(path: string, label: string, compression: Exclude<PlainCompression, 'none'>): Promise<DetectedDump> {
-  const { createDecompressor } = await import('./compression');
   const source = new ByteSource(path, createDecompressor(compression, label));
   try {
     const head = await source.head(HEAD_SIZE);
@@ -248,7 +247,7 @@ async function detectCompressed(path: string, label: string, compression: Exclud
     if (startsWith(head, MAGIC.pgdmp)) {
       throw new DumpError('unsupported', `${label} is ${a} ${name}-compressed pg_dump archive; decompress it first and open the result (pg_restore cannot read it compressed either)`);
     }
-    if (head.length >= 512 && (await tarContainer()).isTarHeader(head.subarray(0, 512))) {
+    if (head.length >= 512 && isTarHeader(head.subarray(0, 512))) {
       throw new DumpError('unsupported', `${label} is ${a} ${name}-compressed tar file; extract it first and open the dump inside`);
     }
     if (startsWith(head, MAGIC.zip)) {

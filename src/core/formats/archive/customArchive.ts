@@ -4,7 +4,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DumpError } from '../../errors';
 import type { DataProblem, TocArchive, TocEntry } from '../../model/types';
-import type { StreamCompression } from '../compression';
+import { createDecompressor, type StreamCompression } from '../compression';
 import { AsyncFileReader, chunkList, joinedChunkList } from './asyncReader';
 import { BLK_BLOBS, BLK_DATA, FileWindow, walkBlock } from './blocks';
 import { ByteReader } from './byteReader';
@@ -208,7 +208,6 @@ class CustomArchive implements OpenedArchive<TocArchive> {
       try {
         const chunks = joinedChunkList(r, this.archive.header.intSize, label);
         const source = Readable.from(onStored ? storedProgress(chunks, onStored) : chunks);
-        const { createDecompressor } = await import('../compression');
         const decoder = createDecompressor(this.compression, label);
         await pipeline(source, decoder, out);
       } finally {
@@ -220,8 +219,6 @@ class CustomArchive implements OpenedArchive<TocArchive> {
   }
 
   async *largeObjects(entry: TocEntry): AsyncGenerator<LargeObject> {
-    // Loaded on use: listing an archive needs no decompressor.
-    const { createDecompressor } = await import('../compression');
     const { r, close } = await this.reader(entry, BLK_BLOBS);
     const intSize = this.archive.header.intSize;
     try {
