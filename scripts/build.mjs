@@ -67,8 +67,19 @@ const builds = [
     // so that a command starts without compiling it again.
     ...common,
     ...nodeDefines,
-    entryPoints: ['src/cli.ts'],
+    entryPoints: ['src/cli/main.ts'],
     outfile: 'dist/cli/main.cjs',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['pg-native'],
+  },
+  {
+    // `restore`, with its engine imported rather than loaded on use (src/cli/restoreMain.ts).
+    ...common,
+    ...nodeDefines,
+    entryPoints: ['src/cli/restoreMain.ts'],
+    outfile: 'dist/cli/restore.cjs',
     platform: 'node',
     format: 'cjs',
     target: 'node20',

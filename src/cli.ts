@@ -1,11 +1,40 @@
 import { parseArgs } from 'node:util';
 import { withDump } from './core/archive';
+import { copyRows } from './core/data/copyRows';
 import { DumpError } from './core/errors';
+import { detectDump } from './core/formats/detect';
+import { findByQualifiedName } from './core/model/find';
+import { readClusterDump } from './core/plain/clusterDump';
+import { indexPlainDump } from './core/plain/indexer';
+import { buildPlan } from './core/plan/closure';
+import { planWarnings, writeRestoreList } from './core/plan/listFile';
 import { listCommand } from './cli/listCommand';
 import { EXIT_USAGE, runProgram, UsageError, write } from './cli/program';
 import type { RestoreMode, Selection } from './core/plan/selection';
 import type { RestoreCommandOptions } from './cli/restoreCommand';
 import type { DumpFormat, DumpOptions } from './core/dump/types';
+
+/**
+ * The modules of the commands that talk to servers (node-postgres, the restore and dump engines):
+ * imported on use by the whole CLI's bundle (src/cli/main.ts), so that the other commands do not
+ * start them; a command's own bundle has its module imported already (src/cli/restoreMain.ts).
+ */
+export interface CommandModules {
+  restore(): Promise<typeof import('./cli/restoreCommand')>;
+  verify(): Promise<typeof import('./cli/verifyCommand')>;
+  copy(): Promise<typeof import('./cli/copyCommand')>;
+  dump(): Promise<typeof import('./cli/dumpCommand')>;
+  dumpGlobals(): Promise<typeof import('./cli/dumpGlobalsCommand')>;
+  dumpCluster(): Promise<typeof import('./cli/dumpClusterCommand')>;
+}
+
+let commands: CommandModules;
+
+/** Runs the command line of this process. */
+export function runCli(modules: CommandModules): void {
+  commands = modules;
+  runProgram(() => main(process.argv.slice(2)), USAGE);
+}
 
 /**
  * Command-line face of the core. Exit codes:
@@ -102,10 +131,6 @@ failed entry); 130 cancelled; the scratch database and a throwaway server are re
 every case (unless --keep). copy: 4, 5, 6 and 130 as restore (5 also when pg_dump failed)`;
 
 async function data(file: string, table: string, limit: number): Promise<number> {
-  // Every command loads only what it needs (the CLI is built in chunks): start-up is most of
-  // the time of a short command such as `list`.
-  const { findByQualifiedName } = await import('./core/model/find');
-  const { copyRows } = await import('./core/data/copyRows');
   return withDump(file, async (opened) => {
     const hits = findByQualifiedName(opened.archive.entries, table, ['TABLE DATA']);
     if (hits.length === 0) {
@@ -138,8 +163,6 @@ interface PlanOptions {
 }
 
 async function plan(file: string, o: PlanOptions): Promise<number> {
-  const { buildPlan } = await import('./core/plan/closure');
-  const { planWarnings, writeRestoreList } = await import('./core/plan/listFile');
   return withDump(file, async (opened) => {
     const a = opened.archive;
     const p = buildPlan(a, { tables: o.tables, schemas: o.schemas, mode: o.mode, withDeps: o.withDeps, dropDanglingForeignKeys: o.dropDanglingForeignKeys });
@@ -151,8 +174,6 @@ async function plan(file: string, o: PlanOptions): Promise<number> {
 }
 
 async function index(file: string, json: boolean): Promise<number> {
-  const { indexPlainDump } = await import('./core/plain/indexer');
-  const { detectDump } = await import('./core/formats/detect');
   const detected = await detectDump(file);
   if (detected.kind === 'cluster' || detected.kind === 'globals') return indexCluster(file, json);
   const idx = await indexPlainDump(file);
@@ -175,7 +196,6 @@ async function index(file: string, json: boolean): Promise<number> {
 
 /** The parts of a pg_dumpall script: its globals (roles, tablespaces) and each database's byte range. */
 async function indexCluster(file: string, json: boolean): Promise<number> {
-  const { readClusterDump } = await import('./core/plain/clusterDump');
   const cluster = await readClusterDump(file);
   if (json) {
     // Statements' text stays out: role statements may hold password hashes.
@@ -284,7 +304,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'dump') {
     if (file) throw new UsageError(`dump takes no FILE argument (${file}): write the dump's path after --file`);
-    const { dumpCommand } = await import('./cli/dumpCommand');
+    const { dumpCommand } = await commands.dump();
     return dumpCommand(dumpCommandOptions(values));
   }
   if (!file) throw new UsageError(`${command} needs a FILE`);
@@ -335,15 +355,14 @@ async function main(argv: string[]): Promise<number> {
         tablespaces: values.tablespaces ?? false,
         ...(values.database !== undefined ? { database: values.database } : {}),
       };
-      // Loaded on use: node-postgres and the restore engine cost every other command start-up time.
-      const { restoreCommand } = await import('./cli/restoreCommand');
+      const { restoreCommand } = await commands.restore();
       return restoreCommand(file, options);
     }
     case 'verify': {
       const jobs = values.jobs === undefined ? 1 : Number(values.jobs);
       if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs takes a whole number of at least 1, not ${values.jobs}`);
       if (values.keep && values.server === undefined) throw new UsageError('--keep needs --server: the throwaway server is removed after the drill, with its databases');
-      const { verifyCommand } = await import('./cli/verifyCommand');
+      const { verifyCommand } = await commands.verify();
       return verifyCommand(file, {
         ...(values.server !== undefined ? { server: values.server } : {}),
         ...(values.report !== undefined ? { report: values.report } : {}),
@@ -382,7 +401,7 @@ async function copyFromServer(v: {
   const schemas = v.schema ?? [];
   const mode: RestoreMode = v['data-only'] ? 'data-only' : v['schema-only'] ? 'definition-only' : 'definition-and-data';
   const selection: Selection = tables.length === 0 && schemas.length === 0 ? { sections: ['pre-data', 'data', 'post-data'], mode } : { tables, schemas, mode, withDeps: v['with-deps'] ?? false };
-  const { copyCommand } = await import('./cli/copyCommand');
+  const { copyCommand } = await commands.copy();
   return copyCommand({ from: v.from, to: v.to, selection, noOwner: v['no-owner'] ?? false, noPrivileges: v['no-privileges'] ?? false, clean: v.clean ?? false, jobs, yes: v.yes ?? false });
 }
 
@@ -396,14 +415,13 @@ async function dumpFromServer(
   if (!v.dbname) throw new UsageError(`${command} needs --dbname CONNINFO_OR_URI (a database name, key=value pairs or a postgresql:// URI)`);
   if (command === 'dump-globals') {
     if (!v.file) throw new UsageError('dump-globals needs --file PATH');
-    const { dumpGlobalsCommand } = await import('./cli/dumpGlobalsCommand');
+    const { dumpGlobalsCommand } = await commands.dumpGlobals();
     return dumpGlobalsCommand({ dbname: v.dbname, file: v.file, rolesOnly: v['roles-only'] ?? false, noRolePasswords: v['no-role-passwords'] ?? false, yes: v.yes ?? false });
   }
   if (!v.dir) throw new UsageError('dump-cluster needs --dir PATH (a folder that does not exist yet)');
   const jobs = v.jobs === undefined ? 1 : Number(v.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs takes a whole number of at least 1, not ${v.jobs}`);
-  const { dumpClusterCommand } = await import('./cli/dumpClusterCommand');
+  const { dumpClusterCommand } = await commands.dumpCluster();
   return dumpClusterCommand({ dbname: v.dbname, dir: v.dir, jobs, yes: v.yes ?? false });
 }
 
-runProgram(() => main(process.argv.slice(2)), USAGE);

@@ -6,7 +6,8 @@ import * as vm from 'node:vm';
 
 /**
  * dist/cli.js, the program package.json's "bin" names: it runs the CLI's bundle (dist/cli/main.cjs),
- * or for exactly `list FILE` the listing's own (dist/cli/list.cjs), through a V8 code cache.
+ * or for exactly `list FILE` the listing's own (dist/cli/list.cjs) and for `restore …` the
+ * restore's (dist/cli/restore.cjs, see restoreMain.ts), through a V8 code cache.
  *
  * Most of a short command's time is Node compiling the bundle's 1.2 MB of JavaScript. The cache
  * keeps what V8 compiled in a run (after it, so that the functions the command ran are in it) and
@@ -18,11 +19,12 @@ import * as vm from 'node:vm';
  */
 
 const args = process.argv.slice(2);
-// `list FILE` exactly has a program of its own (src/cli/listMain.ts); the whole CLI does the rest.
+// `list FILE` exactly has a program of its own (src/cli/listMain.ts), and so has `restore`
+// (src/cli/restoreMain.ts); the whole CLI does the rest.
 const listOnly = args.length === 2 && args[0] === 'list' && !args[1]!.startsWith('-');
-const bundle = path.join(__dirname, 'cli', listOnly ? 'list.cjs' : 'main.cjs');
+const name = listOnly ? 'list' : args[0] === 'restore' ? 'restore' : 'main';
 try {
-  runBundle(bundle, listOnly ? 'list' : commandName(args[0]));
+  runBundle(path.join(__dirname, 'cli', `${name}.cjs`), listOnly ? 'list' : commandName(args[0]));
 } catch (err) {
   process.stderr.write(`pg-dump-explorer: error: cannot load the program: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = 1;

@@ -121,7 +121,7 @@ describe('cli data', () => {
   });
 });
 
-describe('cli launcher: `list FILE` runs the listing\'s own program (dist/cli/list.cjs), every command a V8 code cache', () => {
+describe('cli launcher: `list FILE` and `restore` run programs of their own (dist/cli/list.cjs, restore.cjs), every command a V8 code cache', () => {
   let dir: string;
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgdx-cli-fast-'));
@@ -152,7 +152,15 @@ describe('cli launcher: `list FILE` runs the listing\'s own program (dist/cli/li
     assert.equal(ran(['list', file, '--json']), 'main.list');
     assert.equal(ran(['list', '--json', file]), 'main.list');
     assert.equal(ran(['list']), 'main.list');
+    const restoreUsage = launch(fs.mkdtempSync(path.join(dir, 'home-')), ['restore', file]);
+    const wholeUsage = wholeCli(['restore', file]);
+    assert.equal(restoreUsage.stderr, wholeUsage.stderr.toString());
+    assert.equal(restoreUsage.status, wholeUsage.status);
+    assert.equal(restoreUsage.status, 2);
     assert.equal(ran(['--help']), 'main.other');
+    // `restore`: a program of its own too, which answers its usage errors as the whole CLI does.
+    assert.equal(ran(['restore', file]), 'restore.restore');
+    assert.equal(ran(['plan', file, '--table', 'public.bulk_rows']), 'main.plan');
   });
 
   it('the code cache: written once in a private folder, used again, and a bad one is replaced without harm', () => {
