@@ -78,7 +78,7 @@ function identifierAt(text: string, at: number): { name: string; end: number } |
 }
 
 /** A COPY statement as pg_dump writes it: its table's name parts, its columns, and what follows them. */
-export interface CopyStatement {
+interface CopyStatement {
   /** The table's name, unquoted, part by part (`["public", "events"]`). */
   table: string[];
   /** The columns named, unquoted; empty when none are. */
@@ -88,7 +88,7 @@ export interface CopyStatement {
 }
 
 /** `COPY schema.table (a, "b c") FROM stdin;` read into its parts; null when it cannot be read. */
-export function readCopyStatement(copyStmt: string | null): CopyStatement | null {
+function readCopyStatement(copyStmt: string | null): CopyStatement | null {
   const m = copyStmt ? /^\s*COPY\s+/i.exec(copyStmt) : null;
   if (!copyStmt || !m) return null;
   // The table: identifiers joined by dots.

@@ -94,28 +94,22 @@ export async function runRestore(
   const result =
     opened.archive.format === 'plain'
       ? await runPlainRestore(opened as OpenedArchive<PlainArchive>, plan, connection, options, hooks)
-      : await runArchiveRestoreOrUnfrozen(opened as OpenedArchive<TocArchive>, plan, connection, options, hooks);
+      : await unfrozenIfRefused(options, hooks, (o) => runArchiveRestore(opened as OpenedArchive<TocArchive>, plan, connection, o, hooks));
   return used ? { ...result, notes: [...used.notes, ...result.notes] } : result;
 }
 
 /**
- * An archive's restore, again without COPY … FREEZE if the target refused it: the one
+ * An archive's restore (`run`), again without COPY … FREEZE if the target refused it: the one
  * transaction was rolled back, so the second run starts from the target as it was.
  */
-async function runArchiveRestoreOrUnfrozen(
-  opened: OpenedArchive<TocArchive>,
-  plan: RestorePlan,
-  connection: ResolvedConnection,
-  options: RestoreRunOptions,
-  hooks: RestoreHooks,
-): Promise<RestoreResult> {
-  const result = await runArchiveRestore(opened, plan, connection, options, hooks);
+async function unfrozenIfRefused(options: RestoreRunOptions, hooks: RestoreHooks, run: (options: RestoreRunOptions) => Promise<RestoreResult>): Promise<RestoreResult> {
+  const result = await run(options);
   // The server's own words, not the statement or its CONTEXT (which name the table, and it may be "freeze").
   const refused = result.ok || result.cancelled || !result.frozen ? undefined : result.errors.map((e) => e.message.split('\n')[0] ?? '').find((m) => FREEZE_REFUSED.test(m));
   if (refused === undefined) return result;
   const freezeRefused = refused.replace(/^ERROR:\s+/, '');
   hooks.onEvent?.({ kind: 'output', line: `the target refused COPY FREEZE (${freezeRefused}): restoring again without it` });
-  const again = await runArchiveRestore(opened, plan, connection, { ...options, freeze: false }, hooks);
+  const again = await run({ ...options, freeze: false });
   return { ...again, freezeRefused };
 }
 
