@@ -94,23 +94,37 @@ export async function runRestore(
   const result =
     opened.archive.format === 'plain'
       ? await runPlainRestore(opened as OpenedArchive<PlainArchive>, plan, connection, options, hooks)
-      : await unfrozenIfRefused(options, hooks, (o) => runArchiveRestore(opened as OpenedArchive<TocArchive>, plan, connection, o, hooks));
+      : await unfrozenIfRefused(options, hooks, (o, h) => runArchiveRestore(opened as OpenedArchive<TocArchive>, plan, connection, o, h));
   return used ? { ...result, notes: [...used.notes, ...result.notes] } : result;
 }
 
 /**
  * An archive's restore (`run`), again without COPY … FREEZE if the target refused it: the one
- * transaction was rolled back, so the second run starts from the target as it was.
+ * transaction was rolled back, so the second run starts from the target as it was. The refusal
+ * is held back from the first run's error events: when the second run follows, it is said once,
+ * as what it is, not as an error of a restore that then succeeds.
  */
-async function unfrozenIfRefused(options: RestoreRunOptions, hooks: RestoreHooks, run: (options: RestoreRunOptions) => Promise<RestoreResult>): Promise<RestoreResult> {
-  const result = await run(options);
-  // The server's own words, not the statement or its CONTEXT (which name the table, and it may be "freeze").
-  const refused = result.ok || result.cancelled || !result.frozen ? undefined : result.errors.map((e) => e.message.split('\n')[0] ?? '').find((m) => FREEZE_REFUSED.test(m));
-  if (refused === undefined) return result;
+async function unfrozenIfRefused(options: RestoreRunOptions, hooks: RestoreHooks, run: (options: RestoreRunOptions, hooks: RestoreHooks) => Promise<RestoreResult>): Promise<RestoreResult> {
+  const held: RestoreEvent[] = [];
+  const onEvent = (e: RestoreEvent) => {
+    if (e.kind === 'error' && FREEZE_REFUSED.test(serverWords(e.error))) held.push(e);
+    else hooks.onEvent?.(e);
+  };
+  const result = await run(options, { ...hooks, onEvent });
+  const refused = result.ok || result.cancelled || !result.frozen ? undefined : result.errors.map(serverWords).find((m) => FREEZE_REFUSED.test(m));
+  if (refused === undefined) {
+    for (const e of held) hooks.onEvent?.(e);
+    return result;
+  }
   const freezeRefused = refused.replace(/^ERROR:\s+/, '');
   hooks.onEvent?.({ kind: 'output', line: `the target refused COPY FREEZE (${freezeRefused}): restoring again without it` });
-  const again = await run({ ...options, freeze: false });
+  const again = await run({ ...options, freeze: false }, hooks);
   return { ...again, freezeRefused };
+}
+
+/** The server's own words of an error, not the statement or its CONTEXT (which name the table, and it may be "freeze"). */
+function serverWords(e: RestoreError): string {
+  return e.message.split('\n')[0] ?? '';
 }
 
 async function runArchiveRestore(
