@@ -21,6 +21,7 @@ import { restoreRoles, rolesPreflight } from '../../src/core/restore/rolesRestor
 import { preflight } from '../../src/core/target/preflight';
 import { cli, fixturePath, sharedFixture, testEnv } from '../support/env';
 import { query, type ServerAddress } from '../support/pgServer';
+import { until } from '../support/poll';
 import { connectionTo, dropCreatedDatabases, footprint, freshDatabase, snapshot } from '../support/targetDb';
 
 const key = (e: { desc: string | null; namespace: string | null; tag: string | null }) => `${e.desc}|${e.namespace ?? '-'}|${e.tag}`;
@@ -132,6 +133,21 @@ describe('selective restore from plain dumps (psql)', function () {
     assert.equal(result.cancelled, true);
     assert.equal(result.ok, false);
     assert.deepEqual(await snapshot(db), before);
+  });
+
+  it('a progress listener that throws once psql is done: the restore rejects with its error and leaves no session of ours open', async () => {
+    const db = await freshDatabase('listenerthrows');
+    const result = restore(fixturePath('plain.sql'), connectionTo(db), order, {}, {
+      onEvent: (e) => {
+        if (e.kind === 'progress' && e.snapshot.finished === e.snapshot.total) throw new Error('the listener failed');
+      },
+    });
+    await assert.rejects(result, /the listener failed/);
+    // Closed sessions leave pg_stat_activity as their backends exit: waited for, not assumed.
+    await until('the restore\'s sessions to be gone', async () => {
+      const [r] = await query<{ n: number }>(testEnv().server, 'postgres', "select count(*)::int as n from pg_stat_activity where datname = $1 and application_name like 'pg-dump-explorer%'", [db]);
+      return r?.n === 0;
+    });
   });
 
   it('--no-owner and --no-privileges into PostgreSQL 18, which lacks the dump\'s roles', async () => {

@@ -10,7 +10,7 @@ import type { RestorePlan } from '../plan/closure';
 import { writeRestoreList } from '../plan/listFile';
 import { psqlRestrictFinding } from '../target/preflightFindings';
 import type { RestoreError } from './errorParser';
-import { restoreApplicationName, watchCopyProgress, type CopyInProgress } from './copyProgress';
+import { restoreApplicationName, watchCopyProgress, type CopyInProgress, type CopyWatcher } from './copyProgress';
 import { findPsql, runPsqlRestore, type PsqlError } from './psqlRestore';
 import type { RestoreEvent, RestoreHooks, RestoreResult, RestoreRunOptions } from './types';
 import { checksAfterRestore, countTargetRows, prepareTarget } from './targetPrep';
@@ -296,45 +296,55 @@ export async function runPlainRestore(
       ...(hooks.copyProgressFrom === 'input' ? { inputOnly: true } : {}),
     },
   );
-  let outcome;
+  // The progress session is closed however this ends (an onEvent that throws included), unless
+  // the checks after the restore have taken it over.
+  let handed: Awaited<ReturnType<CopyWatcher['handOver']>>;
   try {
-    // One piece read ahead (not Readable.from's 16): what was sent is about what psql has taken.
-    outcome = await runPsqlRestore(Readable.from(counted(), { highWaterMark: 1 }), connection, {
-      tool,
-      applicationName,
-      singleTransaction: options.singleTransaction ?? true,
-      onErrorStop: options.exitOnError ?? true,
-      ...(hooks.signal ? { signal: hooks.signal } : {}),
-      onOutput: (line) => emit({ kind: 'output', line }),
-    });
-  } catch (err) {
-    await (await copies).stop();
-    await prep.undo();
-    throw err;
-  } finally {
-    copying = [];
-  }
-  const watcher = await copies;
-  if (!outcome.ok || outcome.cancelled) await watcher.stop();
-  for (const e of outcome.errors) {
-    const part = e.line !== undefined ? lines.entryAt(e.line) : undefined;
-    const error = errorOf(e, typeof part === 'number' ? byId.get(part) : undefined, part);
-    errors.push(error);
-    emit({ kind: 'error', error });
-  }
-  if (outcome.cancelled) {
-    await prep.undo();
-    return result({ ok: false, cancelled: true, command: outcome.command, exitCode: null });
-  }
-  if (!outcome.ok) {
-    await prep.undo();
-    return result({ ok: false, cancelled: false, command: outcome.command, exitCode: outcome.exitCode });
-  }
-  emit({ kind: 'progress', snapshot: snapshot(true) });
+    let outcome;
+    try {
+      // One piece read ahead (not Readable.from's 16): what was sent is about what psql has taken.
+      outcome = await runPsqlRestore(Readable.from(counted(), { highWaterMark: 1 }), connection, {
+        tool,
+        applicationName,
+        singleTransaction: options.singleTransaction ?? true,
+        onErrorStop: options.exitOnError ?? true,
+        ...(hooks.signal ? { signal: hooks.signal } : {}),
+        onOutput: (line) => emit({ kind: 'output', line }),
+      });
+    } catch (err) {
+      await (await copies).stop();
+      await prep.undo();
+      throw err;
+    } finally {
+      copying = [];
+    }
+    const watcher = await copies;
+    if (!outcome.ok || outcome.cancelled) await watcher.stop();
+    for (const e of outcome.errors) {
+      const part = e.line !== undefined ? lines.entryAt(e.line) : undefined;
+      const error = errorOf(e, typeof part === 'number' ? byId.get(part) : undefined, part);
+      errors.push(error);
+      emit({ kind: 'error', error });
+    }
+    if (outcome.cancelled) {
+      await prep.undo();
+      return result({ ok: false, cancelled: true, command: outcome.command, exitCode: null });
+    }
+    if (!outcome.ok) {
+      await prep.undo();
+      return result({ ok: false, cancelled: false, command: outcome.command, exitCode: outcome.exitCode });
+    }
+    emit({ kind: 'progress', snapshot: snapshot(true) });
 
-  // After a restore that went through, the checks take the progress session over.
-  const handed = await watcher.handOver();
-  const { report, problem } = await checksAfterRestore(opened, plan, connection, options, { ...(hooks.signal ? { signal: hooks.signal } : {}), onEvent: emit, restoredBy: applicationName, ...(handed ? { session: handed } : {}) }, rowsBefore);
-  if (problem) problems.push(problem);
-  return result({ ok: true, cancelled: false, command: outcome.command, exitCode: outcome.exitCode, createdRoles: prep.createdRoles, ...(report ? { postRestore: report } : {}) });
+    // After a restore that went through, the checks take the progress session over.
+    handed = await watcher.handOver();
+    const session = handed;
+    handed = undefined;
+    const { report, problem } = await checksAfterRestore(opened, plan, connection, options, { ...(hooks.signal ? { signal: hooks.signal } : {}), onEvent: emit, restoredBy: applicationName, ...(session ? { session } : {}) }, rowsBefore);
+    if (problem) problems.push(problem);
+    return result({ ok: true, cancelled: false, command: outcome.command, exitCode: outcome.exitCode, createdRoles: prep.createdRoles, ...(report ? { postRestore: report } : {}) });
+  } finally {
+    await handed?.close();
+    await (await copies).stop();
+  }
 }
