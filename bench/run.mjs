@@ -156,7 +156,7 @@ async function benchBigTable(pgRestore) {
       ours,
       theirs,
       { ratio: 1.05, rssMb: Infinity },
-      { runs: Number(process.env.BENCH_BIG_RUNS ?? 5), before: withTarget, cpu: true },
+      { runs: Number(process.env.BENCH_BIG_RUNS ?? 7), before: withTarget, cpu: true },
     );
   } finally {
     await server.stop();
