@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { withArchive, withDump, type OpenedArchive } from '../../src/core/archive';
 import { buildPlan } from '../../src/core/plan/closure';
+import { writeRestoreList } from '../../src/core/plan/listFile';
 import type { Selection } from '../../src/core/plan/selection';
 import { plainDumpUsesRestrict, readPlainDump, runPsqlRestore } from '../../src/core/restore/psqlRestore';
 import { runRestore } from '../../src/core/restore/restoreArchive';
@@ -122,8 +123,12 @@ describe('restore engine against a real server', function () {
       assert.equal(result.ok, true, [...result.errors.map((e) => e.message), ...result.problems].join('\n'));
       // pg_restore read its standard input, not the file; the command says so.
       assert.ok(result.frozen !== undefined && result.frozen >= 5, `tables loaded with FREEZE: ${result.frozen}`);
+      // Handed the TOC's entries but the one a whole restore leaves out (the DATABASE entry).
+      const entries = await withArchive(fixturePath(fixture), async (o) => o.archive.entries.length);
       assert.ok(
-        result.command.endsWith(`--format=custom (reading ${fixturePath(fixture)} from its standard input, the data uncompressed, ${result.frozen} tables it creates loaded with COPY FREEZE)`),
+        result.command.endsWith(
+          `--format=custom (reading ${fixturePath(fixture)} from its standard input, ${entries - 1} of its ${entries} TOC entries, the data uncompressed, ${result.frozen} tables it creates loaded with COPY FREEZE)`,
+        ),
         result.command,
       );
       assert.deepEqual(await snapshot(db), await snapshot(full));
@@ -144,6 +149,33 @@ describe('restore engine against a real server', function () {
       // Fed, the tables' pages were written all-visible (COPY FREEZE); from the file, as pg_restore writes them.
       assert.deepEqual(await visibility(db, 'public.bulk_rows'), { pages: 'some', allVisible: 'all' });
       assert.deepEqual(await visibility(fromFile, 'public.bulk_rows'), { pages: 'some', allVisible: 'none' });
+    });
+  }
+
+  for (const fixture of ['custom.dump', 'custom-piped.dump'] as const) {
+    it(`${fixture}: a selective restore hands pg_restore only the entries it restores, and gives the database pg_restore -L of the file gives`, async () => {
+      const selection = { tables: ['sales.customer', 'public.bulk_rows'], withDeps: true };
+      const db = await freshDatabase('trimmed');
+      const result = await restoreWith(fixturePath(fixture), db, selection);
+      assert.equal(result.ok, true, [...result.errors.map((e) => e.message), ...result.problems].join('\n'));
+      const { list, planned, entries } = await withArchive(fixturePath(fixture), async (o) => {
+        const plan = buildPlan(o.archive, selection);
+        return { list: writeRestoreList(o.archive, plan), planned: plan.entries.length, entries: o.archive.entries.length };
+      });
+      // The planned entries and the three pg_restore acts on as it reads (ENCODING, STDSTRINGS, SEARCHPATH).
+      assert.match(result.command, new RegExp(`from its standard input, ${planned + 3} of its ${entries} TOC entries, the data uncompressed`), result.command);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgdx-trimmed-'));
+      try {
+        const listFile = path.join(dir, 'restore.list');
+        fs.writeFileSync(listFile, list);
+        const byHand = await freshDatabase('trimmedhand');
+        const r = await pgTool('pg_restore', ['-d', byHand, '--single-transaction', '--exit-on-error', '-L', listFile, fixturePath(fixture)], { encoding: 'utf8' });
+        assert.equal(r.exitCode, 0, r.stderr);
+        assert.deepEqual(await snapshot(db), await snapshot(byHand));
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+      assert.deepEqual(result.postRestore?.rowCounts.map((c) => [c.table, c.archiveRows, c.matches]).sort(), [['public.bulk_rows', 5000, true], ['sales.customer', 200, true]]);
     });
   }
 

@@ -215,7 +215,8 @@ async function runArchiveRestore(
     const input = feed ? ['--format=custom'] : [unpacked?.path ?? archive.path];
     // The command as it ran, and what it read: the log shows it, and a user may run it again.
     const freezing = frozen && frozen.size > 0 ? `, ${frozen.size === 1 ? 'the table' : `${frozen.size} tables`} it creates loaded with COPY FREEZE` : '';
-    const fedCommand = (command: string) => (feed ? `${command} (reading ${archive.path} from its standard input, the data uncompressed${freezing})` : command);
+    const trimmed = feed?.sent ? `, ${feed.sent.entries} of its ${feed.sent.of} TOC entries` : '';
+    const fedCommand = (command: string) => (feed ? `${command} (reading ${archive.path} from its standard input${trimmed}, the data uncompressed${freezing})` : command);
     const args = (connectionArgs: string[]) => [...restoreArguments(options), ...connectionArgs, `--use-list=${listFile}`, ...input];
     emit({ kind: 'stage', stage: 'restore' });
     // pg_restore says nothing while a big table's COPY runs: the target says how far it is.

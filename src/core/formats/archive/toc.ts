@@ -281,6 +281,9 @@ export class TocTable {
   count = 0;
   /** The TOC's bytes (from the archive's start, or toc.dat's): every position in `refs` is an index in them. */
   bytes: Buffer = Buffer.alloc(0);
+  /** Where in `bytes` the first entry starts (the entry count is the int before it), and where the last one ends. */
+  entriesStart = 0;
+  entriesEnd = 0;
   /** The entries' descs, noted as the TOC is read (`descId`). */
   readonly descs = new Interner();
   /** The other repeating fields' values, noted when asked for. */
@@ -366,6 +369,20 @@ export class TocTable {
   nameAt(i: number, field: NameField): number {
     const at = this.refs[i * STRIDE + SLOT[field]]!;
     return at < 0 ? -1 : at + 1 + this.intSize;
+  }
+
+  /**
+   * Where entry `i` starts in `bytes`: its dump ID and data-dumper ints come before its first
+   * field (tableoid from archive version 1.8 on, else oid, which every version stores).
+   */
+  entryStart(i: number): number {
+    const first = this.fieldAt(i, 'tableoid') >= 0 ? this.fieldAt(i, 'tableoid') : this.fieldAt(i, 'oid');
+    return first - 2 * (1 + this.intSize);
+  }
+
+  /** Where entry `i` ends in `bytes`: where the next one starts. */
+  entryEnd(i: number): number {
+    return i + 1 < this.count ? this.entryStart(i + 1) : this.entriesEnd;
   }
 
   /** Position in `bytes` of where a field of entry `i` is stored (its length, then its bytes); -1 when it is not. */
@@ -913,6 +930,8 @@ export function readToc(r: ByteReader, header: ArchiveHeader, label: string, cus
   r.advance(f.p - at);
   // Kept without the bytes read beyond the TOC, when they are many.
   const used = r.position - r.windowStart;
+  t.entriesStart = tocStart - r.windowStart;
+  t.entriesEnd = used;
   t.bytes = r.window.length > used + (used >> 3) + (1 << 20) ? Buffer.from(r.window.subarray(0, used)) : r.window;
   t.withData = f.withData.subarray(0, f.nData);
   t.unsetOffsets = f.unset;
