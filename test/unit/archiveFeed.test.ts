@@ -133,6 +133,46 @@ describe('feeding pg_restore: a custom archive with its data uncompressed, rows 
     });
   }
 
+  for (const { minor, compression } of cases) {
+    it(`archive version 1.${minor}, ${compression}: a selection is fed with only its entries, those pg_restore reads as it goes, and the tables of its data`, async () => {
+      const file = path.join(dir, `trim-v${minor}-${compression}.dump`);
+      await writeCustomArchive(source, file, { version: { major: 1, minor, rev: 0 }, compression, offsets: true });
+      const opened = (await openArchive(file)) as OpenedArchive<TocArchive>;
+      try {
+        const entries = opened.archive.entries;
+        const data = entries.filter((e) => e.desc === 'TABLE DATA');
+        const [whole, dataOnly] = [data[0]!, data.at(-1)!];
+        const table = entries.find((e) => e.dumpId === whole.dependencies[0])!;
+        // One table with its data, and another table's data alone (its table left to the target).
+        const planned = [table, whole, dataOnly];
+        const copies = new Map([[whole.dumpId, `${whole.copyStmt!.trimEnd()} -- replaced\n`]]);
+        const feed = feedArchive(opened, planned, [whole, dataOnly], copies);
+        const fed = await collect(feed.stream);
+        assert.equal(feed.failure(), undefined);
+        const specials = entries.filter((e) => ['ENCODING', 'STDSTRINGS', 'SEARCHPATH'].includes(e.desc ?? ''));
+        assert.ok(specials.length >= 2, 'the archive has the entries pg_restore acts on as it reads');
+        const expected = entries.filter((e) => planned.includes(e) || specials.includes(e) || e.dumpId === dataOnly.dependencies[0]);
+        assert.deepEqual(feed.sent, { entries: expected.length, of: entries.length });
+
+        const r = ByteReader.fromBuffer('fed', fed);
+        const header = readHeader(r, 'fed');
+        assert.equal(header.tocCount, expected.length);
+        const toc = readToc(r, header, 'fed', true);
+        assert.deepEqual(Array.from(toc.dumpId.subarray(0, toc.count)), expected.map((e) => e.dumpId));
+        for (let i = 0; i < toc.count; i++) {
+          const e = expected[i]!;
+          for (const field of ['tag', 'desc', 'namespace', 'owner', 'defn', 'dropStmt'] as const) assert.equal(toc.get(i, field), e[field], `${field} of ${e.dumpId}`);
+          assert.deepEqual(toc.dependencies(i), e.dependencies);
+          assert.equal(toc.get(i, 'copyStmt'), copies.get(e.dumpId) ?? e.copyStmt, `the COPY statement of ${e.dumpId}`);
+        }
+        assert.deepEqual(blocksOf(r).map((b) => b.dumpId), [whole.dumpId, dataOnly.dumpId]);
+        assert.equal(await feed.counts.get(dataOnly.dumpId), await countArchiveRows(opened, dataOnly));
+      } finally {
+        await opened.close();
+      }
+    });
+  }
+
   it('a block that cannot be read ends the stream inside it, says why, and leaves the rows uncounted', async () => {
     const file = path.join(dir, 'damaged.dump');
     const written = await writeCustomArchive(source, file, { version: { major: 1, minor: 16, rev: 0 }, compression: 'gzip', offsets: true, alterStream: (_id, z) => Buffer.concat([z.subarray(0, 20), Buffer.alloc(64, 0x5a), z.subarray(84)]) });

@@ -190,6 +190,10 @@ async function* headerAndToc(archive: TocArchive, copies: ReadonlyMap<number, st
  */
 export function sentEntries(archive: TocArchive, planned: readonly TocEntry[]): Set<number> | undefined {
   const sent = new Set(planned.map((e) => e.dumpId));
+  // pg_restore refuses a TABLE DATA entry whose table's dump ID is beyond the archive's highest
+  // ("bad table dumpId for TABLE DATA item"): pg_dump numbers a table before its data, and the
+  // table's entry goes too (not in the -L list, so not restored) to keep it so.
+  for (const e of planned) if (e.desc === 'TABLE DATA' && e.dependencies[0] !== undefined) sent.add(e.dependencies[0]);
   const table = archive.table;
   for (let i = 0; i < table.count; i++) {
     const desc = table.get(i, 'desc');
