@@ -144,9 +144,8 @@ export function feedArchive(
  * first block.
  */
 async function* headerAndToc(archive: TocArchive, copies: ReadonlyMap<number, string>, sent: ReadonlySet<number> | undefined): AsyncGenerator<Buffer> {
-  let first = Infinity;
-  for (const e of archive.entries) if (e.data?.kind === 'offset' && e.data.offset < first) first = e.data.offset;
   const table = archive.table;
+  const first = table.firstDataOffset();
   const kept = table.bytes;
   const head = first <= kept.length ? kept.subarray(0, first) : await readHead(archive.path, first);
   const at = 5 + 3 + 1 + 1 + 1;
@@ -154,7 +153,10 @@ async function* headerAndToc(archive: TocArchive, copies: ReadonlyMap<number, st
   // The kept bytes stay as they are (names are read from them): what changes goes out apart.
   yield head.subarray(0, at);
   yield Buffer.alloc(compression);
-  const replaced = replacedFields(archive, copies);
+  // The rows of the entries sent, in the TOC's order (all when `sent` is undefined).
+  const rows: number[] = [];
+  for (let i = 0; i < table.count; i++) if (sent === undefined || sent.has(table.dumpId[i]!)) rows.push(i);
+  const replaced = replacedFields(archive, rows, copies);
   let next = 0; // the first replacement not yet sent (they and the ranges are in the bytes' order)
   function* range(from: number, to: number): Generator<Buffer> {
     for (; next < replaced.length && replaced[next]!.position < to; next++) {
@@ -172,8 +174,6 @@ async function* headerAndToc(archive: TocArchive, copies: ReadonlyMap<number, st
     yield* range(at + compression, head.length);
     return;
   }
-  const rows: number[] = [];
-  for (let i = 0; i < table.count; i++) if (sent.has(table.dumpId[i]!)) rows.push(i);
   yield* range(at + compression, table.entriesStart - (1 + table.intSize));
   yield int(rows.length, table.intSize);
   for (const i of rows) yield* range(table.entryStart(i), table.entryEnd(i));
@@ -195,9 +195,12 @@ export function sentEntries(archive: TocArchive, planned: readonly TocEntry[]): 
   // table's entry goes too (not in the -L list, so not restored) to keep it so.
   for (const e of planned) if (e.desc === 'TABLE DATA' && e.dependencies[0] !== undefined) sent.add(e.dependencies[0]);
   const table = archive.table;
+  const readFirst = new Map<number, boolean>(); // by desc id: decoded once each
   for (let i = 0; i < table.count; i++) {
-    const desc = table.get(i, 'desc');
-    if (desc === 'ENCODING' || desc === 'STDSTRINGS' || desc === 'SEARCHPATH') sent.add(table.dumpId[i]!);
+    const id = table.descId[i]!;
+    let special = readFirst.get(id);
+    if (special === undefined) readFirst.set(id, (special = id >= 0 && ['ENCODING', 'STDSTRINGS', 'SEARCHPATH'].includes(table.descOf(id))));
+    if (special) sent.add(table.dumpId[i]!);
   }
   return sent.size < table.count ? sent : undefined;
 }
@@ -207,11 +210,11 @@ export function sentEntries(archive: TocArchive, planned: readonly TocEntry[]): 
  * in the order of the bytes. pg_restore reads a stream's data blocks by dump ID, not by the TOC's
  * offsets, so a field that changes length moves nothing it needs.
  */
-function replacedFields(archive: TocArchive, copies: ReadonlyMap<number, string>): { position: number; text: string }[] {
+function replacedFields(archive: TocArchive, rows: readonly number[], copies: ReadonlyMap<number, string>): { position: number; text: string }[] {
   if (copies.size === 0) return [];
   const table = archive.table;
   const out: { position: number; text: string }[] = [];
-  for (let i = 0; i < table.count; i++) {
+  for (const i of rows) {
     const text = copies.get(table.dumpId[i]!);
     if (text === undefined) continue;
     const position = table.fieldAt(i, 'copyStmt');

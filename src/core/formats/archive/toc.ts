@@ -449,6 +449,13 @@ export class TocTable {
     return Array.from(this.deps.subarray(start, start + this.depCount[i]!));
   }
 
+  /** Where the first data block starts: the least offset an entry's data has (Infinity when none is known). */
+  firstDataOffset(): number {
+    let first = Infinity;
+    for (let i = 0; i < this.count; i++) if (this.dataKind[i] === DATA_OFFSET && this.dataOffset[i]! < first) first = this.dataOffset[i]!;
+    return first;
+  }
+
   data(i: number): DataLocation | null {
     switch (this.dataKind[i]) {
       case DATA_OFFSET:
