@@ -30,6 +30,14 @@ async function restore(file: string, connection: ResolvedConnection, selection: 
   return withDump(file, async (opened) => runRestore(opened, buildPlan(opened.archive, selection), connection, options, hooks));
 }
 
+/** Waits for every session of ours on `db` to be gone: closed sessions leave pg_stat_activity as their backends exit. */
+async function noSessionsLeft(db: string): Promise<void> {
+  await until(`the sessions on ${db} to be gone`, async () => {
+    const [r] = await query<{ n: number }>(testEnv().server, 'postgres', "select count(*)::int as n from pg_stat_activity where datname = $1 and application_name like 'pg-dump-explorer%'", [db]);
+    return r?.n === 0;
+  });
+}
+
 describe('selective restore from plain dumps (psql)', function () {
   this.timeout(180_000);
   after(() => dropCreatedDatabases());
@@ -135,20 +143,20 @@ describe('selective restore from plain dumps (psql)', function () {
     assert.deepEqual(await snapshot(db), before);
   });
 
-  it('a progress listener that throws once psql is done: the restore rejects with its error and leaves no session of ours open', async () => {
-    const db = await freshDatabase('listenerthrows');
-    const result = restore(fixturePath('plain.sql'), connectionTo(db), order, {}, {
-      onEvent: (e) => {
-        if (e.kind === 'progress' && e.snapshot.finished === e.snapshot.total) throw new Error('the listener failed');
-      },
+  const whenDone = { name: 'at the last progress', fails: (e: RestoreEvent) => e.kind === 'progress' && e.snapshot.finished === e.snapshot.total };
+  const whenChecking = { name: 'as the checks start', fails: (e: RestoreEvent) => e.kind === 'stage' && e.stage === 'post-restore' };
+  for (const { name, fails } of [whenDone, whenChecking]) {
+    it(`a listener that throws ${name}: the restore rejects with its error and leaves no session of ours open`, async () => {
+      const db = await freshDatabase('listenerthrows');
+      const result = restore(fixturePath('plain.sql'), connectionTo(db), order, {}, {
+        onEvent: (e) => {
+          if (fails(e)) throw new Error('the listener failed');
+        },
+      });
+      await assert.rejects(result, /the listener failed/);
+      await noSessionsLeft(db);
     });
-    await assert.rejects(result, /the listener failed/);
-    // Closed sessions leave pg_stat_activity as their backends exit: waited for, not assumed.
-    await until('the restore\'s sessions to be gone', async () => {
-      const [r] = await query<{ n: number }>(testEnv().server, 'postgres', "select count(*)::int as n from pg_stat_activity where datname = $1 and application_name like 'pg-dump-explorer%'", [db]);
-      return r?.n === 0;
-    });
-  });
+  }
 
   it('--no-owner and --no-privileges into PostgreSQL 18, which lacks the dump\'s roles', async () => {
     const second = testEnv().secondServer;

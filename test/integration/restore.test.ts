@@ -316,6 +316,25 @@ describe('restore engine against a real server', function () {
     await until('the tool\'s sessions to be gone after a restore that failed', async () => (await ours(db)).length === 0, { onTimeout: async () => (await ours(db)).join(', ') });
   });
 
+  for (const [name, fails] of [
+    ['at the last progress', (e: RestoreEvent) => e.kind === 'progress' && e.snapshot.finished === e.snapshot.total],
+    ['as the checks start', (e: RestoreEvent) => e.kind === 'stage' && e.stage === 'post-restore'],
+  ] as const) {
+    it(`a listener that throws ${name}: the restore rejects with its error and leaves no session of the tool open`, async () => {
+      const db = await freshDatabase('listener');
+      await assert.rejects(
+        restoreWith(fixturePath('custom.dump'), db, { tables: ['public.bulk_rows'] }, {}, {
+          onEvent: (e) => {
+            if (fails(e)) throw new Error('the listener failed');
+          },
+        }),
+        /the listener failed/,
+      );
+      const ours = async () => (await query(testEnv().server, 'postgres', "select application_name as name from pg_stat_activity where datname = $1 and application_name like 'pg-dump-explorer%'", [db])).map((r) => String(r.name));
+      await until('the tool\'s sessions to be gone', async () => (await ours()).length === 0, { onTimeout: async () => (await ours()).join(', ') });
+    });
+  }
+
   it('a cancelled restore ends pg_restore and leaves the target exactly as it was', async () => {
     const db = await freshDatabase('cancel');
     const r = await pgTool('pg_restore', ['-d', db, fixturePath('custom.dump')], { encoding: 'utf8' });

@@ -10,7 +10,7 @@ import type { RestorePlan } from '../plan/closure';
 import { writeRestoreList } from '../plan/listFile';
 import { psqlRestrictFinding } from '../target/preflightFindings';
 import type { RestoreError } from './errorParser';
-import { restoreApplicationName, watchCopyProgress, type CopyInProgress, type CopyWatcher } from './copyProgress';
+import { restoreApplicationName, watchCopyProgress, type CopyInProgress } from './copyProgress';
 import { findPsql, runPsqlRestore, type PsqlError } from './psqlRestore';
 import type { RestoreEvent, RestoreHooks, RestoreResult, RestoreRunOptions } from './types';
 import { checksAfterRestore, countTargetRows, prepareTarget } from './targetPrep';
@@ -297,8 +297,7 @@ export async function runPlainRestore(
     },
   );
   // The progress session is closed however this ends (an onEvent that throws included), unless
-  // the checks after the restore have taken it over.
-  let handed: Awaited<ReturnType<CopyWatcher['handOver']>>;
+  // the checks after the restore have taken it over (they close it).
   try {
     let outcome;
     try {
@@ -337,14 +336,11 @@ export async function runPlainRestore(
     emit({ kind: 'progress', snapshot: snapshot(true) });
 
     // After a restore that went through, the checks take the progress session over.
-    handed = await watcher.handOver();
-    const session = handed;
-    handed = undefined;
+    const session = await watcher.handOver();
     const { report, problem } = await checksAfterRestore(opened, plan, connection, options, { ...(hooks.signal ? { signal: hooks.signal } : {}), onEvent: emit, restoredBy: applicationName, ...(session ? { session } : {}) }, rowsBefore);
     if (problem) problems.push(problem);
     return result({ ok: true, cancelled: false, command: outcome.command, exitCode: outcome.exitCode, createdRoles: prep.createdRoles, ...(report ? { postRestore: report } : {}) });
   } finally {
-    await handed?.close();
     await (await copies).stop();
   }
 }

@@ -141,7 +141,12 @@ export async function checksAfterRestore(
     await hooks.session?.close();
     return {};
   }
-  hooks.onEvent?.({ kind: 'stage', stage: 'post-restore' });
+  try {
+    hooks.onEvent?.({ kind: 'stage', stage: 'post-restore' });
+  } catch (err) {
+    await hooks.session?.close(); // the session handed over is this function's to close
+    throw err;
+  }
   try {
     const report = await postRestore(opened, plan, connection, { analyze, fixSequences, countRows, ...(rowsBefore ? { rowsBefore } : {}), ...(archiveCounts ? { archiveCounts } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}), ...(hooks.restoredBy ? { restoredBy: hooks.restoredBy } : {}), ...(hooks.session ? { session: hooks.session } : {}) });
     return { report };
