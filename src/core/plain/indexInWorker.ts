@@ -65,7 +65,9 @@ function runInWorker(workerScript: string, job: WorkerJob, options: IndexOptions
     options.signal?.addEventListener('abort', onAbort, { once: true });
     worker.on('message', (m: WorkerReply) => {
       if (m.kind === 'progress') options.onProgress?.(m.bytes);
-      else if (m.kind === 'done') finish(() => resolve(m.result));
+      // A result that comes after the signal was aborted (the worker finished before it saw the
+      // cancel) is dropped: the caller asked to stop, and is told it stopped.
+      else if (m.kind === 'done') finish(() => (options.signal?.aborted ? reject(new IndexingCancelled(file)) : resolve(m.result)));
       else finish(() => reject(m.cancelled ? new IndexingCancelled(file) : new DumpError(m.code, m.message)));
     });
     worker.on('error', (err) => finish(() => reject(new DumpError('usage', `indexing ${file} failed: ${oneLine(err)}`, { cause: err }))));
