@@ -4,8 +4,8 @@ import { openCustomArchive } from './formats/archive/customArchive';
 import type { OpenedArchive } from './formats/archive/openedArchive';
 import type { TocListener } from './formats/archive/toc';
 import { type DetectedDump, detectDump } from './formats/detect';
-import type { PlainArchive, TocArchive } from './model/types';
-import { openPlainDump as openPlain, type OpenPlainOptions } from './plain/plainDump';
+import type { TocArchive } from './model/types';
+import { openPlainDump, type OpenPlainOptions } from './plain/plainDump';
 import { openContainerArchive } from './formats/archive/containerArchive';
 import { openDirectoryContainer } from './io/directoryContainer';
 import { openTarContainer } from './io/tarContainer';
@@ -19,9 +19,7 @@ export type { OpenPlainOptions } from './plain/plainDump';
 // variables that V8 optimises less well, and the TOC reader's loops ran about 5 % slower so.
 
 /** Opens a plain SQL dump (indexed here; `options.index` passes one made before). */
-export async function openPlainDump(path: string, options: OpenPlainOptions = {}): Promise<OpenedArchive<PlainArchive>> {
-  return openPlain(path, options);
-}
+export { openPlainDump };
 
 /** Opens any pg_dump archive (custom, directory, tar, or a directory dump inside tar/zip). */
 export async function openArchive(path: string, options: OpenArchiveOptions = {}): Promise<OpenedArchive<TocArchive>> {

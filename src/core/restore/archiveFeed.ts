@@ -31,7 +31,7 @@ export interface ArchiveFeed {
   positions(): CopyInProgress[];
   /** Why the feed stopped before the end (the archive could not be read), if it did. */
   failure(): string | undefined;
-  /** How many of the TOC's entries pg_restore is handed (sentEntries), when not all. */
+  /** How many of the TOC's entries pg_restore is handed (sentRows), when not all. */
   readonly sent?: { entries: number; of: number };
 }
 
@@ -65,7 +65,7 @@ export function feedArchive(
 ): ArchiveFeed {
   const archive = opened.archive;
   const pending = new PendingCounts(countable.map((e) => e.dumpId));
-  const sent = sentEntries(archive, planned);
+  const sent = sentRows(archive, planned);
 
   let current: { table: string; stored: number; of: number | null } | undefined;
   let failed: string | undefined;
@@ -130,7 +130,7 @@ export function feedArchive(
     counts: pending.counts,
     positions: () => (current ? [{ table: current.table, bytes: current.stored, ...(current.of !== null ? { of: current.of } : {}), from: 'input' as const }] : []),
     failure: () => failed,
-    ...(sent ? { sent: { entries: sent.size, of: archive.table.count } } : {}),
+    ...(sent ? { sent: { entries: sent.length, of: archive.table.count } } : {}),
   };
 }
 
@@ -138,12 +138,12 @@ export function feedArchive(
  * The header and TOC as pg_restore is to read them: every byte before the first data block, with
  * the header's compression set to none (1.15 and later: an algorithm byte; before: a zlib level
  * int; both after PGDMP, the version, the sizes and the format byte), the COPY statements of
- * `copies` in place of the archive's, and only the entries `sent` (all when it is undefined),
- * the entry count before them changed to match. They are the TOC table's bytes, kept from the
- * archive's start when it was opened; read from the file again only when those end before the
- * first block.
+ * `copies` in place of the archive's, and only the entries at rows `sent` (all when it is
+ * undefined), the entry count before them changed to match. They are the TOC table's bytes, kept
+ * from the archive's start when it was opened; read from the file again only when those end
+ * before the first block.
  */
-async function* headerAndToc(archive: TocArchive, copies: ReadonlyMap<number, string>, sent: ReadonlySet<number> | undefined): AsyncGenerator<Buffer> {
+async function* headerAndToc(archive: TocArchive, copies: ReadonlyMap<number, string>, sent: readonly number[] | undefined): AsyncGenerator<Buffer> {
   const table = archive.table;
   const first = table.firstDataOffset();
   const kept = table.bytes;
@@ -153,10 +153,7 @@ async function* headerAndToc(archive: TocArchive, copies: ReadonlyMap<number, st
   // The kept bytes stay as they are (names are read from them): what changes goes out apart.
   yield head.subarray(0, at);
   yield Buffer.alloc(compression);
-  // The rows of the entries sent, in the TOC's order (all when `sent` is undefined).
-  const rows: number[] = [];
-  for (let i = 0; i < table.count; i++) if (sent === undefined || sent.has(table.dumpId[i]!)) rows.push(i);
-  const replaced = replacedFields(archive, rows, copies);
+  const replaced = replacedFields(archive, sent, copies);
   let next = 0; // the first replacement not yet sent (they and the ranges are in the bytes' order)
   function* range(from: number, to: number): Generator<Buffer> {
     for (; next < replaced.length && replaced[next]!.position < to; next++) {
@@ -175,34 +172,38 @@ async function* headerAndToc(archive: TocArchive, copies: ReadonlyMap<number, st
     return;
   }
   yield* range(at + compression, table.entriesStart - (1 + table.intSize));
-  yield int(rows.length, table.intSize);
-  for (const i of rows) yield* range(table.entryStart(i), table.entryEnd(i));
+  yield int(sent.length, table.intSize);
+  for (const i of sent) yield* range(table.entryStart(i), table.entryEnd(i));
   yield* range(table.entriesEnd, head.length);
 }
 
+/** The descs of the entries pg_restore acts on as it reads the TOC. */
+const READ_AS_THEY_COME = new Set(['ENCODING', 'STDSTRINGS', 'SEARCHPATH']);
+
 /**
- * The entries pg_restore is handed when it is fed: the planned ones, and those it acts on as it
- * reads the TOC (the client encoding, standard_conforming_strings, the search_path). A TOC of
- * 90,000 entries takes pg_restore a tenth of a second to read, for the ten of one table.
- * pg_restore looks an entry's dependencies up only in a parallel restore (never fed) and where
- * selection switches such as -n or -t are given (never: the plan is its -L list), so those that
- * are left out are not missed.
+ * The TOC rows (in the TOC's order) of the entries pg_restore is handed when it is fed, undefined
+ * when that is all of them: the planned ones, and those it acts on as it reads the TOC (the
+ * client encoding, standard_conforming_strings, the search_path). A TOC of 90,000 entries takes
+ * pg_restore a tenth of a second to read, for the ten of one table. pg_restore looks an entry's
+ * dependencies up only in a parallel restore (never fed) and where selection switches such as -n
+ * or -t are given (never: the plan is its -L list), so those that are left out are not missed.
  */
-export function sentEntries(archive: TocArchive, planned: readonly TocEntry[]): Set<number> | undefined {
-  const sent = new Set(planned.map((e) => e.dumpId));
+export function sentRows(archive: TocArchive, planned: readonly TocEntry[]): number[] | undefined {
+  const wanted = new Set(planned.map((e) => e.dumpId));
   // pg_restore refuses a TABLE DATA entry whose table's dump ID is beyond the archive's highest
   // ("bad table dumpId for TABLE DATA item"): pg_dump numbers a table before its data, and the
   // table's entry goes too (not in the -L list, so not restored) to keep it so.
-  for (const e of planned) if (e.desc === 'TABLE DATA' && e.dependencies[0] !== undefined) sent.add(e.dependencies[0]);
+  for (const e of planned) if (e.desc === 'TABLE DATA' && e.dependencies[0] !== undefined) wanted.add(e.dependencies[0]);
   const table = archive.table;
-  const readFirst = new Map<number, boolean>(); // by desc id: decoded once each
+  const readFirst = new Map<number, boolean>(); // by desc id: each desc decoded once
+  const rows: number[] = [];
   for (let i = 0; i < table.count; i++) {
     const id = table.descId[i]!;
     let special = readFirst.get(id);
-    if (special === undefined) readFirst.set(id, (special = id >= 0 && ['ENCODING', 'STDSTRINGS', 'SEARCHPATH'].includes(table.descOf(id))));
-    if (special) sent.add(table.dumpId[i]!);
+    if (special === undefined) readFirst.set(id, (special = id >= 0 && READ_AS_THEY_COME.has(table.descOf(id))));
+    if (special || wanted.has(table.dumpId[i]!)) rows.push(i);
   }
-  return sent.size < table.count ? sent : undefined;
+  return rows.length < table.count ? rows : undefined;
 }
 
 /**
@@ -210,11 +211,13 @@ export function sentEntries(archive: TocArchive, planned: readonly TocEntry[]): 
  * in the order of the bytes. pg_restore reads a stream's data blocks by dump ID, not by the TOC's
  * offsets, so a field that changes length moves nothing it needs.
  */
-function replacedFields(archive: TocArchive, rows: readonly number[], copies: ReadonlyMap<number, string>): { position: number; text: string }[] {
+function replacedFields(archive: TocArchive, rows: readonly number[] | undefined, copies: ReadonlyMap<number, string>): { position: number; text: string }[] {
   if (copies.size === 0) return [];
   const table = archive.table;
   const out: { position: number; text: string }[] = [];
-  for (const i of rows) {
+  const n = rows ? rows.length : table.count;
+  for (let k = 0; k < n; k++) {
+    const i = rows ? rows[k]! : k;
     const text = copies.get(table.dumpId[i]!);
     if (text === undefined) continue;
     const position = table.fieldAt(i, 'copyStmt');

@@ -311,7 +311,6 @@ export async function runPlainRestore(
         onOutput: (line) => emit({ kind: 'output', line }),
       });
     } catch (err) {
-      await (await copies).stop();
       await prep.undo();
       throw err;
     } finally {

@@ -93,10 +93,11 @@ async function gather(session: ServerSession, wanted: Wanted, options: Preflight
       missingParameters(client, options.settingParameters ?? []),
     ]);
     serverWide.catch(() => undefined); // awaited below; a failure is thrown there
+    const known = { where: session.where, serverVersion: session.serverVersion, serverVersionNum, databaseMissing, actor, tables: new Map(), objects: new Map() };
     if (databaseMissing) {
       // Without the database, nothing of it exists: only the server-wide facts count.
       const [roles, extensions, missing] = await serverWide;
-      return { where: session.where, serverVersion: session.serverVersion, serverVersionNum, databaseMissing, actor, roles, objects: new Map(), schemas: new Map(), extensions, missingParameters: missing, contents: NO_CONTENTS, tables: new Map() };
+      return { ...known, roles, schemas: new Map(), extensions, missingParameters: missing, contents: NO_CONTENTS };
     }
 
     const refs = new Map<string, ObjectRef>();
@@ -117,7 +118,7 @@ async function gather(session: ServerSession, wanted: Wanted, options: Preflight
       databaseContents(client),
       tableFacts(client, targets, who),
     ]);
-    const facts: Facts = { where: session.where, serverVersion: session.serverVersion, serverVersionNum, databaseMissing, actor, roles, objects: new Map(), schemas, extensions, missingParameters: missing, contents, tables: new Map() };
+    const facts: Facts = { ...known, roles, schemas, extensions, missingParameters: missing, contents };
     list.forEach((r, i) => {
       const f = found[i];
       if (f !== null && f !== undefined) facts.objects.set(refKey(r), f);
